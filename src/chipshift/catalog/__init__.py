@@ -1,0 +1,36 @@
+"""catalog: accelerators, systems, software stacks and regulatory rules, every figure sourced.
+
+Public API: :func:`load_catalog` (shipped data plus user directories), :class:`Catalog` (lookup by id, alias or
+Chinese name), the schema models, and :func:`classify_chip` (US export-control class computed from the specs).
+"""
+
+from chipshift.catalog.classify import Classification, ExportClass, classify_chip, total_processing_performance
+from chipshift.catalog.loader import Catalog, load_catalog, parse_catalog_file
+from chipshift.catalog.schema import (
+    Chip,
+    ChipKind,
+    Confidence,
+    Figure,
+    Precision,
+    SoftwareStack,
+    Source,
+    System,
+)
+
+__all__ = [
+    "Catalog",
+    "Chip",
+    "ChipKind",
+    "Classification",
+    "Confidence",
+    "ExportClass",
+    "Figure",
+    "Precision",
+    "SoftwareStack",
+    "Source",
+    "System",
+    "classify_chip",
+    "load_catalog",
+    "parse_catalog_file",
+    "total_processing_performance",
+]

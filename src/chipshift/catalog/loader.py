@@ -1,0 +1,201 @@
+"""Load and validate the catalog: the YAML files shipped in ``catalog/data`` plus the user's directories.
+
+A user file adds records or replaces shipped ones with the same id. Every error names the file, the line and the
+field (``my-chips.yaml:12: field 'chips[0].memory.capacity_gb.value': Input should be a valid number``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from chipshift.catalog.schema import CatalogFile, Chip, SoftwareStack, Source, System
+from chipshift.errors import InputFileError, UnknownIdError
+
+Record = TypeVar("Record", Chip, System, SoftwareStack)
+
+
+def normalise_name(name: str) -> str:
+    """Fold a user-typed name for lookup: case, spaces, dashes, underscores and the 'nvidia'/'huawei' prefixes."""
+    folded = re.sub(r"[\s_\-./]+", "", name.strip().lower())
+    for prefix in ("nvidia", "huawei", "ascend昇腾", "昇腾"):
+        if folded.startswith(prefix) and len(folded) > len(prefix):
+            folded = folded[len(prefix) :]
+            break
+    return folded
+
+
+@dataclass
+class Catalog:
+    """Every chip, system, stack and source, with lookup by id, alias or Chinese name."""
+
+    chips: dict[str, Chip] = field(default_factory=dict)
+    systems: dict[str, System] = field(default_factory=dict)
+    stacks: dict[str, SoftwareStack] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+    origin: dict[str, Path] = field(default_factory=dict)
+    """File each record came from, keyed by '<kind>:<id>'."""
+
+    def chip(self, wanted: str) -> Chip:
+        """The chip with this id, alias or name; raises :class:`UnknownIdError` with the closest ids."""
+        return _lookup(self.chips, wanted, "chip")
+
+    def system(self, wanted: str) -> System:
+        """The system with this id or alias."""
+        return _lookup(self.systems, wanted, "system")
+
+    def stack(self, wanted: str) -> SoftwareStack:
+        """The software stack with this id."""
+        return _lookup(self.stacks, wanted, "software stack")
+
+    def source(self, source_id: str) -> Source | None:
+        """The source with this id, if the catalog has it."""
+        return self.sources.get(source_id)
+
+
+def _names(record: Chip | System | SoftwareStack) -> list[str]:
+    aliases: list[str] = list(getattr(record, "aliases", []))
+    return [record.id, record.name, *aliases]
+
+
+def _lookup(records: dict[str, Record], wanted: str, kind: str) -> Record:
+    if wanted in records:
+        return records[wanted]
+    key = normalise_name(wanted)
+    index = {normalise_name(name): record for record in records.values() for name in _names(record)}
+    if key in index:
+        return index[key]
+    close = difflib.get_close_matches(key, list(index), n=8, cutoff=0.5)
+    suggestions = list(dict.fromkeys(index[name].id for name in close))[:5]
+    if not suggestions:
+        suggestions = [rid for rid in records if key and key in normalise_name(rid)][:5]
+    raise UnknownIdError(kind, wanted, suggestions)
+
+
+def _line_of(node: yaml.Node | None, location: Sequence[int | str]) -> int | None:
+    """Line (1-based) of the YAML node at a pydantic error location, or of its nearest parent."""
+    line = None if node is None else node.start_mark.line + 1
+    for step in location:
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if getattr(k, "value", None) == step), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            child = node.value[step]
+        else:
+            child = None
+        if child is None:
+            break
+        node = child
+        line = node.start_mark.line + 1
+    return line
+
+
+def _dotted(location: Sequence[int | str]) -> str:
+    text = ""
+    for step in location:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text
+
+
+def parse_catalog_file(path: Path, text: str | None = None) -> CatalogFile:
+    """Parse and validate one catalog file, raising :class:`InputFileError` at the first problem."""
+    try:
+        text = path.read_text(encoding="utf-8") if text is None else text
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputFileError(str(path), f"cannot read: {error}") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = None if mark is None else mark.line + 1
+        raise InputFileError(str(path), f"not valid YAML: {getattr(error, 'problem', error)}", line=line) from None
+    if data is None:
+        return CatalogFile()
+    if not isinstance(data, dict):
+        raise InputFileError(str(path), "expected a mapping with 'sources', 'chips', 'systems' or 'stacks'", line=1)
+    try:
+        return CatalogFile.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = list(first["loc"])
+        raise InputFileError(
+            str(path), first["msg"], line=_line_of(node, location), field=_dotted(location)
+        ) from None
+
+
+def shipped_data_dir() -> Path:
+    """The directory of catalog YAML files inside the installed package."""
+    return Path(str(resources.files("chipshift.catalog") / "data"))
+
+
+def _yaml_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise InputFileError(str(directory), "catalog directory does not exist")
+    return sorted(p for p in directory.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
+
+
+def _merge(catalog: Catalog, parsed: CatalogFile, path: Path) -> None:
+    sections: list[tuple[str, dict[str, Any], Iterable[BaseModel]]] = [
+        ("source", catalog.sources, parsed.sources),
+        ("chip", catalog.chips, parsed.chips),
+        ("system", catalog.systems, parsed.systems),
+        ("stack", catalog.stacks, parsed.stacks),
+    ]
+    for kind, records, new in sections:
+        for record in new:
+            record_id = getattr(record, "id")  # noqa: B009
+            records[record_id] = record
+            catalog.origin[f"{kind}:{record_id}"] = path
+
+
+def check_references(catalog: Catalog) -> None:
+    """Every figure names a known source; every system names a known chip; every chip a known stack."""
+    for chip in catalog.chips.values():
+        path = catalog.origin.get(f"chip:{chip.id}", Path("?"))
+        cited = [(name, fig.source) for name, fig in chip.figures().items()]
+        cited += [("price", chip.price.source)] if chip.price else []
+        cited += [(f"regulatory[{i}]", ev.source) for i, ev in enumerate(chip.regulatory)]
+        cited += [("security", chip.security.source)] if chip.security.source else []
+        for name, source_id in cited:
+            if source_id not in catalog.sources:
+                raise InputFileError(str(path), f"chip '{chip.id}' cites unknown source '{source_id}'", field=name)
+        if chip.software_stack and chip.software_stack not in catalog.stacks:
+            raise InputFileError(
+                str(path), f"chip '{chip.id}' names unknown stack '{chip.software_stack}'", field="software_stack"
+            )
+    for system in catalog.systems.values():
+        path = catalog.origin.get(f"system:{system.id}", Path("?"))
+        if system.chip not in catalog.chips:
+            raise InputFileError(str(path), f"system '{system.id}' names unknown chip '{system.chip}'", field="chip")
+        for name, fig in (
+            ("scale_up_bandwidth_gb_s", system.scale_up_bandwidth_gb_s),
+            ("scale_out_bandwidth_gb_s", system.scale_out_bandwidth_gb_s),
+            ("power_kw", system.power_kw),
+            ("price", system.price),
+        ):
+            if fig is not None and fig.source not in catalog.sources:
+                raise InputFileError(str(path), f"system '{system.id}' cites unknown source '{fig.source}'", field=name)
+
+
+@lru_cache(maxsize=8)
+def _load(directories: tuple[Path, ...]) -> Catalog:
+    catalog = Catalog()
+    for directory in directories:
+        for path in _yaml_files(directory):
+            _merge(catalog, parse_catalog_file(path), path)
+    check_references(catalog)
+    return catalog
+
+
+def load_catalog(user_dirs: Iterable[Path] = ()) -> Catalog:
+    """The shipped catalog, then each user directory in order (a later record with the same id wins)."""
+    return _load((shipped_data_dir(), *(Path(d) for d in user_dirs)))

@@ -1,0 +1,37 @@
+"""What every CLI module shares: global settings, the loaded catalog, output formats and consoles."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from chipshift.catalog import Catalog, load_catalog
+
+stdout = Console(soft_wrap=True)
+stderr = Console(stderr=True)
+
+
+@dataclass
+class Settings:
+    """Options given before the command (``chipshift --catalog DIR chips list``)."""
+
+    catalog_dirs: tuple[Path, ...] = ()
+
+
+settings = Settings()
+
+
+class OutputFormat(enum.StrEnum):
+    """How a command prints its result."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def catalog() -> Catalog:
+    """The shipped catalog, extended by the user's directories given with ``--catalog``."""
+    return load_catalog(settings.catalog_dirs)

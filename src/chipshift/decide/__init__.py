@@ -1,0 +1,1 @@
+"""chipshift.decide engine."""

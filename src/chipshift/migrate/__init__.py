@@ -1,0 +1,1 @@
+"""chipshift.migrate engine."""

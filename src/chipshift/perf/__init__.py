@@ -1,0 +1,1 @@
+"""chipshift.perf engine."""

@@ -1,0 +1,1 @@
+"""chipshift.report engine."""
