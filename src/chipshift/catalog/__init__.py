@@ -4,7 +4,12 @@ Public API: :func:`load_catalog` (shipped data plus user directories), :class:`C
 Chinese name), the schema models, and :func:`classify_chip` (US export-control class computed from the specs).
 """
 
-from chipshift.catalog.classify import Classification, ExportClass, classify_chip, total_processing_performance
+from chipshift.catalog.classify import (
+    Classification,
+    ExportClass,
+    classify_chip,
+    total_processing_performance,
+)
 from chipshift.catalog.loader import Catalog, load_catalog, parse_catalog_file
 from chipshift.catalog.schema import (
     Chip,

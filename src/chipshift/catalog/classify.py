@@ -62,7 +62,9 @@ class Thresholds(BaseModel):
 @lru_cache(maxsize=1)
 def october_2023_thresholds() -> Thresholds:
     """The thresholds shipped in ``catalog/rules/export_controls.yaml``."""
-    text = (resources.files("chipshift.catalog") / "rules" / "export_controls.yaml").read_text(encoding="utf-8")
+    text = (resources.files("chipshift.catalog") / "rules" / "export_controls.yaml").read_text(
+        encoding="utf-8"
+    )
     return Thresholds.model_validate(yaml.safe_load(text)["eccn_3a090"])
 
 
@@ -105,7 +107,9 @@ def _datacenter_class(tpp: float, density: float | None, t: Thresholds, working:
         working.append(f"TPP {tpp:,.0f} < {t.a_density_tpp:,.0f}: below every 3A090 threshold")
         return ExportClass.NOT_COVERED
     if density is None:
-        working.append("TPP is in the density-tested band but the die area is unknown: class cannot be decided")
+        working.append(
+            "TPP is in the density-tested band but the die area is unknown: class cannot be decided"
+        )
         return ExportClass.UNKNOWN
     if density >= t.a_density:
         working.append(f"TPP >= {t.a_density_tpp:,.0f} and PD {density:.2f} >= {t.a_density}: 3A090.a.2")
@@ -116,8 +120,10 @@ def _datacenter_class(tpp: float, density: float | None, t: Thresholds, working:
     if density >= t.b_density:
         working.append(f"TPP >= {t.b_density_tpp:,.0f} and PD {density:.2f} >= {t.b_density}: 3A090.b.2")
         return ExportClass.ECCN_3A090_B
-    working.append(f"PD {density:.2f} below the .b floors ({t.b_density_low} with TPP >= {t.b_tpp:,.0f}, "
-                   f"{t.b_density}): not covered")
+    working.append(
+        f"PD {density:.2f} below the .b floors ({t.b_density_low} with TPP >= {t.b_tpp:,.0f}, "
+        f"{t.b_density}): not covered"
+    )
     return ExportClass.NOT_COVERED
 
 
@@ -145,13 +151,19 @@ def classify_chip(chip: Chip, thresholds: Thresholds | None = None) -> Classific
     if datacenter:
         export_class = _datacenter_class(tpp, density, t, working)
     else:
-        working.append(f"{chip.kind.value} chip, not designed or marketed for data centres: only TPP >= "
-                       f"{t.a_tpp:,.0f} applies")
+        working.append(
+            f"{chip.kind.value} chip, not designed or marketed for data centres: only TPP >= "
+            f"{t.a_tpp:,.0f} applies"
+        )
         export_class = ExportClass.ECCN_3A090_A if tpp >= t.a_tpp else ExportClass.NOT_COVERED
-        working.append(f"TPP {tpp:,.0f} {'>=' if tpp >= t.a_tpp else '<'} {t.a_tpp:,.0f}: {export_class.value}")
+        working.append(
+            f"TPP {tpp:,.0f} {'>=' if tpp >= t.a_tpp else '<'} {t.a_tpp:,.0f}: {export_class.value}"
+        )
     if export_class is ExportClass.UNKNOWN:
         pass
     elif chip.designer_country != "US":
-        working.append("note: the EAR controls US-origin items; for a non-US design this is a capability band, "
-                       "not its legal status")
+        working.append(
+            "note: the EAR controls US-origin items; for a non-US design this is a capability band, "
+            "not its legal status"
+        )
     return Classification(chip.id, export_class, tpp, precision, density, datacenter, working, unknowns)

@@ -117,11 +117,15 @@ def parse_catalog_file(path: Path, text: str | None = None) -> CatalogFile:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = None if mark is None else mark.line + 1
-        raise InputFileError(str(path), f"not valid YAML: {getattr(error, 'problem', error)}", line=line) from None
+        raise InputFileError(
+            str(path), f"not valid YAML: {getattr(error, 'problem', error)}", line=line
+        ) from None
     if data is None:
         return CatalogFile()
     if not isinstance(data, dict):
-        raise InputFileError(str(path), "expected a mapping with 'sources', 'chips', 'systems' or 'stacks'", line=1)
+        raise InputFileError(
+            str(path), "expected a mapping with 'sources', 'chips', 'systems' or 'stacks'", line=1
+        )
     try:
         return CatalogFile.model_validate(data)
     except ValidationError as error:
@@ -167,15 +171,21 @@ def check_references(catalog: Catalog) -> None:
         cited += [("security", chip.security.source)] if chip.security.source else []
         for name, source_id in cited:
             if source_id not in catalog.sources:
-                raise InputFileError(str(path), f"chip '{chip.id}' cites unknown source '{source_id}'", field=name)
+                raise InputFileError(
+                    str(path), f"chip '{chip.id}' cites unknown source '{source_id}'", field=name
+                )
         if chip.software_stack and chip.software_stack not in catalog.stacks:
             raise InputFileError(
-                str(path), f"chip '{chip.id}' names unknown stack '{chip.software_stack}'", field="software_stack"
+                str(path),
+                f"chip '{chip.id}' names unknown stack '{chip.software_stack}'",
+                field="software_stack",
             )
     for system in catalog.systems.values():
         path = catalog.origin.get(f"system:{system.id}", Path("?"))
         if system.chip not in catalog.chips:
-            raise InputFileError(str(path), f"system '{system.id}' names unknown chip '{system.chip}'", field="chip")
+            raise InputFileError(
+                str(path), f"system '{system.id}' names unknown chip '{system.chip}'", field="chip"
+            )
         for name, fig in (
             ("scale_up_bandwidth_gb_s", system.scale_up_bandwidth_gb_s),
             ("scale_out_bandwidth_gb_s", system.scale_out_bandwidth_gb_s),
@@ -183,7 +193,9 @@ def check_references(catalog: Catalog) -> None:
             ("price", system.price),
         ):
             if fig is not None and fig.source not in catalog.sources:
-                raise InputFileError(str(path), f"system '{system.id}' cites unknown source '{fig.source}'", field=name)
+                raise InputFileError(
+                    str(path), f"system '{system.id}' cites unknown source '{fig.source}'", field=name
+                )
 
 
 @lru_cache(maxsize=8)

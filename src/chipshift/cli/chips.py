@@ -2,8 +2,188 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from typing import Any
+
 import typer
+from rich.table import Table
+
+from chipshift.catalog import ChipKind, classify_chip
+from chipshift.catalog.views import (
+    LIST_COLUMNS,
+    ChipFilter,
+    classification_dict,
+    comparison,
+    figure_lines,
+    list_chips,
+)
+from chipshift.cli.common import OutputFormat, catalog, stdout
+
+chips_app = typer.Typer(
+    help="Accelerators in the catalog: list, show, compare, classify.", no_args_is_help=True
+)
+
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON (same as --format json).")
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+    return str(value)
+
+
+def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@chips_app.command("list")
+def list_command(
+    vendor: str | None = typer.Option(None, help="Vendor name, or part of it (NVIDIA, Huawei, Cambricon)."),
+    country: str | None = typer.Option(None, help="Designer country, ISO code (US, CN)."),
+    kind: ChipKind | None = typer.Option(None, help="Market segment."),
+    output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List accelerators with headline figures and the computed export class."""
+    rows = list_chips(catalog(), ChipFilter(vendor, country, kind))
+    if as_json or output is OutputFormat.JSON:
+        _print_json(rows)
+    elif output is OutputFormat.CSV:
+        typer.echo(_csv(rows, LIST_COLUMNS), nl=False)
+    else:
+        table = Table(title=f"{len(rows)} accelerators (dense figures; — = unknown)")
+        for column in LIST_COLUMNS:
+            table.add_column(
+                column, justify="right" if column.endswith(("tflops", "tops", "gb", "_s", "_w")) else "left"
+            )
+        for row in rows:
+            table.add_row(*(_fmt(row[c]) for c in LIST_COLUMNS))
+        stdout.print(table)
+
+
+@chips_app.command("show")
+def show_command(
+    chip_id: str = typer.Argument(..., help="Chip id, alias or name (H20, 910C, 昇腾910B)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Every field of one chip, each figure with its source, date and confidence."""
+    cat = catalog()
+    chip = cat.chip(chip_id)
+    if as_json:
+        data = chip.model_dump(mode="json")
+        data["export_control"] = classification_dict(classify_chip(chip))
+        data["sources"] = {
+            s: cat.sources[s].model_dump(mode="json") for s in _cited(chip) if s in cat.sources
+        }
+        _print_json(data)
+        return
+    stdout.print(
+        f"[bold]{chip.name}[/bold] ({chip.id})  vendor {chip.vendor}, designer {chip.designer_country}, "
+        f"{chip.kind.value}, {chip.status.value}, released {chip.release_year or '—'}"
+    )
+    stdout.print(
+        f"aliases: {', '.join(chip.aliases) or '—'}; fab {chip.fab or '—'} ({chip.fab_country or '—'}), "
+        f"process {chip.process or '—'}; stack {chip.software_stack or '—'}"
+    )
+    stdout.print(
+        f"memory {chip.memory.type or '—'}; scale-up {chip.scale_up.link or '—'}; "
+        f"scale-out {chip.scale_out or '—'}"
+    )
+    table = Table(title="Figures")
+    for column in ("field", "value", "confidence", "as of", "source", "note"):
+        table.add_column(column)
+    for line in figure_lines(chip, cat):
+        table.add_row(
+            line["field"],
+            _fmt(line["value"]),
+            line["confidence"],
+            line["as_of"],
+            line["source_title"] or line["source"],
+            line["note"] or "",
+        )
+    stdout.print(table)
+    if chip.price:
+        stdout.print(
+            f"price: {chip.price.value:,.0f} {chip.price.currency} ({chip.price.as_of}, "
+            f"{chip.price.confidence.value}, {chip.price.source})"
+        )
+    for event in chip.regulatory:
+        stdout.print(
+            f"regulatory {event.date} {event.jurisdiction} {event.kind.value}: {event.summary} "
+            f"[{event.source}]"
+        )
+    stdout.print(f"security: {chip.security.model_dump(exclude_none=True) or 'nothing known'}")
+    _print_classification(classify_chip(chip))
+
+
+def _cited(chip: Any) -> list[str]:
+    cited = [f.source for f in chip.figures().values()]
+    cited += [e.source for e in chip.regulatory]
+    cited += [chip.price.source] if chip.price else []
+    cited += [chip.security.source] if chip.security.source else []
+    return sorted(set(cited))
+
+
+@chips_app.command("compare")
+def compare_command(
+    chip_ids: list[str] = typer.Argument(..., help="Two or more chips; ratios are to the first."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Compare chips side by side, with each figure's ratio to the first chip."""
+    cat = catalog()
+    chips = [cat.chip(c) for c in chip_ids]
+    rows = comparison(chips)
+    if as_json:
+        _print_json({"chips": [c.id for c in chips], "rows": rows})
+        return
+    table = Table(title=f"Compared to {chips[0].name} (ratio in brackets)")
+    table.add_column("figure")
+    for chip in chips:
+        table.add_column(chip.id, justify="right")
+    for row in rows:
+        cells = []
+        for cell in row["cells"]:
+            text = _fmt(cell["value"])
+            if cell["ratio"] is not None and row["field"] != "export_class":
+                text += f" ({cell['ratio']:.2f}x)"
+            cells.append(text)
+        table.add_row(row["label"], *cells)
+    stdout.print(table)
+
+
+def _print_classification(result: Any) -> None:
+    stdout.print(f"[bold]export class: {result.export_class.value}[/bold]")
+    for line in result.working:
+        stdout.print(f"  {line}")
+    if result.unknowns:
+        stdout.print(f"  unknown figures: {', '.join(result.unknowns)}")
+
+
+@chips_app.command("classify")
+def classify_command(
+    chip_id: str = typer.Argument(..., help="Chip id, alias or name."), as_json: bool = JSON_OPTION
+) -> None:
+    """US export-control class (ECCN 3A090) computed from the specs, with the working."""
+    result = classify_chip(catalog().chip(chip_id))
+    if as_json:
+        _print_json(classification_dict(result))
+    else:
+        stdout.print(f"{result.chip_id}")
+        _print_classification(result)
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``chips`` command group."""
+    app.add_typer(chips_app, name="chips")

@@ -14,7 +14,6 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -29,22 +28,22 @@ INTERNAL_ERROR_EXIT = 70
 class ChipshiftGroup(TyperGroup):
     """The top command group: turns user errors into a message and an exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except ChipshiftError as error:
-            click.echo(f"error: {error.message}", err=True)
-            raise click.exceptions.Exit(error.exit_code) from None
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            typer.echo(f"error: {error.message}", err=True)
+            raise typer.Exit(error.exit_code) from None
+        except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except Exception as error:  # never a traceback for users
             if os.environ.get("CHIPSHIFT_DEBUG"):
                 traceback.print_exc()
-            click.echo(
+            typer.echo(
                 f"internal error: {type(error).__name__}: {error} (set CHIPSHIFT_DEBUG=1 for the traceback)",
                 err=True,
             )
-            raise click.exceptions.Exit(INTERNAL_ERROR_EXIT) from None
+            raise typer.Exit(INTERNAL_ERROR_EXIT) from None
 
 
 app = typer.Typer(
@@ -71,7 +70,9 @@ def main(
         envvar="CHIPSHIFT_CATALOG",
         help="A directory of YAML files that extends or overrides the shipped catalog (repeatable).",
     ),
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
 ) -> None:
     """chipshift: catalog, perf, scan, migrate, fleet, decide, plan, report."""
     settings.catalog_dirs = tuple(catalog)
