@@ -6,10 +6,10 @@
 - 3A090.b: 2,400 <= TPP < 4,800 and 1.6 <= PD < 5.92, or TPP >= 1,600 and 3.2 <= PD < 5.92.
 - A chip not designed or marketed for data centres is caught only by TPP >= 4,800 (the PD tests do not apply).
 
-The thresholds live in ``rules/export_controls.yaml`` beside this file, with their sources. The result shows its working and
-says when a figure it needs is unknown; it never guesses one. This is a technical reading of the thresholds, not
-legal advice: licence policies on top of them (the April 2025 H20 licence requirement, the January 2026 H200
-case-by-case rule) are dated events in each chip's regulatory history.
+The thresholds live in ``rules/export_controls.yaml`` beside this file, with their sources. The result shows its
+working and says when a figure it needs is unknown; it never guesses one. This is a technical reading of the
+thresholds, not legal advice: licence policies on top of them (the April 2025 H20 licence requirement, the
+January 2026 H200 case-by-case rule) are dated events in each chip's regulatory history.
 """
 
 from __future__ import annotations
