@@ -62,9 +62,7 @@ class Thresholds(BaseModel):
 @lru_cache(maxsize=1)
 def october_2023_thresholds() -> Thresholds:
     """The thresholds shipped in ``catalog/rules/export_controls.yaml``."""
-    text = (resources.files("chipshift.catalog") / "rules" / "export_controls.yaml").read_text(
-        encoding="utf-8"
-    )
+    text = (resources.files("chipshift.catalog") / "rules" / "export_controls.yaml").read_text(encoding="utf-8")
     return Thresholds.model_validate(yaml.safe_load(text)["eccn_3a090"])
 
 
@@ -107,9 +105,7 @@ def _datacenter_class(tpp: float, density: float | None, t: Thresholds, working:
         working.append(f"TPP {tpp:,.0f} < {t.a_density_tpp:,.0f}: below every 3A090 threshold")
         return ExportClass.NOT_COVERED
     if density is None:
-        working.append(
-            "TPP is in the density-tested band but the die area is unknown: class cannot be decided"
-        )
+        working.append("TPP is in the density-tested band but the die area is unknown: class cannot be decided")
         return ExportClass.UNKNOWN
     if density >= t.a_density:
         working.append(f"TPP >= {t.a_density_tpp:,.0f} and PD {density:.2f} >= {t.a_density}: 3A090.a.2")
@@ -152,13 +148,10 @@ def classify_chip(chip: Chip, thresholds: Thresholds | None = None) -> Classific
         export_class = _datacenter_class(tpp, density, t, working)
     else:
         working.append(
-            f"{chip.kind.value} chip, not designed or marketed for data centres: only TPP >= "
-            f"{t.a_tpp:,.0f} applies"
+            f"{chip.kind.value} chip, not designed or marketed for data centres: only TPP >= {t.a_tpp:,.0f} applies"
         )
         export_class = ExportClass.ECCN_3A090_A if tpp >= t.a_tpp else ExportClass.NOT_COVERED
-        working.append(
-            f"TPP {tpp:,.0f} {'>=' if tpp >= t.a_tpp else '<'} {t.a_tpp:,.0f}: {export_class.value}"
-        )
+        working.append(f"TPP {tpp:,.0f} {'>=' if tpp >= t.a_tpp else '<'} {t.a_tpp:,.0f}: {export_class.value}")
     if export_class is ExportClass.UNKNOWN:
         pass
     elif chip.designer_country != "US":

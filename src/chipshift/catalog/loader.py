@@ -117,23 +117,17 @@ def parse_catalog_file(path: Path, text: str | None = None) -> CatalogFile:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = None if mark is None else mark.line + 1
-        raise InputFileError(
-            str(path), f"not valid YAML: {getattr(error, 'problem', error)}", line=line
-        ) from None
+        raise InputFileError(str(path), f"not valid YAML: {getattr(error, 'problem', error)}", line=line) from None
     if data is None:
         return CatalogFile()
     if not isinstance(data, dict):
-        raise InputFileError(
-            str(path), "expected a mapping with 'sources', 'chips', 'systems' or 'stacks'", line=1
-        )
+        raise InputFileError(str(path), "expected a mapping with 'sources', 'chips', 'systems' or 'stacks'", line=1)
     try:
         return CatalogFile.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
         location = list(first["loc"])
-        raise InputFileError(
-            str(path), first["msg"], line=_line_of(node, location), field=_dotted(location)
-        ) from None
+        raise InputFileError(str(path), first["msg"], line=_line_of(node, location), field=_dotted(location)) from None
 
 
 def shipped_data_dir() -> Path:
@@ -171,9 +165,7 @@ def check_references(catalog: Catalog) -> None:
         cited += [("security", chip.security.source)] if chip.security.source else []
         for name, source_id in cited:
             if source_id not in catalog.sources:
-                raise InputFileError(
-                    str(path), f"chip '{chip.id}' cites unknown source '{source_id}'", field=name
-                )
+                raise InputFileError(str(path), f"chip '{chip.id}' cites unknown source '{source_id}'", field=name)
         if chip.software_stack and chip.software_stack not in catalog.stacks:
             raise InputFileError(
                 str(path),
@@ -183,9 +175,7 @@ def check_references(catalog: Catalog) -> None:
     for system in catalog.systems.values():
         path = catalog.origin.get(f"system:{system.id}", Path("?"))
         if system.chip not in catalog.chips:
-            raise InputFileError(
-                str(path), f"system '{system.id}' names unknown chip '{system.chip}'", field="chip"
-            )
+            raise InputFileError(str(path), f"system '{system.id}' names unknown chip '{system.chip}'", field="chip")
         for name, fig in (
             ("scale_up_bandwidth_gb_s", system.scale_up_bandwidth_gb_s),
             ("scale_out_bandwidth_gb_s", system.scale_out_bandwidth_gb_s),
@@ -193,9 +183,7 @@ def check_references(catalog: Catalog) -> None:
             ("price", system.price),
         ):
             if fig is not None and fig.source not in catalog.sources:
-                raise InputFileError(
-                    str(path), f"system '{system.id}' cites unknown source '{fig.source}'", field=name
-                )
+                raise InputFileError(str(path), f"system '{system.id}' cites unknown source '{fig.source}'", field=name)
 
 
 @lru_cache(maxsize=8)

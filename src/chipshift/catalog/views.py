@@ -136,9 +136,7 @@ def comparison(chips: list[Chip]) -> list[dict[str, Any]]:
         for figure in values:
             value = _value(figure)
             ratio = value / base if value is not None and base else None
-            cells.append(
-                {"value": value, "ratio": ratio, "confidence": figure.confidence.value if figure else None}
-            )
+            cells.append({"value": value, "ratio": ratio, "confidence": figure.confidence.value if figure else None})
         rows.append({"field": path, "label": label, "cells": cells})
     tpp_cells = []
     results = [classify_chip(chip) for chip in chips]

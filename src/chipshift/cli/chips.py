@@ -21,9 +21,7 @@ from chipshift.catalog.views import (
 )
 from chipshift.cli.common import OutputFormat, catalog, stdout
 
-chips_app = typer.Typer(
-    help="Accelerators in the catalog: list, show, compare, classify.", no_args_is_help=True
-)
+chips_app = typer.Typer(help="Accelerators in the catalog: list, show, compare, classify.", no_args_is_help=True)
 
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON (same as --format json).")
 
@@ -84,9 +82,7 @@ def show_command(
     if as_json:
         data = chip.model_dump(mode="json")
         data["export_control"] = classification_dict(classify_chip(chip))
-        data["sources"] = {
-            s: cat.sources[s].model_dump(mode="json") for s in _cited(chip) if s in cat.sources
-        }
+        data["sources"] = {s: cat.sources[s].model_dump(mode="json") for s in _cited(chip) if s in cat.sources}
         _print_json(data)
         return
     stdout.print(
@@ -98,8 +94,7 @@ def show_command(
         f"process {chip.process or '—'}; stack {chip.software_stack or '—'}"
     )
     stdout.print(
-        f"memory {chip.memory.type or '—'}; scale-up {chip.scale_up.link or '—'}; "
-        f"scale-out {chip.scale_out or '—'}"
+        f"memory {chip.memory.type or '—'}; scale-up {chip.scale_up.link or '—'}; scale-out {chip.scale_out or '—'}"
     )
     table = Table(title="Figures")
     for column in ("field", "value", "confidence", "as of", "source", "note"):
@@ -121,8 +116,7 @@ def show_command(
         )
     for event in chip.regulatory:
         stdout.print(
-            f"regulatory {event.date} {event.jurisdiction} {event.kind.value}: {event.summary} "
-            f"[{event.source}]"
+            f"regulatory {event.date} {event.jurisdiction} {event.kind.value}: {event.summary} [{event.source}]"
         )
     stdout.print(f"security: {chip.security.model_dump(exclude_none=True) or 'nothing known'}")
     _print_classification(classify_chip(chip))

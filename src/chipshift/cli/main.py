@@ -70,9 +70,7 @@ def main(
         envvar="CHIPSHIFT_CATALOG",
         help="A directory of YAML files that extends or overrides the shipped catalog (repeatable).",
     ),
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version."
-    ),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     """chipshift: catalog, perf, scan, migrate, fleet, decide, plan, report."""
     settings.catalog_dirs = tuple(catalog)
