@@ -1,9 +1,86 @@
-"""CLI commands of the migrate engine (filled in by the engine's owner)."""
+"""CLI of the migrate engine: ``chipshift migrate PATHS --target portable|ascend [--write]``."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import typer
+
+from chipshift.cli.common import stderr, stdout
+from chipshift.errors import InputFileError
+from chipshift.migrate import MigrationResult, available_targets, load_target, migrate_paths
+from chipshift.migrate.apply import check_writable, file_diff, patch_text, write_atomically, write_files
+
+SHOWN_MANUAL = 40
+
+
+def migrate(
+    paths: list[Path] = typer.Argument(..., help="Python files or folders to migrate."),
+    target: str = typer.Option(
+        "portable", "--target", "-t", help=f"Target: {', '.join(available_targets())} (files in migrate/targets/)."
+    ),
+    write: bool = typer.Option(False, "--write", help="Apply the changes (a clean git work tree or --backup)."),
+    backup: bool = typer.Option(False, "--backup", help=f"Keep each original beside it as *.py{'.chipshift-orig'}."),
+    patch: Path | None = typer.Option(
+        None, "--patch", help="Write the changes as a patch file (git apply / patch -p1)."
+    ),
+    mark: bool = typer.Option(False, "--mark", help="Mark code left for manual work with '# chipshift: manual'."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No diff on stdout, only the summary."),
+) -> None:
+    """Port CUDA-specific PyTorch code to a target through syntax-tree codemods. A dry run unless --write."""
+    for path in paths:
+        if not path.exists():
+            raise InputFileError(str(path), "no such file or folder")
+    spec = load_target(target)
+    result = migrate_paths(paths, spec, mark=mark)
+    root = Path(os.getcwd())
+    if not quiet and not write:
+        for item in result.migrated:
+            stdout.print(file_diff(item, root), end="", markup=False, highlight=False)
+    if patch is not None:
+        patch.parent.mkdir(parents=True, exist_ok=True)
+        if not patch.exists():
+            patch.touch()
+        write_atomically(patch, patch_text(result, root))
+        _say(f"patch written to {patch}")
+    if write and result.migrated:
+        check_writable(paths, backup=backup)
+        written = write_files(result, backup=backup)
+        _say(f"wrote {len(written)} file(s)")
+    _summary(result, paths, written=write)
+    if result.failed:
+        raise typer.Exit(1)
+
+
+def _summary(result: MigrationResult, paths: list[Path], *, written: bool) -> None:
+    """Counts, failures and what is left for manual work, on stderr."""
+    verb = "changed" if written else "would change"
+    changes = sum(len(item.result.changes) for item in result.migrated)
+    _say(
+        f"migrate --target {result.target}: {len(result.files)} file(s), {len(result.migrated)} {verb} "
+        f"({changes} rewrites), {len(result.manual)} left for manual work, {len(result.failed)} failed, "
+        f"{len(result.skipped)} skipped"
+    )
+    for failed in result.failed:
+        _say(f"  failed  {failed.path}: {failed.reason}")
+    for skipped in result.skipped:
+        _say(f"  skipped {skipped.path}: {skipped.reason}")
+    for path, item in result.manual[:SHOWN_MANUAL]:
+        _say(f"  manual  {path}:{item.line}: {item.code}  ({item.reason})")
+    if len(result.manual) > SHOWN_MANUAL:
+        _say(f"  ... and {len(result.manual) - SHOWN_MANUAL} more")
+    if not written and result.migrated:
+        _say("dry run: nothing written; apply with --write (or --patch FILE)")
+    shown = " ".join(str(path) for path in paths)
+    _say(f"next: run `chipshift scan {shown}` to see what is left to port by hand")
+
+
+def _say(text: str) -> None:
+    """One line of progress or summary on stderr, never wrapped."""
+    stderr.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
     """Add this engine's commands to the top-level app."""
+    app.command("migrate")(migrate)

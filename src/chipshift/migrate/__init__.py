@@ -1,1 +1,37 @@
-"""chipshift.migrate engine."""
+"""chipshift.migrate engine: safe automatic ports of CUDA-specific PyTorch code, through LibCST codemods.
+
+``migrate_paths(paths, load_target("portable"))`` returns a :class:`MigrationResult`; nothing is written until
+:func:`chipshift.migrate.apply.write_files` is called.
+"""
+
+from chipshift.migrate.engine import gather_files, migrate_file, migrate_paths, migrate_source
+from chipshift.migrate.outcome import (
+    Change,
+    FileFailed,
+    FileMigrated,
+    FileOutcome,
+    FileSkipped,
+    ManualItem,
+    MigrationResult,
+    SourceMigration,
+)
+from chipshift.migrate.target import Target, available_targets, load_target, load_target_file
+
+__all__ = [
+    "Change",
+    "FileFailed",
+    "FileMigrated",
+    "FileOutcome",
+    "FileSkipped",
+    "ManualItem",
+    "MigrationResult",
+    "SourceMigration",
+    "Target",
+    "available_targets",
+    "gather_files",
+    "load_target",
+    "load_target_file",
+    "migrate_file",
+    "migrate_paths",
+    "migrate_source",
+]

@@ -1,0 +1,157 @@
+"""What every migration codemod shares: the target, the resolved device, and the record of what was done."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import PositionProvider, QualifiedNameProvider
+
+from chipshift.migrate.outcome import Change, ManualItem
+from chipshift.migrate.target import Target
+
+CUDA_DEVICE = re.compile(r"cuda(?::(\d+))?")
+"""A CUDA device string: ``cuda`` or ``cuda:N``."""
+
+_EMPTY_MODULE = cst.Module(body=[])
+
+
+def code_of(node: cst.CSTNode) -> str:
+    """Source text of a node."""
+    return _EMPTY_MODULE.code_for_node(node)
+
+
+def string_value(node: cst.CSTNode) -> str | None:
+    """Value of a plain (not f-, not byte) string literal, else None."""
+    if isinstance(node, cst.SimpleString) and "b" not in node.prefix.lower():
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def cuda_device_match(node: cst.CSTNode) -> re.Match[str] | None:
+    """The match of a ``"cuda"`` / ``"cuda:N"`` literal (group 1 is N), None for anything else."""
+    value = string_value(node)
+    return CUDA_DEVICE.fullmatch(value) if value is not None else None
+
+
+def requote(original: cst.SimpleString, value: str) -> cst.SimpleString:
+    """A string literal holding ``value`` written with the quotes and prefix of ``original``."""
+    prefix = original.prefix
+    quote = original.quote
+    return original.with_changes(value=f"{prefix}{quote}{value}{quote}")
+
+
+@dataclass
+class MigrationState:
+    """Shared by the codemods of one file: the target, the device name, and the changes made."""
+
+    target: Target
+    """Target being migrated to."""
+    device_name: str
+    """Name that ``{device}`` stands for in templates."""
+    changes: list[Change] = field(default_factory=list)
+    """Rewrites applied so far."""
+    device_used: bool = False
+    """Whether some rewrite referred to the resolved device."""
+    mark: bool = False
+    """Whether code left for manual work gets a ``# chipshift: manual`` comment."""
+    manual: list[ManualItem] = field(default_factory=list)
+    """What is left to port by hand."""
+
+    def render(self, template: str, **values: str) -> str:
+        """Template text with ``{device}`` and other placeholders filled in."""
+        return template.format(device=self.device_name, **values)
+
+
+class MigrationCommand(VisitorBasedCodemodCommand):
+    """Base of the migration codemods: one subclass per rewrite."""
+
+    REWRITE: ClassVar[str] = ""
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider)
+
+    def __init__(self, context: CodemodContext, state: MigrationState) -> None:
+        super().__init__(context)
+        self.state = state
+
+    @classmethod
+    def applies_to(cls, target: Target) -> bool:
+        """Whether this rewrite has anything to do for ``target``."""
+        return True
+
+    @property
+    def target(self) -> Target:
+        """The target being migrated to."""
+        return self.state.target
+
+    def names_of(self, node: cst.CSTNode) -> set[str]:
+        """Qualified names a node may refer to."""
+        return {name.name for name in self.get_metadata(QualifiedNameProvider, node, set())}
+
+    def refers_to(self, node: cst.CSTNode, names: Collection[str]) -> str | None:
+        """The first of ``names`` that ``node`` refers to, if any."""
+        found = self.names_of(node)
+        return next((name for name in names if name in found), None)
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        """First line of a node of the input tree."""
+        return int(self.get_metadata(PositionProvider, node).start.line)
+
+    def record(self, node: cst.CSTNode, description: str) -> None:
+        """Note one rewrite at the position of ``node`` (a node of the input tree)."""
+        self.state.changes.append(Change(self.line_of(node), self.REWRITE, description))
+
+    def build(self, template: str, **values: str) -> cst.BaseExpression:
+        """An expression from a target template; the modules it names are imported."""
+        text = self.state.render(template, **values)
+        if "{device}" in template:
+            self.state.device_used = True
+        self.need_imports(text)
+        return cst.parse_expression(text)
+
+    def need_imports(self, text: str) -> None:
+        """Import ``torch`` / ``torch_npu``-style roots used by generated code."""
+        for root in re.findall(r"\b(torch(?:_\w+)?)\.", text):
+            AddImportsVisitor.add_needed_import(self.context, root)
+
+    def forget_import(self, qualified_name: str) -> None:
+        """Drop ``from module import name`` for a name that may have become unused."""
+        module, _, name = qualified_name.rpartition(".")
+        if module:
+            RemoveImportsVisitor.remove_unused_import(self.context, module, name)
+
+
+def with_arg_value(call: cst.Call, index: int, value: cst.BaseExpression) -> cst.Call:
+    """``call`` with the value of its ``index``-th argument replaced."""
+    args = list(call.args)
+    args[index] = args[index].with_changes(value=value)
+    return call.with_changes(args=args)
+
+
+def keyword_index(call: cst.Call, keyword: str) -> int | None:
+    """Position of the argument passed as ``keyword=``, if any."""
+    for index, arg in enumerate(call.args):
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return index
+    return None
+
+
+def positional_index(call: cst.Call, position: int) -> int | None:
+    """Position in ``call.args`` of the ``position``-th positional argument, if given."""
+    seen = 0
+    for index, arg in enumerate(call.args):
+        if arg.keyword is None and not arg.star:
+            if seen == position:
+                return index
+            seen += 1
+    return None
+
+
+def method_name(call: cst.Call) -> str | None:
+    """``name`` for a call ``something.name(...)``."""
+    return call.func.attr.value if isinstance(call.func, cst.Attribute) else None

@@ -1,0 +1,101 @@
+"""What no rewrite handled: listed for manual work, and marked with ``# chipshift: manual`` on request."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from chipshift.migrate.codemods.base import CUDA_DEVICE, MigrationCommand, code_of, string_value
+from chipshift.migrate.outcome import ManualItem
+
+MARK = "chipshift: manual"
+CUDA_ONLY_LIBRARIES = frozenset(
+    {"apex", "amp_C", "xformers", "bitsandbytes", "flash_attn", "cupy", "pycuda", "pynvml", "tensorrt", "triton"}
+)
+CUDA_STRINGS = frozenset({"nccl", "NCCL", "CUDA_VISIBLE_DEVICES"})
+SHORT = 70
+
+
+class LeftoversCommand(MigrationCommand):
+    """List the CUDA-specific code that is still there after the rewrites."""
+
+    DESCRIPTION = "list what is left for manual work"
+    REWRITE = "leftovers"
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._guard_tests = 0
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        if node.attr.value == "is_cuda":
+            self._note(node, "tensor.is_cuda: compare tensor.device.type with the target device instead")
+            return True
+        return self._check_cuda_name(node)
+
+    def visit_Name(self, node: cst.Name) -> bool:
+        return self._check_cuda_name(node)
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("cuda", "pin_memory"):
+            self._note(node, f".{node.func.attr.value}() with arguments chipshift does not rewrite")
+        return True
+
+    def visit_Comparison(self, node: cst.Comparison) -> bool:
+        """Our own guards compare ``<device>.type`` with ``"cuda"``: not a leftover."""
+        return code_of(node.left) != f"{self.state.device_name}.type"
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        value = string_value(node)
+        if value is not None and (CUDA_DEVICE.fullmatch(value) or value in CUDA_STRINGS):
+            self._note(node, f"CUDA name {value!r} in a string: check what it selects")
+
+    def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
+        if "cuda" in node.value:
+            self._note(node, "'cuda' inside an f-string: build the device string from the resolved device")
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        for alias in node.names:
+            self._check_library(node, code_of(alias.name))
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        if node.module is not None and not node.relative:
+            self._check_library(node, code_of(node.module))
+        return False
+
+    def visit_Expr(self, node: cst.Expr) -> bool:
+        """Docstrings and other bare strings are not code."""
+        return not isinstance(node.value, cst.SimpleString | cst.ConcatenatedString)
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine:
+        if not self.state.mark or not self._has_item(original_node):
+            return updated_node
+        comment = updated_node.trailing_whitespace.comment
+        if comment is not None and MARK in comment.value:
+            return updated_node
+        text = f"{comment.value}  # {MARK}" if comment is not None else f"# {MARK}"
+        whitespace = updated_node.trailing_whitespace.with_changes(
+            whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(text)
+        )
+        return updated_node.with_changes(trailing_whitespace=whitespace)
+
+    def _check_cuda_name(self, node: cst.Attribute | cst.Name) -> bool:
+        names = [name for name in self.names_of(node) if name == "torch.cuda" or name.startswith("torch.cuda.")]
+        if not names:
+            return True
+        self._note(node, f"{min(names, key=len)}: no safe rewrite for this target")
+        return False
+
+    def _check_library(self, node: cst.CSTNode, module: str) -> None:
+        if module.split(".")[0] in CUDA_ONLY_LIBRARIES:
+            self._note(node, f"{module}: CUDA-only library, find the target's counterpart")
+
+    def _note(self, node: cst.CSTNode, reason: str) -> None:
+        code = " ".join(code_of(node).split())
+        code = code if len(code) <= SHORT else code[: SHORT - 3] + "..."
+        self.state.manual.append(ManualItem(self.line_of(node), code, reason))
+
+    def _has_item(self, line: cst.SimpleStatementLine) -> bool:
+        position = self.get_metadata(type(self).METADATA_DEPENDENCIES[1], line)
+        return any(position.start.line <= item.line <= position.end.line for item in self.state.manual)

@@ -1,0 +1,63 @@
+"""Migrate sources, files and trees to a target. Never writes: see :mod:`chipshift.migrate.apply` for that."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+
+from chipshift.migrate.codemods import MigrationState, choose_device_name, pipeline
+from chipshift.migrate.outcome import (
+    FileFailed,
+    FileMigrated,
+    FileOutcome,
+    FileSkipped,
+    MigrationResult,
+    SourceMigration,
+)
+from chipshift.migrate.target import Target
+
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "node_modules", ".tox", "build"})
+
+
+def migrate_source(source: str, target: Target, *, mark: bool = False) -> SourceMigration:
+    """Migrate one Python source; raises ``libcst.ParserSyntaxError`` on invalid Python."""
+    module = cst.parse_module(source)
+    state = MigrationState(target=target, device_name=choose_device_name(module, target), mark=mark)
+    for command in pipeline(target):
+        module = command(CodemodContext(), state).transform_module(module)
+    return SourceMigration(source, module.code, tuple(state.changes), tuple(state.manual))
+
+
+def migrate_file(path: Path, target: Target, *, mark: bool = False) -> FileOutcome:
+    """Migrate one file, as a result value: never raises for a bad file."""
+    if path.suffix == ".ipynb":
+        return FileSkipped(path, "notebooks are not supported yet by migrate; scan lists their findings")
+    try:
+        source = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return FileFailed(path, f"cannot read: {error}")
+    try:
+        return FileMigrated(path, migrate_source(source, target, mark=mark))
+    except cst.ParserSyntaxError as error:
+        return FileFailed(path, f"line {error.raw_line}: not valid Python ({error.message})")
+
+
+def gather_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Python files and notebooks under ``paths``, in a stable order, skipping VCS and virtualenv folders."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                relative = child.relative_to(path).parts
+                if child.is_file() and child.suffix in (".py", ".ipynb") and not SKIPPED_DIRS & set(relative[:-1]):
+                    yield child
+        else:
+            yield path
+
+
+def migrate_paths(paths: Iterable[Path], target: Target, *, mark: bool = False) -> MigrationResult:
+    """Migrate every Python file under ``paths``; one outcome per file."""
+    outcomes = tuple(migrate_file(path, target, mark=mark) for path in gather_files(paths))
+    return MigrationResult(target=target.name, files=outcomes)

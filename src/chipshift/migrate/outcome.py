@@ -1,0 +1,117 @@
+"""What a migration produced, per file: typed outcomes rather than flags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Change:
+    """One rewrite applied to the code."""
+
+    line: int
+    """Line of the rewritten code in the file as it was before this rewrite."""
+    rewrite: str
+    """Id of the rewrite (``cuda-method``, ``device-string``, ...)."""
+    description: str
+    """What was changed, e.g. ``.cuda() -> .to(device)``."""
+
+
+@dataclass(frozen=True)
+class ManualItem:
+    """CUDA-specific code left as it was because no safe rewrite exists."""
+
+    line: int
+    """Line in the migrated file."""
+    code: str
+    """The code in question, shortened."""
+    reason: str
+    """Why it is left for a person."""
+
+
+@dataclass(frozen=True)
+class SourceMigration:
+    """The migrated text of one source and what was done to it."""
+
+    original: str
+    """Source before migration."""
+    migrated: str
+    """Source after migration; equal to ``original`` when nothing applied."""
+    changes: tuple[Change, ...]
+    """Rewrites applied, in order."""
+    manual: tuple[ManualItem, ...]
+    """What is left to port by hand."""
+
+    @property
+    def changed(self) -> bool:
+        """Whether the migrated text differs from the original."""
+        return self.migrated != self.original
+
+
+@dataclass(frozen=True)
+class FileMigrated:
+    """A file whose source was migrated (possibly with nothing to change)."""
+
+    path: Path
+    """The file."""
+    result: SourceMigration
+    """Its migration."""
+
+
+@dataclass(frozen=True)
+class FileFailed:
+    """A file that could not be migrated (unreadable, not valid Python)."""
+
+    path: Path
+    """The file."""
+    reason: str
+    """Why, with the line where known."""
+
+
+@dataclass(frozen=True)
+class FileSkipped:
+    """A file chipshift does not migrate (yet)."""
+
+    path: Path
+    """The file."""
+    reason: str
+    """Why it was skipped."""
+
+
+FileOutcome = FileMigrated | FileFailed | FileSkipped
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    """Outcome of migrating a set of paths to one target."""
+
+    target: str
+    """Target name."""
+    files: tuple[FileOutcome, ...] = field(default_factory=tuple)
+    """One outcome per file considered."""
+
+    @property
+    def migrated(self) -> list[FileMigrated]:
+        """Files whose text changed."""
+        return [item for item in self.files if isinstance(item, FileMigrated) and item.result.changed]
+
+    @property
+    def failed(self) -> list[FileFailed]:
+        """Files that could not be migrated."""
+        return [item for item in self.files if isinstance(item, FileFailed)]
+
+    @property
+    def skipped(self) -> list[FileSkipped]:
+        """Files left out."""
+        return [item for item in self.files if isinstance(item, FileSkipped)]
+
+    @property
+    def manual(self) -> list[tuple[Path, ManualItem]]:
+        """Everything left to port by hand, with its file."""
+        return [
+            (item.path, manual)
+            for item in self.files
+            if isinstance(item, FileMigrated)
+            for manual in item.result.manual
+        ]
