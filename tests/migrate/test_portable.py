@@ -117,3 +117,156 @@ def test_aliased_import_is_resolved_by_qualified_name() -> None:
         torch.get_device_module(device).synchronize()
         """,
     )
+
+
+def test_amp_becomes_device_agnostic() -> None:
+    assert_migrates(
+        """
+        import torch
+        from torch.cuda.amp import GradScaler, autocast
+
+        scaler = GradScaler(enabled=use_amp)
+        with autocast():
+            pass
+        with torch.cuda.amp.autocast(True, torch.bfloat16):
+            pass
+        with torch.autocast("cuda", dtype=torch.float16):
+            pass
+        with torch.autocast(device_type="cuda"):
+            pass
+        """,
+        f"""
+        import torch
+        {RESOLVE}
+
+        scaler = torch.amp.GradScaler(device.type, enabled=use_amp)
+        with torch.autocast(device_type=device.type):
+            pass
+        with torch.autocast(device_type=device.type, enabled=True, dtype=torch.bfloat16):
+            pass
+        with torch.autocast(device.type, dtype=torch.float16):
+            pass
+        with torch.autocast(device_type=device.type):
+            pass
+        """,
+    )
+
+
+def test_cuda_calls_are_device_agnostic_or_guarded() -> None:
+    assert_migrates(
+        """
+        import torch
+
+        if torch.cuda.is_available():
+            n = torch.cuda.device_count()
+        torch.cuda.manual_seed_all(1)  # seed
+        torch.cuda.set_device(rank)
+        torch.cuda.synchronize()
+        torch.cuda.empty_cache()
+        print(torch.cuda.max_memory_allocated() / 2**20)
+        """,
+        f"""
+        import torch
+        {RESOLVE}
+
+        if torch.accelerator.is_available():
+            n = torch.accelerator.device_count()
+        if torch.accelerator.is_available():
+            torch.get_device_module(device).manual_seed_all(1)  # seed
+        if torch.accelerator.is_available():
+            torch.accelerator.set_device_index(rank)
+        torch.get_device_module(device).synchronize()
+        if torch.accelerator.is_available():
+            torch.accelerator.empty_cache()
+        print((torch.accelerator.max_memory_allocated() if torch.accelerator.is_available() else 0) / 2**20)
+        """,
+    )
+
+
+def test_statement_guard_inside_an_expression_is_listed() -> None:
+    result = migrate(
+        """
+        import torch
+        x = torch.cuda.empty_cache() or 1
+        print(torch.cuda.get_device_name(0))
+        """
+    )
+    assert not result.changed
+    assert [(item.line, item.code) for item in result.manual] == [
+        (2, "torch.cuda.empty_cache"),
+        (3, "torch.cuda.get_device_name"),
+    ]
+
+
+def test_cudnn_settings_are_guarded() -> None:
+    assert_migrates(
+        """
+        import torch
+
+        # speed
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+        """,
+        f"""
+        import torch
+        {RESOLVE}
+
+        # speed
+        if device.type == "cuda":
+            torch.backends.cudnn.benchmark = True
+        if device.type == "cuda":
+            torch.backends.cuda.matmul.allow_tf32 = True
+        """,
+    )
+
+
+def test_distributed_backend_and_ddp_device_ids() -> None:
+    assert_migrates(
+        """
+        import torch.distributed as dist
+        from torch.nn.parallel import DistributedDataParallel as DDP
+
+        dist.init_process_group("nccl", rank=0, world_size=1)
+        dist.init_process_group(backend="nccl")
+        model = DDP(model, device_ids=[local_rank])
+        """,
+        f"""
+        import torch.distributed as dist
+        from torch.nn.parallel import DistributedDataParallel as DDP
+        import torch
+        {RESOLVE}
+
+        dist.init_process_group(torch.distributed.get_default_backend_for_device(device), rank=0, world_size=1)
+        dist.init_process_group(backend=torch.distributed.get_default_backend_for_device(device))
+        model = DDP(model, device_ids=[local_rank] if device.type != "cpu" else None)
+        """,
+    )
+
+
+def test_pin_memory_is_guarded() -> None:
+    assert_migrates(
+        """
+        import torch
+        loader = torch.utils.data.DataLoader(data, batch_size=4, pin_memory=True)
+        """,
+        """
+        import torch
+        loader = torch.utils.data.DataLoader(data, batch_size=4, pin_memory=torch.accelerator.is_available())
+        """,
+    )
+
+
+def test_mark_comments_manual_work() -> None:
+    assert_migrates(
+        """
+        import torch
+        name = torch.cuda.get_device_name(0)  # gpu name
+        ok = x.is_cuda
+        """,
+        """
+        import torch
+        name = torch.cuda.get_device_name(0)  # gpu name  # chipshift: manual
+        ok = x.is_cuda  # chipshift: manual
+        """,
+        mark=True,
+    )

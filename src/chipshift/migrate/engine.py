@@ -6,9 +6,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import libcst as cst
-from libcst.codemod import CodemodContext
 
-from chipshift.migrate.codemods import MigrationState, choose_device_name, pipeline
+from chipshift.migrate.codemods import MigrationState, choose_device_name, migrate_module
 from chipshift.migrate.outcome import (
     FileFailed,
     FileMigrated,
@@ -26,8 +25,7 @@ def migrate_source(source: str, target: Target, *, mark: bool = False) -> Source
     """Migrate one Python source; raises ``libcst.ParserSyntaxError`` on invalid Python."""
     module = cst.parse_module(source)
     state = MigrationState(target=target, device_name=choose_device_name(module, target), mark=mark)
-    for command in pipeline(target):
-        module = command(CodemodContext(), state).transform_module(module)
+    module = migrate_module(module, state)
     return SourceMigration(source, module.code, tuple(state.changes), tuple(state.manual))
 
 

@@ -102,6 +102,8 @@ class Target(BaseModel):
     """Replaces ``pin_memory=True``; none leaves it alone."""
     distributed_device_ids_guard: str | None = None
     """Condition under which DDP keeps its ``device_ids``; otherwise None is passed."""
+    attribute_renames: dict[str, str] = Field(default_factory=dict)
+    """Tensor attributes renamed, e.g. ``is_cuda`` to ``is_npu``."""
     env_renames: dict[str, str] = Field(default_factory=dict)
     """Environment variable names rewritten where they appear as string literals."""
     flash_attention: FlashAttentionRule | None = None

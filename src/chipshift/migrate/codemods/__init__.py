@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import libcst as cst
+
 from chipshift.migrate.codemods.amp import AmpCommand
 from chipshift.migrate.codemods.base import MigrationCommand, MigrationState
+from chipshift.migrate.codemods.batch import RewriteBatch
 from chipshift.migrate.codemods.cuda_calls import CudaCallsCommand
 from chipshift.migrate.codemods.cuda_method import CudaMethodCommand
 from chipshift.migrate.codemods.device_strings import DeviceStringCommand
 from chipshift.migrate.codemods.distributed import DistributedCommand
+from chipshift.migrate.codemods.flash_attention import FlashAttentionCommand
 from chipshift.migrate.codemods.guards import CudnnGuardCommand
 from chipshift.migrate.codemods.leftovers import LeftoversCommand
 from chipshift.migrate.codemods.module_rename import ModuleRenameCommand
 from chipshift.migrate.codemods.resolution import DeviceResolutionCommand, TargetImportsCommand, choose_device_name
-from chipshift.migrate.codemods.small_rewrites import EnvironmentCommand, PinMemoryCommand
-from chipshift.migrate.target import Target
+from chipshift.migrate.codemods.small_rewrites import AttributeRenameCommand, EnvironmentCommand, PinMemoryCommand
 
-PIPELINE: tuple[type[MigrationCommand], ...] = (
+REWRITES: tuple[type[MigrationCommand], ...] = (
     ModuleRenameCommand,
     CudaMethodCommand,
     DeviceStringCommand,
@@ -23,17 +26,28 @@ PIPELINE: tuple[type[MigrationCommand], ...] = (
     DistributedCommand,
     PinMemoryCommand,
     EnvironmentCommand,
-    CudaCallsCommand,
+    AttributeRenameCommand,
+    FlashAttentionCommand,
     CudnnGuardCommand,
-    DeviceResolutionCommand,
-    TargetImportsCommand,
+    CudaCallsCommand,
 )
-"""Rewrites in order; those that add lines (guards, resolution, imports) come last."""
+"""Rewrites run together in one pass; a rewrite that changes the kind of a node (a call guarded into a
+conditional expression) comes after those that look at that kind of node."""
+
+FINISHING: tuple[type[MigrationCommand], ...] = (DeviceResolutionCommand, TargetImportsCommand, LeftoversCommand)
+"""Passes after the rewrites: they depend on what the rewrites did."""
 
 
-def pipeline(target: Target) -> list[type[MigrationCommand]]:
-    """The rewrites that apply to ``target``, then the listing of what is left."""
-    return [command for command in PIPELINE if command.applies_to(target)] + [LeftoversCommand]
+def migrate_module(module: cst.Module, state: MigrationState) -> cst.Module:
+    """``module`` migrated to the state's target; ``state`` collects the changes and what is left."""
+    rewrites = [command(state) for command in REWRITES if command.applies_to(state.target)]
+    code = module.code
+    module = RewriteBatch([rewrite for rewrite in rewrites if rewrite.is_needed(code)]).transform_module(module)
+    for command_class in FINISHING:
+        command = command_class(state)
+        if command.applies_to(state.target) and command.is_needed(module.code):
+            module = command.transform_module(module)
+    return module
 
 
-__all__ = ["PIPELINE", "MigrationCommand", "MigrationState", "choose_device_name", "pipeline"]
+__all__ = ["FINISHING", "REWRITES", "MigrationCommand", "MigrationState", "choose_device_name", "migrate_module"]

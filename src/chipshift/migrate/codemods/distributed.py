@@ -23,6 +23,7 @@ class DistributedCommand(MigrationCommand):
 
     DESCRIPTION = 'init_process_group("nccl") -> the backend of the target device'
     REWRITE = "distributed"
+    TRIGGERS = ("nccl", "NCCL", "device_ids", "output_device")
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if self.refers_to(original_node.func, PROCESS_GROUP_CALLS):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from chipshift.migrate.codemods.base import MigrationCommand, code_of
+from chipshift.migrate.codemods.base import MigrationCommand, MigrationState, code_of
 from chipshift.migrate.target import Target
 
 GUARDED_PREFIXES = ("torch.backends.cudnn.", "torch.backends.cuda.")
@@ -15,9 +15,10 @@ class CudnnGuardCommand(MigrationCommand):
 
     DESCRIPTION = "torch.backends.cudnn settings -> guarded by the device type"
     REWRITE = "cudnn-guard"
+    TRIGGERS = ("cudnn", "cuda")
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, state: MigrationState) -> None:
+        super().__init__(state)
         self._guard_depth = 0
 
     @classmethod

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import libcst as cst
+from libcst.metadata import PositionProvider
 
-from chipshift.migrate.codemods.base import CUDA_DEVICE, MigrationCommand, code_of, string_value
+from chipshift.migrate.codemods.base import CUDA_DEVICE, MigrationCommand, MigrationState, code_of, string_value
 from chipshift.migrate.outcome import ManualItem
 
 MARK = "chipshift: manual"
@@ -20,9 +21,10 @@ class LeftoversCommand(MigrationCommand):
 
     DESCRIPTION = "list what is left for manual work"
     REWRITE = "leftovers"
+    TRIGGERS = ("cuda", "CUDA", "nccl", "NCCL", *sorted(CUDA_ONLY_LIBRARIES))
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, state: MigrationState) -> None:
+        super().__init__(state)
         self._guard_tests = 0
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
@@ -97,5 +99,5 @@ class LeftoversCommand(MigrationCommand):
         self.state.manual.append(ManualItem(self.line_of(node), code, reason))
 
     def _has_item(self, line: cst.SimpleStatementLine) -> bool:
-        position = self.get_metadata(type(self).METADATA_DEPENDENCIES[1], line)
+        position = self.get_metadata(PositionProvider, line)
         return any(position.start.line <= item.line <= position.end.line for item in self.state.manual)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from chipshift.migrate.codemods.base import MigrationCommand, code_of
+from chipshift.migrate.codemods.base import MigrationCommand, MigrationState, code_of
 from chipshift.migrate.target import Target
 
 
@@ -14,8 +14,8 @@ class ModuleRenameCommand(MigrationCommand):
     DESCRIPTION = "torch.cuda -> the vendor's module (torch.npu)"
     REWRITE = "module-rename"
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, state: MigrationState) -> None:
+        super().__init__(state)
         self._in_import = 0
 
     @classmethod

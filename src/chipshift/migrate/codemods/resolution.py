@@ -72,6 +72,10 @@ class DeviceResolutionCommand(MigrationCommand):
 
     DESCRIPTION = "resolve the device once per file"
     REWRITE = "resolve-device"
+    METADATA_DEPENDENCIES = ()
+
+    def is_needed(self, code: str) -> bool:
+        return self.state.device_used
 
     @classmethod
     def applies_to(cls, target: Target) -> bool:
@@ -111,6 +115,10 @@ class TargetImportsCommand(MigrationCommand):
 
     DESCRIPTION = "import the target's PyTorch plugin"
     REWRITE = "target-import"
+    METADATA_DEPENDENCIES = ()
+
+    def is_needed(self, code: str) -> bool:
+        return bool(self.state.changes)
 
     @classmethod
     def applies_to(cls, target: Target) -> bool:

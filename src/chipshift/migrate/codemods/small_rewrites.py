@@ -13,6 +13,7 @@ class PinMemoryCommand(MigrationCommand):
 
     DESCRIPTION = "pin_memory=True -> pin_memory=<accelerator present>"
     REWRITE = "pin-memory"
+    TRIGGERS = ("pin_memory",)
 
     @classmethod
     def applies_to(cls, target: Target) -> bool:
@@ -29,11 +30,36 @@ class PinMemoryCommand(MigrationCommand):
         return updated_node.with_changes(value=self.build(str(self.target.pin_memory)))
 
 
+class AttributeRenameCommand(MigrationCommand):
+    """``tensor.is_cuda`` -> the target's attribute (``tensor.is_npu``)."""
+
+    DESCRIPTION = "CUDA tensor attributes -> the target's"
+    REWRITE = "attribute-rename"
+
+    def is_needed(self, code: str) -> bool:
+        return any(name in code for name in self.target.attribute_renames)
+
+    @classmethod
+    def applies_to(cls, target: Target) -> bool:
+        return bool(target.attribute_renames)
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+        old = original_node.attr.value
+        if old not in self.target.attribute_renames or _is_module_attribute(self.names_of(original_node)):
+            return updated_node
+        new = self.target.attribute_renames[old]
+        self.record(original_node, f".{old} -> .{new}")
+        return updated_node.with_changes(attr=cst.Name(new))
+
+
 class EnvironmentCommand(MigrationCommand):
     """``"CUDA_VISIBLE_DEVICES"`` -> the target's variable (``"ASCEND_RT_VISIBLE_DEVICES"``)."""
 
     DESCRIPTION = "CUDA environment variable names -> the target's"
     REWRITE = "environment"
+
+    def is_needed(self, code: str) -> bool:
+        return any(name in code for name in self.target.env_renames)
 
     @classmethod
     def applies_to(cls, target: Target) -> bool:
@@ -46,3 +72,8 @@ class EnvironmentCommand(MigrationCommand):
         new = self.target.env_renames[value]
         self.record(original_node, f"{value} -> {new}")
         return requote(updated_node, new)
+
+
+def _is_module_attribute(names: set[str]) -> bool:
+    """Whether an attribute belongs to an imported module (``torch.is_cuda``) rather than to a value."""
+    return any(name.split(".")[0] in ("torch", "torch_npu") for name in names)

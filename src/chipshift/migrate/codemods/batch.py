@@ -1,0 +1,59 @@
+"""Runs several rewrites in one pass over the tree, each still its own transformer.
+
+Every rewrite is called on each node in turn, with the original node (for metadata) and the node as the rewrites
+before it left it; when one of them changes the kind of node (a call that became a conditional expression), the
+rest leave it alone. Metadata is computed once for the batch instead of once per rewrite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import ExitStack
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import MetadataWrapper
+
+from chipshift.migrate.codemods.base import MigrationCommand
+
+
+class RewriteBatch(cst.CSTTransformer):
+    """The rewrites of one target, applied together."""
+
+    def __init__(self, rewrites: Sequence[MigrationCommand]) -> None:
+        super().__init__()
+        self.rewrites = list(rewrites)
+        self.context = CodemodContext()
+        for rewrite in self.rewrites:
+            rewrite.context = self.context
+
+    def transform_module(self, module: cst.Module) -> cst.Module:
+        """The module after every rewrite, with imports added and freed as they asked."""
+        if not self.rewrites:
+            return module
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        with ExitStack() as stack:
+            for rewrite in self.rewrites:
+                stack.enter_context(rewrite.resolve(wrapper))
+            module = wrapper.module.visit(self)
+        if AddImportsVisitor.CONTEXT_KEY in self.context.scratch:
+            module = AddImportsVisitor(self.context).transform_module(module)
+        if RemoveImportsVisitor.CONTEXT_KEY in self.context.scratch:
+            module = RemoveImportsVisitor(self.context).transform_module(module)
+        return module
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        for rewrite in self.rewrites:
+            rewrite.on_visit(node)
+        return True
+
+    def on_leave(  # type: ignore[override]
+        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+    ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
+        result: cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode] = updated_node
+        for rewrite in self.rewrites:
+            if type(result) is not type(original_node):
+                break
+            result = rewrite.on_leave(original_node, result)
+        return result
