@@ -1,9 +1,81 @@
-"""CLI commands of the scan engine (filled in by the engine's owner)."""
+"""CLI of the scan engine: ``chipshift scan PATH... [--target T] [--format F] [--fail-on S]``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from chipshift.cli.common import stderr, stdout
+from chipshift.errors import ChipshiftError
+from chipshift.scan import ALL_TARGETS, ScanResult, Severity, scan_paths
+from chipshift.scan.formats import ReportFormat
+from chipshift.scan.formats.table import TableFormat
+
+FAIL_ON_CHOICES = ("none", *(s.label for s in Severity))
+
+
+def fails(result: ScanResult, fail_on: str) -> bool:
+    """True when a finding is at or above the ``fail_on`` severity (``none`` never fails)."""
+    if fail_on == "none":
+        return False
+    threshold = Severity.parse(fail_on)
+    return any(Severity.parse(f.severity) >= threshold for f in result.findings)
+
+
+def _run_scan(
+    paths: list[Path], targets: list[str], jobs: int | None, cache_dir: Path | None, use_cache: bool
+) -> ScanResult:
+    if not stderr.is_terminal:
+        return scan_paths(paths, targets, jobs=jobs, cache_dir=cache_dir, use_cache=use_cache)
+    columns = (TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=stderr, transient=True) as bar:
+        task = bar.add_task("scan", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return scan_paths(paths, targets, jobs=jobs, cache_dir=cache_dir, use_cache=use_cache, progress=progress)
+
+
+def scan_command(
+    paths: list[Path] = typer.Argument(..., help="Repositories, folders or files to scan (several allowed)."),
+    target: list[str] = typer.Option(
+        list(ALL_TARGETS), "--target", "-t", help=f"Target to report on, repeatable: {', '.join(ALL_TARGETS)}."
+    ),
+    output_format: ReportFormat = typer.Option(ReportFormat.TABLE, "--format", "-f", help="Report format."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file, not stdout."),
+    fail_on: str = typer.Option(
+        "none", "--fail-on", help=f"Exit 1 when a finding has this severity or higher: {', '.join(FAIL_ON_CHOICES)}."
+    ),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
+    cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Cache folder (default: the user cache dir)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the cache."),
+) -> None:
+    """Scan code for CUDA lock-in: what each target supports, what a port costs, what blocks it."""
+    if fail_on not in FAIL_ON_CHOICES:
+        raise ChipshiftError(f"--fail-on must be one of {', '.join(FAIL_ON_CHOICES)}, not '{fail_on}'")
+    formatter = output_format.formatter()
+    result = _run_scan(paths, target, jobs, cache_dir, not no_cache)
+    if output is not None:
+        try:
+            output.write_text(formatter.format(result), encoding="utf-8")
+        except OSError as error:
+            raise ChipshiftError(f"cannot write {output}: {error.strerror or error}") from None
+    elif isinstance(formatter, TableFormat):
+        stdout.print(formatter.renderable(result))
+    else:
+        typer.echo(formatter.format(result), nl=False)
+    stderr.print(
+        f"{len(result.findings)} findings in {result.files_scanned} files ({result.lines_scanned:,} lines), "
+        f"{len(result.skipped)} skipped, {result.duration_s:.2f} s ({result.cache_hits} from cache)",
+        highlight=False,
+    )
+    if fails(result, fail_on):
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this engine's commands to the top-level app."""
+    """Add ``chipshift scan`` to the top-level app."""
+    app.command("scan")(scan_command)

@@ -1,0 +1,201 @@
+"""Analysing one file: read checks, the prefilter, then the analyzer for the file's kind.
+
+Every problem becomes a :class:`SkippedFile` with a reason; nothing here raises for a bad file.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from chipshift.scan.cpp_analyzer import CppRules, analyze_cpp, grammar_for
+from chipshift.scan.dependency_analyzer import analyze_dependencies
+from chipshift.scan.discover import FileKind, SourceFile
+from chipshift.scan.line_analyzer import analyze_lines, logical_lines
+from chipshift.scan.model import FileOutcome, Finding, SkippedFile
+from chipshift.scan.notebook import NotebookError, read_notebook
+from chipshift.scan.prefilter import Prefilter
+from chipshift.scan.python_analyzer import PythonAnalyzer, PythonRules, module_name
+from chipshift.scan.rules import Rule, RuleBook, load_rules
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+"""Files larger than this are skipped as huge (generated code, vendored blobs)."""
+
+_DEPENDENCY_KINDS = {
+    FileKind.REQUIREMENTS: "requirements",
+    FileKind.PYPROJECT: "pyproject",
+    FileKind.SETUP_CFG: "setup-cfg",
+    FileKind.CONDA: "conda",
+}
+_LINE_KINDS = {FileKind.DOCKER: "docker", FileKind.CI: "ci", FileKind.SHELL: "shell", FileKind.BUILD: "build"}
+
+
+@dataclass(frozen=True)
+class Analyzers:
+    """Rules indexed per analyzer and the prefilter per file kind, built once per process."""
+
+    book: RuleBook
+    python: PythonRules
+    cpp: CppRules
+    dependency_rules: list[Rule]
+    line_rules: list[Rule]
+    prefilters: dict[str, Prefilter]
+
+    @classmethod
+    def build(cls, book: RuleBook) -> Analyzers:
+        """Index ``book``."""
+        python = book.for_analyzer("python")
+        deps = book.for_analyzer("dependencies")
+        lines = book.for_analyzer("lines")
+        cpp = book.for_analyzer("cpp")
+
+        def line_rules(kind: str) -> list[Rule]:
+            return [r for r in lines if kind in (r.match.files or [])]
+
+        prefilters = {
+            "python": Prefilter.for_rules(python),
+            "setup-py": Prefilter.for_rules(python + deps),
+            "notebook": Prefilter.for_rules(python + line_rules("notebook-shell")),
+            "cpp": Prefilter.for_rules(cpp),
+            "dependencies": Prefilter.for_rules(deps),
+        }
+        prefilters.update({kind: Prefilter.for_rules(line_rules(kind)) for kind in _LINE_KINDS.values()})
+        return cls(book, PythonRules.build(python), CppRules.build(cpp), deps, lines, prefilters)
+
+    def prefilter_for(self, source: SourceFile) -> Prefilter:
+        """The prefilter that decides whether ``source`` is worth analysing."""
+        kind = source.kind
+        if kind is FileKind.PYTHON:
+            return self.prefilters["setup-py" if source.path.name == "setup.py" else "python"]
+        if kind is FileKind.NOTEBOOK:
+            return self.prefilters["notebook"]
+        if kind in (FileKind.CUDA, FileKind.CPP):
+            return self.prefilters["cpp"]
+        if kind in _DEPENDENCY_KINDS:
+            return self.prefilters["dependencies"]
+        return self.prefilters[_LINE_KINDS[kind]]
+
+
+@functools.cache
+def default_analyzers() -> Analyzers:
+    """Analyzers for the shipped rules (one per process)."""
+    return Analyzers.build(load_rules())
+
+
+def count_lines(data: bytes) -> int:
+    """Number of lines in ``data``."""
+    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+
+
+def analyze_file(
+    source: SourceFile,
+    data: bytes,
+    analyzers: Analyzers,
+    reexports: Mapping[str, str] | None = None,
+    extra_prefilter: Prefilter | None = None,
+) -> FileOutcome:
+    """Findings in one file whose bytes are ``data``; a file that cannot be analysed is a skip with a reason."""
+    path = source.path.as_posix()
+    lines = count_lines(data)
+    if b"\0" in data[:8192]:
+        return FileOutcome(skipped=SkippedFile(path, "binary file"), lines=0)
+    prefilter = analyzers.prefilter_for(source)
+    if not prefilter.may_match(data) and not (extra_prefilter and extra_prefilter.may_match(data)):
+        return FileOutcome(lines=lines)
+    try:
+        findings, exports = _dispatch(source, data, analyzers, reexports)
+    except _Skip as skip:
+        return FileOutcome(skipped=SkippedFile(path, str(skip)), lines=lines)
+    return FileOutcome(tuple(sorted(findings, key=_order)), None, lines, tuple(sorted(exports.items())))
+
+
+def _order(finding: Finding) -> tuple[int, int, int, str]:
+    return (finding.cell if finding.cell is not None else -1, finding.line, finding.column, finding.rule_id)
+
+
+class _Skip(Exception):
+    """Why a file could not be analysed."""
+
+
+def _dispatch(
+    source: SourceFile, data: bytes, analyzers: Analyzers, reexports: Mapping[str, str] | None
+) -> tuple[list[Finding], dict[str, str]]:
+    kind = source.kind
+    path = source.path.as_posix()
+    if kind is FileKind.PYTHON:
+        return _python(source, data, analyzers, reexports)
+    if kind is FileKind.NOTEBOOK:
+        return _notebook(source, data, analyzers, reexports), {}
+    text = _utf8(data)
+    if kind in (FileKind.CUDA, FileKind.CPP):
+        return analyze_cpp(data, path, analyzers.cpp, grammar_for(source.path.suffix.lower(), data)), {}
+    if kind in _DEPENDENCY_KINDS:
+        try:
+            return analyze_dependencies(_DEPENDENCY_KINDS[kind], text, path, analyzers.dependency_rules), {}
+        except Exception as error:  # tomllib, yaml: report any parse error as a skip
+            raise _Skip(f"cannot parse {_DEPENDENCY_KINDS[kind]} file: {error}") from None
+    return analyze_lines(list(logical_lines(text)), _LINE_KINDS[kind], path, analyzers.line_rules), {}
+
+
+def _utf8(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise _Skip(f"not UTF-8 text (byte {error.start})") from None
+
+
+def _parse_python(data: bytes | str, where: str = "") -> ast.Module:
+    try:
+        return ast.parse(data)
+    except SyntaxError as error:
+        hint = " (Python 2 source?)" if _looks_like_python2(error) else ""
+        raise _Skip(f"syntax error{where} at line {error.lineno}: {error.msg}{hint}") from None
+    except (ValueError, RecursionError, MemoryError) as error:
+        raise _Skip(f"cannot parse{where}: {type(error).__name__}: {error}") from None
+
+
+def _looks_like_python2(error: SyntaxError) -> bool:
+    text = (error.text or "").strip()
+    return (
+        "Missing parentheses" in error.msg
+        or text.startswith(("print ", "exec "))
+        or ("except " in text and ", " in text)
+    )
+
+
+def _python(
+    source: SourceFile, data: bytes, analyzers: Analyzers, reexports: Mapping[str, str] | None
+) -> tuple[list[Finding], dict[str, str]]:
+    tree = _parse_python(data)
+    text = data.decode("utf-8", errors="replace")
+    analyzer = PythonAnalyzer(analyzers.python, reexports)
+    relative = source.relative
+    run = analyzer.analyze(
+        tree, text.splitlines(), module=module_name(relative), is_package=relative.endswith("__init__.py")
+    )
+    findings = list(run.findings(source.path.as_posix()))
+    if source.path.name == "setup.py":
+        findings += analyze_dependencies("setup-py", text, source.path.as_posix(), analyzers.dependency_rules)
+    return findings, analyzer.exports(tree, run)
+
+
+def _notebook(
+    source: SourceFile, data: bytes, analyzers: Analyzers, reexports: Mapping[str, str] | None
+) -> list[Finding]:
+    try:
+        notebook = read_notebook(data)
+    except NotebookError as error:
+        raise _Skip(str(error)) from None
+    path = source.path.as_posix()
+    try:
+        tree = ast.parse(notebook.text)
+    except SyntaxError as error:
+        cell, line = notebook.line_map.get(error.lineno or 0, (0, error.lineno or 0))
+        raise _Skip(f"syntax error in cell {cell} at line {line}: {error.msg}") from None
+    run = PythonAnalyzer(analyzers.python, reexports).analyze(tree, notebook.text.splitlines())
+    findings = list(run.findings(path, notebook.line_map))
+    for cell, line, command in notebook.shell_lines:
+        findings += analyze_lines([(line, command)], "notebook-shell", path, analyzers.line_rules, cell)
+    return findings

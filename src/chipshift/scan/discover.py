@@ -1,0 +1,169 @@
+"""Finding the files to scan under the given paths, and what kind each one is.
+
+Symbolic links to directories are followed once: a link back into a directory already being walked is reported as
+a symlink loop and not entered. Broken links and unreadable directories are reported, never raised.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from chipshift.scan.model import SkippedFile
+
+SKIPPED_DIRS = frozenset(
+    {".git", ".hg", ".svn", "__pycache__", "node_modules", ".tox", ".nox", ".mypy_cache", ".ruff_cache",
+     ".pytest_cache", ".venv", "venv", ".eggs", ".ipynb_checkpoints"}
+)  # fmt: skip
+"""Directories never entered: version control, caches, virtual environments."""
+
+
+class FileKind(enum.StrEnum):
+    """Which analyzer reads a file."""
+
+    PYTHON = "python"
+    NOTEBOOK = "notebook"
+    CUDA = "cuda"
+    CPP = "cpp"
+    REQUIREMENTS = "requirements"
+    PYPROJECT = "pyproject"
+    SETUP_CFG = "setup-cfg"
+    CONDA = "conda"
+    DOCKER = "docker"
+    CI = "ci"
+    SHELL = "shell"
+    BUILD = "build"
+
+
+_BY_SUFFIX = {
+    ".py": FileKind.PYTHON,
+    ".pyi": FileKind.PYTHON,
+    ".ipynb": FileKind.NOTEBOOK,
+    ".cu": FileKind.CUDA,
+    ".cuh": FileKind.CUDA,
+    ".c": FileKind.CPP,
+    ".cc": FileKind.CPP,
+    ".cpp": FileKind.CPP,
+    ".cxx": FileKind.CPP,
+    ".h": FileKind.CPP,
+    ".hh": FileKind.CPP,
+    ".hpp": FileKind.CPP,
+    ".hxx": FileKind.CPP,
+    ".sh": FileKind.SHELL,
+    ".bash": FileKind.SHELL,
+    ".cmake": FileKind.BUILD,
+    ".dockerfile": FileKind.DOCKER,
+}
+_REQUIREMENTS = re.compile(r"^(requirements.*|.*-requirements|constraints.*)\.(txt|in)$")
+_CI_NAMES = {".gitlab-ci.yml", "azure-pipelines.yml", "jenkinsfile", ".travis.yml", "bitbucket-pipelines.yml"}
+
+
+def file_kind(path: Path) -> FileKind | None:
+    """The kind of ``path`` from its name and folder, or None when no analyzer reads it."""
+    name = path.name.lower()
+    parent = path.parent.as_posix().lower()
+    if name in ("dockerfile", "containerfile") or name.startswith("dockerfile."):
+        return FileKind.DOCKER
+    if name == "pyproject.toml":
+        return FileKind.PYPROJECT
+    if name == "setup.cfg":
+        return FileKind.SETUP_CFG
+    if name in ("environment.yml", "environment.yaml", "conda.yml", "conda.yaml", "meta.yaml"):
+        return FileKind.CONDA
+    if _REQUIREMENTS.match(name) or (parent.endswith("requirements") and name.endswith((".txt", ".in"))):
+        return FileKind.REQUIREMENTS
+    if name == "cmakelists.txt":
+        return FileKind.BUILD
+    if name in _CI_NAMES or (name.endswith((".yml", ".yaml")) and parent.endswith((".github/workflows", ".circleci"))):
+        return FileKind.CI
+    return _BY_SUFFIX.get(path.suffix.lower())
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to scan."""
+
+    path: Path
+    """Path as found under the root."""
+    root: Path
+    """The scan root it was found under."""
+    kind: FileKind
+    """Which analyzer reads it."""
+
+    @property
+    def relative(self) -> str:
+        """Path relative to the root, POSIX separators."""
+        try:
+            return self.path.relative_to(self.root).as_posix()
+        except ValueError:
+            return self.path.name
+
+
+def discover(root: Path) -> Iterator[SourceFile | SkippedFile]:
+    """Files to scan under ``root`` (a file or a directory), and what could not be entered."""
+    if not root.exists() and not root.is_symlink():
+        yield SkippedFile(root.as_posix(), "does not exist")
+        return
+    if root.is_file():
+        kind = file_kind(root)
+        if kind is None:
+            yield SkippedFile(root.as_posix(), "not a file type chipshift scans")
+        else:
+            yield SourceFile(root, root.parent, kind)
+        return
+    yield from _walk(root, root, {_identity(root)})
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return (info.st_dev, info.st_ino)
+
+
+def _walk(directory: Path, root: Path, ancestors: set[tuple[int, int]]) -> Iterator[SourceFile | SkippedFile]:
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError as error:
+        yield SkippedFile(directory.as_posix(), f"unreadable directory: {error.strerror or error}")
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            is_dir = entry.is_dir()
+            is_file = entry.is_file()
+        except OSError as error:
+            yield SkippedFile(path.as_posix(), f"unreadable: {error.strerror or error}")
+            continue
+        if entry.is_symlink() and not is_dir and not is_file:
+            yield SkippedFile(path.as_posix(), "broken or looping symbolic link")
+        elif is_dir:
+            if entry.name in SKIPPED_DIRS:
+                continue
+            yield from _enter(path, root, ancestors, entry.is_symlink())
+        elif is_file:
+            kind = file_kind(path)
+            if kind is not None:
+                yield SourceFile(path, root, kind)
+
+
+def _enter(
+    path: Path, root: Path, ancestors: set[tuple[int, int]], is_link: bool
+) -> Iterator[SourceFile | SkippedFile]:
+    try:
+        identity = _identity(path)
+    except OSError as error:
+        yield SkippedFile(path.as_posix(), f"unreadable directory: {error.strerror or error}")
+        return
+    if identity in ancestors:
+        yield SkippedFile(path.as_posix(), "symbolic link loop (points to a directory already being scanned)")
+        return
+    if is_link and _inside(path.resolve(), root.resolve()):
+        return  # the target is scanned where it lies; do not count its files twice
+    yield from _walk(path, root, ancestors | {identity})
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents

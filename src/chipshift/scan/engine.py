@@ -1,0 +1,180 @@
+"""``scan_paths``: discover files, read them, take what the cache knows, analyse the rest in a process pool.
+
+Re-exports inside the scanned repository are handled in a second pass: modules that bind CUDA-related names at
+module level (``from torch.cuda import amp`` in ``pkg/devices.py``) form a table, and files that could use one of
+those names are analysed again with the table, so ``from pkg.devices import amp; amp.autocast()`` is found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from chipshift.errors import ChipshiftError
+from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, analyze_file, count_lines, default_analyzers
+from chipshift.scan.cache import OutcomeCache, content_key, default_cache_dir
+from chipshift.scan.discover import FileKind, SourceFile, discover
+from chipshift.scan.model import ALL_TARGETS, FileOutcome, ScanResult, SkippedFile
+from chipshift.scan.prefilter import Prefilter
+from chipshift.scan.python_analyzer import module_name
+
+Progress = Callable[[int, int], None]
+"""Called with (files done, files in total) while a scan runs."""
+
+_PARALLEL_MIN_FILES = 24
+_NO_CACHE = Path("/nonexistent-chipshift-no-cache")
+
+
+def scan_paths(
+    paths: Sequence[Path],
+    targets: Sequence[str] = ALL_TARGETS,
+    *,
+    jobs: int | None = None,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Scan files and directories for CUDA lock-in; nothing scanned is imported or run."""
+    unknown = [t for t in targets if t not in ALL_TARGETS]
+    if unknown:
+        raise ChipshiftError(f"unknown target(s) {unknown}; choose from {list(ALL_TARGETS)}")
+    started = time.perf_counter()
+    analyzers = default_analyzers()
+    cache = OutcomeCache((cache_dir or default_cache_dir()) if use_cache else None, analyzers.book.digest)
+    result = ScanResult(roots=[p.as_posix() for p in paths], targets=list(targets))
+    sources: list[SourceFile] = []
+    for root in paths:
+        for item in discover(root):
+            if isinstance(item, SkippedFile):
+                result.skipped.append(item)
+            else:
+                sources.append(item)
+    outcomes = _first_pass(sources, analyzers, cache, jobs, progress)
+    _second_pass(sources, outcomes, analyzers, cache, jobs)
+    cache.save()
+    for outcome, cached in outcomes:
+        result.findings.extend(outcome.findings)
+        if outcome.skipped:
+            result.skipped.append(outcome.skipped)
+        result.lines_scanned += outcome.lines
+        result.cache_hits += cached
+    result.files_scanned = len(sources)
+    result.findings.sort(key=lambda f: (f.path, f.cell or 0, f.line, f.column, f.rule_id))
+    result.duration_s = time.perf_counter() - started
+    return result
+
+
+def _read(source: SourceFile) -> bytes | SkippedFile:
+    path = source.path
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return SkippedFile(path.as_posix(), f"too large ({size / 1e6:.1f} MB > {MAX_FILE_BYTES / 1e6:.0f} MB)")
+        return path.read_bytes()
+    except OSError as error:
+        return SkippedFile(path.as_posix(), f"unreadable: {error.strerror or error}")
+
+
+def _first_pass(
+    sources: list[SourceFile], analyzers: Analyzers, cache: OutcomeCache, jobs: int | None, progress: Progress | None
+) -> list[tuple[FileOutcome, bool]]:
+    outcomes: list[tuple[FileOutcome, bool] | None] = [None] * len(sources)
+    pending: list[tuple[int, str, bytes]] = []
+    for index, source in enumerate(sources):
+        data = _read(source)
+        if isinstance(data, SkippedFile):
+            outcomes[index] = (FileOutcome(skipped=data), False)
+            continue
+        key = content_key(data, source.kind)
+        hit = cache.get(key, source.path.as_posix())
+        if hit is not None:
+            outcomes[index] = (hit, True)
+        elif not analyzers.prefilter_for(source).may_match(data):
+            outcome = FileOutcome(lines=count_lines(data))
+            cache.put(key, outcome)
+            outcomes[index] = (outcome, False)
+        else:
+            pending.append((index, key, data))
+    done = len(sources) - len(pending)
+    if progress:
+        progress(done, len(sources))
+    for (index, key, _), outcome in zip(pending, _analyze_all(sources, pending, jobs, progress, done), strict=True):
+        cache.put(key, outcome)
+        outcomes[index] = (outcome, False)
+    return [o for o in outcomes if o is not None]
+
+
+def _analyze_all(
+    sources: list[SourceFile],
+    pending: list[tuple[int, str, bytes]],
+    jobs: int | None,
+    progress: Progress | None,
+    done: int,
+    reexports: dict[str, str] | None = None,
+) -> Iterable[FileOutcome]:
+    work = [(sources[index], data, reexports) for index, _, data in pending]
+    workers = min(jobs or os.cpu_count() or 1, max(1, len(work) // 8))
+    outcomes: Iterable[FileOutcome]
+    if workers <= 1 or len(work) < _PARALLEL_MIN_FILES:
+        outcomes = map(_analyze_one, work)
+    else:
+        pool = ProcessPoolExecutor(max_workers=workers)
+        outcomes = pool.map(_analyze_one, work, chunksize=max(1, len(work) // (workers * 8)))
+    results = []
+    for outcome in outcomes:
+        results.append(outcome)
+        if progress:
+            progress(done + len(results), len(sources))
+    if workers > 1 and len(work) >= _PARALLEL_MIN_FILES:
+        pool.shutdown()
+    return results
+
+
+def _analyze_one(item: tuple[SourceFile, bytes, dict[str, str] | None]) -> FileOutcome:
+    source, data, reexports = item
+    analyzers = default_analyzers()
+    extra = Prefilter.for_rules([], _tokens(reexports)) if reexports else None
+    return analyze_file(source, data, analyzers, reexports, extra)
+
+
+def _tokens(reexports: dict[str, str]) -> list[str]:
+    return sorted({name.rsplit(".", 1)[-1] for name in reexports})
+
+
+def _second_pass(
+    sources: list[SourceFile],
+    outcomes: list[tuple[FileOutcome, bool]],
+    analyzers: Analyzers,
+    cache: OutcomeCache,
+    jobs: int | None,
+) -> None:
+    table: dict[str, str] = {}
+    for source, (outcome, _) in zip(sources, outcomes, strict=True):
+        module = module_name(source.relative)
+        for local, qualified in outcome.exports:
+            if module:
+                table[f"{module}.{local}"] = qualified
+    if not table:
+        return
+    digest = hashlib.sha256(repr(sorted(table.items())).encode()).hexdigest()[:16]
+    tokens = Prefilter.for_rules([], _tokens(table))
+    pending: list[tuple[int, str, bytes]] = []
+    for index, source in enumerate(sources):
+        if source.kind not in (FileKind.PYTHON, FileKind.NOTEBOOK):
+            continue
+        data = _read(source)
+        if isinstance(data, SkippedFile) or not tokens.may_match(data):
+            continue
+        key = content_key(data, source.kind, digest)
+        hit = cache.get(key, source.path.as_posix())
+        if hit is not None:
+            outcomes[index] = (hit, True)
+        else:
+            pending.append((index, key, data))
+    for (index, key, _), outcome in zip(pending, _analyze_all(sources, pending, jobs, None, 0, table), strict=True):
+        cache.put(key, outcome)
+        outcomes[index] = (outcome, outcomes[index][1])

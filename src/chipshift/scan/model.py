@@ -1,0 +1,172 @@
+"""What a scan produces: findings, skipped files and the result of a whole run, as plain typed data."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+ALL_TARGETS: tuple[str, ...] = ("ascend", "cambricon", "hygon-dcu", "musa", "portable")
+"""Targets a scan reports on: Huawei Ascend, Cambricon, Hygon DCU, Moore Threads MUSA, vendor-neutral PyTorch."""
+
+
+class Severity(enum.IntEnum):
+    """How much a finding blocks a port; ordered so that ``--fail-on`` can compare."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, name: str) -> Severity:
+        """The severity named ``name`` (case-insensitive)."""
+        return cls[name.upper()]
+
+    @property
+    def label(self) -> str:
+        """Lower-case name as written in rules and reports."""
+        return self.name.lower()
+
+
+class Support(enum.StrEnum):
+    """How a target supports what a rule finds."""
+
+    NATIVE = "native"
+    """Runs unchanged on the target."""
+    AUTO = "auto"
+    """``chipshift migrate`` rewrites it for the target."""
+    EQUIVALENT = "equivalent"
+    """A named replacement exists; a person ports it."""
+    UNSUPPORTED = "unsupported"
+    """No replacement known; needs a rewrite or a different approach."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One place in one file tied to CUDA, found by one rule."""
+
+    rule_id: str
+    """Stable rule id, e.g. ``CS101``."""
+    path: str
+    """File path as scanned (POSIX separators)."""
+    line: int
+    """1-based line; for notebooks the line inside the cell."""
+    column: int
+    """1-based column."""
+    message: str
+    """What was found, in words."""
+    category: str
+    """Rule category, e.g. ``device-api``."""
+    severity: str
+    """``info`` ... ``critical``."""
+    confidence: str
+    """``low``, ``medium`` or ``high``: how sure the rule is that the hit is real."""
+    snippet: str
+    """The source line, stripped, at most 200 characters."""
+    cell: int | None = None
+    """0-based notebook cell index, ``None`` outside notebooks."""
+
+    @property
+    def location(self) -> str:
+        """``path:line`` or ``path:cell N:line`` for notebooks."""
+        if self.cell is not None:
+            return f"{self.path}:cell {self.cell}:{self.line}"
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file the scan could not analyse, with the reason; the scan went on."""
+
+    path: str
+    """File path as found."""
+    reason: str
+    """Why it was skipped, e.g. ``syntax error at line 3 (Python 2?)``."""
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What analysing one file gave: findings, or a skip, and its size in lines."""
+
+    findings: tuple[Finding, ...] = ()
+    """Findings in this file."""
+    skipped: SkippedFile | None = None
+    """Set when the file could not be analysed."""
+    lines: int = 0
+    """Number of lines in the file."""
+    exports: tuple[tuple[str, str], ...] = ()
+    """Module-level names bound to CUDA-related qualified names (``amp`` -> ``torch.cuda.amp``), for re-exports."""
+
+
+@dataclass
+class ScanResult:
+    """Everything one scan found over one or more repositories."""
+
+    roots: list[str]
+    """The paths given to the scan, in order."""
+    targets: list[str]
+    """Targets the report is for."""
+    findings: list[Finding] = field(default_factory=list)
+    """All findings, sorted by path, line, column, rule."""
+    skipped: list[SkippedFile] = field(default_factory=list)
+    """Files that could not be analysed."""
+    files_scanned: int = 0
+    """Files looked at (including those ruled out by the prefilter)."""
+    lines_scanned: int = 0
+    """Lines in the files looked at."""
+    duration_s: float = 0.0
+    """Wall-clock time of the scan."""
+    cache_hits: int = 0
+    """Files whose result came from the cache."""
+
+    def for_root(self, root: str) -> ScanResult:
+        """The part of this result under one of its roots."""
+        findings = [f for f in self.findings if _under(f.path, root)]
+        skipped = [s for s in self.skipped if _under(s.path, root)]
+        return ScanResult([root], self.targets, findings, skipped)
+
+    def effort_person_days(self, target: str) -> float:
+        """Estimated porting effort for ``target`` in person-days (model in :mod:`chipshift.scan.effort`)."""
+        from chipshift.scan.effort import estimate_effort
+
+        return estimate_effort(self.findings, target).person_days
+
+    def lock_in_score(self, target: str) -> float:
+        """0 (runs as is) to 100 (deeply tied to CUDA) for ``target``."""
+        from chipshift.scan.effort import estimate_effort
+
+        return estimate_effort(self.findings, target).lock_in_score
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON."""
+        return {
+            "roots": self.roots,
+            "targets": self.targets,
+            "files_scanned": self.files_scanned,
+            "lines_scanned": self.lines_scanned,
+            "duration_s": round(self.duration_s, 3),
+            "cache_hits": self.cache_hits,
+            "findings": [asdict(f) for f in self.findings],
+            "skipped": [asdict(s) for s in self.skipped],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScanResult:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            roots=list(data["roots"]),
+            targets=list(data["targets"]),
+            findings=[Finding(**f) for f in data["findings"]],
+            skipped=[SkippedFile(**s) for s in data["skipped"]],
+            files_scanned=int(data.get("files_scanned", 0)),
+            lines_scanned=int(data.get("lines_scanned", 0)),
+            duration_s=float(data.get("duration_s", 0.0)),
+            cache_hits=int(data.get("cache_hits", 0)),
+        )
+
+
+def _under(path: str, root: str) -> bool:
+    root = root.rstrip("/")
+    return path == root or path.startswith(root + "/")

@@ -1,0 +1,330 @@
+"""Python analysis on the standard library's ``ast``: imports and aliases resolved to qualified names, then rules.
+
+Nothing is imported or run. Names are resolved through the file's own imports (``import torch.cuda as tc``,
+``from torch import cuda``, relative imports) and through re-exports found elsewhere in the scanned repository
+(``reexports``: ``pkg.devices.amp`` -> ``torch.cuda.amp``).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+from chipshift.scan.model import Finding
+from chipshift.scan.rules import Rule
+
+_SNIPPET_CHARS = 200
+
+
+def _specificity(pattern: str) -> int:
+    return len(pattern.replace("*", "").replace("?", ""))
+
+
+@dataclass(frozen=True)
+class PatternIndex:
+    """Patterns of one matcher kind with their rules; finds the most specific rule for a name."""
+
+    entries: tuple[tuple[str, Rule], ...]
+    """(pattern, rule), most specific pattern first."""
+
+    @classmethod
+    def build(cls, rules: list[Rule], kind: str) -> PatternIndex:
+        """Index of all ``kind`` patterns of ``rules``."""
+        pairs = [(p, r) for r in rules if r.match.kind == kind for p in getattr(r.match, kind)]
+        return cls(tuple(sorted(pairs, key=lambda pair: -_specificity(pair[0]))))
+
+    def best(self, name: str) -> tuple[str, Rule] | None:
+        """The most specific (pattern, rule) matching ``name``."""
+        for pattern, rule in self.entries:
+            if fnmatchcase(name, pattern):
+                return pattern, rule
+        return None
+
+
+@dataclass(frozen=True)
+class PythonRules:
+    """The Python rules, indexed once per process."""
+
+    calls: PatternIndex
+    references: PatternIndex
+    imports: PatternIndex
+    methods: PatternIndex
+    attributes: PatternIndex
+    strings: tuple[tuple[re.Pattern[str], Rule], ...]
+    fstrings: tuple[tuple[re.Pattern[str], Rule], ...]
+
+    @classmethod
+    def build(cls, rules: list[Rule]) -> PythonRules:
+        """Index ``rules`` (only Python ones are used)."""
+        strings = [(re.compile(r.match.string), r) for r in rules if r.match.kind == "string" and r.match.string]
+        # compare- and call-context rules are tried before rules for any context
+        strings.sort(key=lambda pair: pair[1].match.context == "any")
+        fstrings = [(re.compile(r.match.fstring), r) for r in rules if r.match.kind == "fstring" and r.match.fstring]
+        return cls(
+            calls=PatternIndex.build(rules, "call"),
+            references=PatternIndex.build(rules, "reference"),
+            imports=PatternIndex.build(rules, "import_module"),
+            methods=PatternIndex.build(rules, "method_call"),
+            attributes=PatternIndex.build(rules, "attribute_name"),
+            strings=tuple(strings),
+            fstrings=tuple(fstrings),
+        )
+
+    def is_relevant(self, qualified: str) -> bool:
+        """True when ``qualified`` matches a name pattern or leads to one (``torch.cuda`` for ``torch.cuda.*``)."""
+        prefix = qualified + "."
+        for index in (self.calls, self.references, self.imports):
+            for pattern, _ in index.entries:
+                if fnmatchcase(qualified, pattern) or pattern.startswith(prefix):
+                    return True
+        return False
+
+
+@dataclass
+class _Context:
+    """Facts about nodes gathered in one walk before rules run."""
+
+    aliases: dict[str, str] = field(default_factory=dict)
+    attribute_values: set[int] = field(default_factory=set)
+    call_funcs: set[int] = field(default_factory=set)
+    compared: set[int] = field(default_factory=set)
+    call_args: set[int] = field(default_factory=set)
+    skip_strings: set[int] = field(default_factory=set)
+    exports: dict[str, str] = field(default_factory=dict)
+
+
+def module_name(relative_path: str) -> str:
+    """Dotted module name of a file path relative to its repository root (``pkg/a.py`` -> ``pkg.a``)."""
+    parts = relative_path.removesuffix(".py").removesuffix(".ipynb").split("/")
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(p for p in parts if p)
+
+
+def _absolute_module(node: ast.ImportFrom, module: str, is_package: bool) -> str:
+    if not node.level:
+        return node.module or ""
+    base = module.split(".") if module else []
+    drop = node.level - 1 if is_package else node.level
+    base = base[: len(base) - drop] if drop <= len(base) else []
+    return ".".join([*base, node.module] if node.module else base)
+
+
+class PythonAnalyzer:
+    """Finds rule hits in one parsed Python module."""
+
+    def __init__(self, rules: PythonRules, reexports: Mapping[str, str] | None = None) -> None:
+        self.rules = rules
+        self.reexports = reexports or {}
+
+    def analyze(self, tree: ast.Module, lines: list[str], *, module: str = "", is_package: bool = False) -> _Run:
+        """All hits in ``tree``; ``lines`` are the source lines for snippets."""
+        run = _Run(self, lines, self._context(tree, module, is_package))
+        run.visit(tree)
+        return run
+
+    def _context(self, tree: ast.Module, module: str, is_package: bool) -> _Context:
+        ctx = _Context()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        ctx.aliases[alias.asname] = alias.name
+                    else:
+                        top = alias.name.split(".")[0]
+                        ctx.aliases[top] = top
+            elif isinstance(node, ast.ImportFrom):
+                base = _absolute_module(node, module, is_package)
+                for alias in node.names:
+                    if alias.name != "*":
+                        ctx.aliases[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+            elif isinstance(node, ast.Attribute):
+                ctx.attribute_values.add(id(node.value))
+            elif isinstance(node, ast.Call):
+                ctx.call_funcs.add(id(node.func))
+                ctx.call_args.update(id(a) for a in node.args)
+                ctx.call_args.update(id(k.value) for k in node.keywords)
+            elif isinstance(node, ast.Compare):
+                ctx.compared.update(id(n) for n in (node.left, *node.comparators))
+            elif isinstance(node, ast.JoinedStr):
+                ctx.skip_strings.update(id(v) for v in node.values)
+            elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+                ctx.skip_strings.add(id(node.value))  # docstrings and bare strings are prose
+        ctx.aliases = {name: self._resolve(qn) for name, qn in ctx.aliases.items()}
+        return ctx
+
+    def exports(self, tree: ast.Module, run: _Run) -> dict[str, str]:
+        """Module-level names bound by imports to names the rules care about (re-export candidates)."""
+        exported: dict[str, str] = {}
+        statements = list(tree.body)
+        while statements:
+            statement = statements.pop()
+            if isinstance(statement, (ast.If, ast.Try)):
+                statements.extend(statement.body + statement.orelse + getattr(statement, "finalbody", []))
+                statements.extend(s for handler in getattr(statement, "handlers", []) for s in handler.body)
+            elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+                for alias in statement.names:
+                    local = alias.asname or alias.name.split(".")[0]
+                    qualified = run.ctx.aliases.get(local)
+                    if qualified and "." in qualified and len(local) >= 3 and self.rules.is_relevant(qualified):
+                        exported[local] = qualified
+        return exported
+
+    def _resolve(self, qualified: str) -> str:
+        if not self.reexports:
+            return qualified
+        parts = qualified.split(".")
+        for end in range(len(parts), 0, -1):
+            target = self.reexports.get(".".join(parts[:end]))
+            if target:
+                return ".".join([target, *parts[end:]])
+        return qualified
+
+
+class _Run(ast.NodeVisitor):
+    """One walk over one module, collecting hits as (rule, node, text)."""
+
+    def __init__(self, analyzer: PythonAnalyzer, lines: list[str], ctx: _Context) -> None:
+        self.rules = analyzer.rules
+        self.lines = lines
+        self.ctx = ctx
+        self.hits: list[tuple[Rule, int, int, str]] = []
+        self.consumed: set[int] = set()
+
+    def findings(self, path: str, line_map: Mapping[int, tuple[int, int]] | None = None) -> Iterator[Finding]:
+        """Hits as findings; ``line_map`` maps a line to (cell, line in cell) for notebooks."""
+        for rule, line, column, text in self.hits:
+            snippet = self.lines[line - 1].strip()[:_SNIPPET_CHARS] if 0 < line <= len(self.lines) else ""
+            cell, cell_line = line_map[line] if line_map and line in line_map else (None, line)
+            yield Finding(
+                rule_id=rule.id,
+                path=path,
+                line=cell_line,
+                column=column,
+                message=f"{rule.title}: {text}",
+                category=rule.category,
+                severity=rule.severity.label,
+                confidence=rule.confidence,
+                snippet=snippet,
+                cell=cell,
+            )
+
+    def _hit(self, rule: Rule, node: ast.AST, text: str) -> None:
+        self.hits.append((rule, getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1, text))
+
+    def qualified_name(self, node: ast.expr) -> str | None:
+        """``torch.cuda.synchronize`` for ``tc.synchronize`` after ``import torch.cuda as tc``; None if unknown."""
+        if isinstance(node, ast.Name):
+            return self.ctx.aliases.get(node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.qualified_name(node.value)
+            return f"{base}.{node.attr}" if base else None
+        return None
+
+    def visit_Import(self, node: ast.Import) -> None:
+        self._imports(node, [alias.name for alias in node.names])
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.level:
+            return  # relative imports are the repository's own modules
+        module = node.module or ""
+        self._imports(node, [module] + [f"{module}.{alias.name}" for alias in node.names if alias.name != "*"])
+
+    def _imports(self, node: ast.stmt, modules: list[str]) -> None:
+        seen: dict[str, tuple[int, str]] = {}
+        for module in modules:
+            found = self.rules.imports.best(module)
+            if found:
+                pattern, rule = found
+                if rule.id not in seen or _specificity(pattern) > seen[rule.id][0]:
+                    seen[rule.id] = (_specificity(pattern), module)
+        by_id = {rule.id: rule for _, rule in self.rules.imports.entries}
+        for rule_id, (_, module) in seen.items():
+            self._hit(by_id[rule_id], node, module)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        qualified = self.qualified_name(func)
+        if qualified and self._call_rule(node, qualified):
+            self.consumed.add(id(func))
+        elif qualified is None and isinstance(func, ast.Attribute):
+            found = self.rules.methods.best(func.attr)
+            if found:
+                self._hit(found[1], func, f".{func.attr}()")
+                self.consumed.add(id(func))
+        self.generic_visit(node)
+
+    def _call_rule(self, node: ast.Call, qualified: str) -> bool:
+        for pattern, rule in self.rules.calls.entries:
+            if not fnmatchcase(qualified, pattern):
+                continue
+            condition = rule.match.arg
+            if condition is None:
+                self._hit(rule, node, f"{qualified}()")
+                return True
+            argument = _argument(node, condition.position, condition.keyword)
+            is_string = isinstance(argument, ast.Constant) and isinstance(argument.value, str)
+            if is_string and re.fullmatch(condition.value, argument.value):  # type: ignore[union-attr]
+                self.consumed.add(id(argument))
+                self._hit(rule, node, f"{qualified}({argument.value!r})")  # type: ignore[union-attr]
+                return True
+        return False
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        self._reference(node)
+        ids = (self.consumed, self.ctx.attribute_values, self.ctx.call_funcs)
+        if all(id(node) not in seen for seen in ids) and self.qualified_name(node) is None:
+            found = self.rules.attributes.best(node.attr)
+            if found:
+                self._hit(found[1], node, f".{node.attr}")
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        self._reference(node)
+
+    def _reference(self, node: ast.Attribute | ast.Name) -> None:
+        if id(node) in self.consumed or id(node) in self.ctx.attribute_values:
+            return
+        qualified = self.qualified_name(node)
+        if qualified:
+            found = self.rules.references.best(qualified)
+            if found:
+                self._hit(found[1], node, qualified)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if not isinstance(node.value, str) or id(node) in self.consumed or id(node) in self.ctx.skip_strings:
+            return
+        if len(node.value) > 200:
+            return
+        for pattern, rule in self.rules.strings:
+            context = rule.match.context
+            if context == "compare" and id(node) not in self.ctx.compared:
+                continue
+            if context == "call" and id(node) not in self.ctx.call_args:
+                continue
+            if pattern.fullmatch(node.value):
+                self._hit(rule, node, repr(node.value))
+                return
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        template = "".join(
+            v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}" for v in node.values
+        )
+        for pattern, rule in self.rules.fstrings:
+            if pattern.fullmatch(template):
+                self._hit(rule, node, f'f"{template}"')
+                break
+        self.generic_visit(node)
+
+
+def _argument(node: ast.Call, position: int | None, keyword: str | None) -> ast.expr | None:
+    if keyword is not None:
+        for item in node.keywords:
+            if item.arg == keyword:
+                return item.value
+    if position is not None and position < len(node.args):
+        return node.args[position]
+    return None
