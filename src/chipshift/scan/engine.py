@@ -154,10 +154,12 @@ def _second_pass(
 ) -> None:
     table: dict[str, str] = {}
     for source, (outcome, _) in zip(sources, outcomes, strict=True):
-        module = module_name(source.relative)
+        parts = module_name(source.relative).split(".")
         for local, qualified in outcome.exports:
-            if module:
-                table[f"{module}.{local}"] = qualified
+            # the import root is unknown (src/ layouts, scanning a parent folder): register every suffix
+            for start in range(len(parts)):
+                if parts[start]:
+                    table[".".join([*parts[start:], local])] = qualified
     if not table:
         return
     digest = hashlib.sha256(repr(sorted(table.items())).encode()).hexdigest()[:16]

@@ -88,7 +88,7 @@ def _literal_parts(pattern: str, kind: str) -> frozenset[str]:
         parts = [lowered]
     literals = set()
     for part in parts:
-        for piece in re.split(r"[*?\[\]]", part):
+        for piece in re.split(r"[*?]", re.sub(r"\[[^\]]*\]", "*", part)):
             if len(piece) >= 2:
                 literals.add(piece)
     return frozenset(literals)

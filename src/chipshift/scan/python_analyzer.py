@@ -34,7 +34,8 @@ class PatternIndex:
     def build(cls, rules: list[Rule], kind: str) -> PatternIndex:
         """Index of all ``kind`` patterns of ``rules``."""
         pairs = [(p, r) for r in rules if r.match.kind == kind for p in getattr(r.match, kind)]
-        return cls(tuple(sorted(pairs, key=lambda pair: -_specificity(pair[0]))))
+        # most specific first; at equal specificity, rules with an argument condition first
+        return cls(tuple(sorted(pairs, key=lambda pair: (-_specificity(pair[0]), pair[1].match.arg is None))))
 
     def best(self, name: str) -> tuple[str, Rule] | None:
         """The most specific (pattern, rule) matching ``name``."""
