@@ -1,1 +1,53 @@
-"""chipshift.fleet engine."""
+"""fleet: read accelerator inventories, match them to the catalog, store snapshots, report the domestic ratio.
+
+Public API:
+
+- :func:`read_inventory` reads one file of any supported format (detected) and matches its devices;
+- :func:`compute_ratios` gives domestic shares by count, compute, memory, value and power, per site, sector and
+  business unit, against the targets of a :class:`FleetPolicy` (see :func:`load_policy`);
+- :class:`FleetStore` keeps snapshots in a database (``ingest``, ``snapshots``, ``devices``, ``fleet``, ``history``).
+"""
+
+from chipshift.fleet.inventory import read_inventory, read_inventory_bytes
+from chipshift.fleet.model import DeviceRecord, FleetDevice, InventoryRead, LineProblem, MatchMethod
+from chipshift.fleet.parsers import FORMAT_NAMES
+from chipshift.fleet.ratios import RatioReport, Share, TargetCheck, compute_ratios
+from chipshift.fleet.rules import (
+    Consolidation,
+    DomesticBasis,
+    DomesticRule,
+    FleetPolicy,
+    Metric,
+    Target,
+    TargetScope,
+    load_policy,
+)
+from chipshift.fleet.store import FleetStore, HistoryPoint, IngestOutcome, IngestResult, SnapshotInfo
+
+__all__ = [
+    "FORMAT_NAMES",
+    "Consolidation",
+    "DeviceRecord",
+    "DomesticBasis",
+    "DomesticRule",
+    "FleetDevice",
+    "FleetPolicy",
+    "FleetStore",
+    "HistoryPoint",
+    "IngestOutcome",
+    "IngestResult",
+    "InventoryRead",
+    "LineProblem",
+    "MatchMethod",
+    "Metric",
+    "RatioReport",
+    "Share",
+    "SnapshotInfo",
+    "Target",
+    "TargetCheck",
+    "TargetScope",
+    "compute_ratios",
+    "load_policy",
+    "read_inventory",
+    "read_inventory_bytes",
+]

@@ -1,0 +1,277 @@
+"""Asset registers: a table of devices kept by people, as CSV, YAML or XLSX.
+
+Column names are forgiving: case, spaces, dashes and units in brackets are ignored (``Unit Price (CNY)`` is
+``unit_price``), and each column has synonyms in English and Chinese (``COLUMN_SYNONYMS``, documented in
+docs/fleet.md). Only a model (or ``chip_id``) column is required. A bad cell makes a :class:`LineProblem` that names
+the line and the column; the other rows are still read, but a file with problems is not stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+import yaml
+
+from chipshift.fleet.model import DeviceRecord, LineProblem, ParsedInventory
+from chipshift.fleet.parsers.interface import SourceText
+
+COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "model": (
+        "model",
+        "chip",
+        "device",
+        "gpu",
+        "accelerator",
+        "product",
+        "product_name",
+        "name",
+        "型号",
+        "芯片",
+        "设备型号",
+        "芯片型号",
+    ),
+    "chip_id": ("chip_id", "catalog_id"),
+    "vendor": ("vendor", "manufacturer", "make", "厂商", "厂家"),
+    "count": ("count", "qty", "quantity", "units", "number", "devices", "数量", "台数"),
+    "site": ("site", "location", "datacenter", "data_center", "data_centre", "dc", "plant", "站点", "机房", "地点"),
+    "sector": ("sector", "segment", "industry", "行业", "领域"),
+    "business_unit": ("business_unit", "bu", "department", "division", "部门", "事业部"),
+    "price": ("price", "unit_price", "purchase_price", "price_per_unit", "cost", "单价", "价格", "采购单价"),
+    "currency": ("currency", "币种"),
+    "purchase_date": ("purchase_date", "date", "purchased", "bought", "acquired", "采购日期", "购买日期"),
+    "power_w": ("power_w", "power", "tdp", "tdp_w", "power_limit", "功耗"),
+    "host": ("host", "hostname", "server", "主机"),
+    "serial": ("serial", "serial_number", "sn", "uuid", "序列号"),
+}
+CURRENCY_SIGNS = {"¥": "CNY", "￥": "CNY", "$": "USD", "€": "EUR"}
+PRICE = re.compile(r"^\s*(?P<sign>[¥￥$€])?\s*(?P<number>[\d,]+(?:\.\d+)?)\s*(?P<code>[A-Za-z]{3})?\s*$")
+
+
+def canonical_column(header: object) -> str | None:
+    """The register field a header names, or None (``Unit Price (CNY)`` → ``price``)."""
+    text = re.sub(r"[\(\[（].*?[\)\]）]", "", str(header or "")).strip().lower()
+    key = re.sub(r"[\s\-./]+", "_", text).strip("_")
+    return next((field for field, names in COLUMN_SYNONYMS.items() if key in names), None)
+
+
+def _header_currency(header: object) -> str | None:
+    found = re.search(r"[\(\[（]\s*([A-Za-z]{3})\s*[\)\]）]", str(header or ""))
+    return found.group(1).upper() if found else None
+
+
+class RowReader:
+    """Turns one register row (field → raw cell) into a :class:`DeviceRecord` or problems."""
+
+    def __init__(self, default_currency: str | None = None) -> None:
+        self.default_currency = default_currency
+        self.problems: list[LineProblem] = []
+
+    def read(self, row: dict[str, Any], line: int) -> DeviceRecord | None:
+        """The record of one row, or None when the row is unusable (a problem is kept)."""
+        before = len(self.problems)
+        model = self._text(row.get("model"))
+        chip_id = self._text(row.get("chip_id"))
+        if model is None and chip_id is None:
+            self.problems.append(LineProblem(line, "no model or chip_id given", field="model"))
+            return None
+        count = self._count(row.get("count"), line)
+        price, currency = self._price(row.get("price"), row.get("currency"), line)
+        record = DeviceRecord(
+            model=model or chip_id,
+            chip_hint=chip_id,
+            vendor=self._text(row.get("vendor")),
+            count=count,
+            line=line,
+            site=self._text(row.get("site")),
+            sector=self._text(row.get("sector")),
+            business_unit=self._text(row.get("business_unit")),
+            price=price,
+            currency=currency,
+            purchase_date=self._date(row.get("purchase_date"), line),
+            power_limit_w=self._number(row.get("power_w"), line, "power_w"),
+            host=self._text(row.get("host")),
+            uuid=self._text(row.get("serial")),
+        )
+        return record if len(self.problems) == before else None
+
+    @staticmethod
+    def _text(value: Any) -> str | None:
+        if value is None:
+            return None
+        text = str(value).strip()
+        return text or None
+
+    def _count(self, value: Any, line: int) -> int:
+        text = self._text(value)
+        if text is None:
+            return 1
+        try:
+            count = float(text.replace(",", ""))
+        except ValueError:
+            count = -1.0
+        if count < 0 or count != int(count):
+            self.problems.append(LineProblem(line, f"count must be a whole number ≥ 0, not '{text}'", field="count"))
+            return 0
+        return int(count)
+
+    def _number(self, value: Any, line: int, field: str) -> float | None:
+        text = self._text(value)
+        if text is None:
+            return None
+        try:
+            return float(text.replace(",", "").removesuffix("W").removesuffix("w").strip())
+        except ValueError:
+            self.problems.append(LineProblem(line, f"expected a number, not '{text}'", field=field))
+            return None
+
+    def _price(self, value: Any, currency: Any, line: int) -> tuple[float | None, str | None]:
+        stated = (self._text(currency) or "").upper() or None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value), stated or self.default_currency
+        text = self._text(value)
+        if text is None:
+            return None, stated or self.default_currency
+        match = PRICE.match(text)
+        if not match:
+            self.problems.append(
+                LineProblem(
+                    line, f"price must be a number, optionally with ¥/$ or a currency code, not '{text}'", field="price"
+                )
+            )
+            return None, stated
+        sign = CURRENCY_SIGNS.get(match.group("sign") or "")
+        code = (match.group("code") or "").upper() or None
+        return float(match.group("number").replace(",", "")), code or sign or stated or self.default_currency
+
+    def _date(self, value: Any, line: int) -> date | None:
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        text = self._text(value)
+        if text is None:
+            return None
+        for shape in ("%Y-%m-%d", "%Y/%m/%d", "%Y-%m", "%Y.%m.%d", "%Y"):
+            try:
+                return datetime.strptime(text, shape).date()
+            except ValueError:
+                continue
+        self.problems.append(LineProblem(line, f"date must be YYYY-MM-DD, not '{text}'", field="purchase_date"))
+        return None
+
+
+def _rows_to_records(header: list[object], rows: Iterable[tuple[int, list[Any]]], fmt: str) -> ParsedInventory:
+    fields = [canonical_column(h) for h in header]
+    currencies = [c for c in (_header_currency(h) for h, f in zip(header, fields, strict=True) if f == "price") if c]
+    reader = RowReader(currencies[0] if currencies else None)
+    records: list[DeviceRecord] = []
+    for line, cells in rows:
+        if not any(str(c).strip() for c in cells if c is not None):
+            continue
+        if len(cells) > len(fields) and any(str(c).strip() for c in cells[len(fields) :] if c is not None):
+            reader.problems.append(LineProblem(line, f"{len(cells)} cells but the header has {len(fields)} columns"))
+            continue
+        row = {f: cell for f, cell in zip(fields, cells, strict=False) if f is not None}
+        record = reader.read(row, line)
+        if record is not None:
+            records.append(record)
+    return ParsedInventory(format=fmt, records=records, problems=reader.problems)
+
+
+def has_register_header(cells: Iterable[object]) -> bool:
+    """Whether a header row names a model or chip_id column."""
+    return any(canonical_column(c) in {"model", "chip_id"} for c in cells)
+
+
+class RegisterCsvParser:
+    """An asset register as CSV (comma, semicolon or tab separated)."""
+
+    name = "register-csv"
+
+    def sniff(self, source: SourceText) -> bool:
+        first = next((line for line in source.lines() if line.strip()), "")
+        return any(has_register_header(first.split(sep)) for sep in (",", ";", "\t"))
+
+    def parse(self, source: SourceText) -> ParsedInventory:
+        text = source.text or ""
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        delimiter = max((",", ";", "\t"), key=first.count)
+        lines = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        start = next(i for i, cells in enumerate(lines) if any(c.strip() for c in cells))
+        rows = ((number, cells) for number, cells in enumerate(lines[start + 1 :], start=start + 2))
+        return _rows_to_records(list(lines[start]), rows, self.name)
+
+
+def _yaml_items(source: SourceText) -> tuple[list[Any], list[int], dict[str, Any]]:
+    try:
+        node = yaml.compose(source.text or "", Loader=yaml.SafeLoader)
+        data = yaml.safe_load(source.text or "")
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise source.fail(
+            f"not valid YAML: {getattr(error, 'problem', error)}", line=None if mark is None else mark.line + 1
+        ) from None
+    defaults: dict[str, Any] = {}
+    if isinstance(data, dict) and isinstance(data.get("devices"), list) and isinstance(node, yaml.MappingNode):
+        defaults = {k: v for k, v in data.items() if k != "devices" and not isinstance(v, list | dict)}
+        node = next(v for k, v in node.value if k.value == "devices")
+        data = data["devices"]
+    if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
+        raise source.fail("expected a list of devices, or a mapping with a 'devices' list", line=1)
+    return data, [item.start_mark.line + 1 for item in node.value], defaults
+
+
+class RegisterYamlParser:
+    """An asset register as YAML: a list of mappings, or ``devices:`` with defaults (site, sector) beside it."""
+
+    name = "register-yaml"
+
+    def sniff(self, source: SourceText) -> bool:
+        head = (source.text or "").lstrip()[:200]
+        return source.suffix in {".yaml", ".yml"} or head.startswith(("devices:", "- model:", "- chip"))
+
+    def parse(self, source: SourceText) -> ParsedInventory:
+        items, lines, defaults = _yaml_items(source)
+        header: list[Any] = []
+        for item in items:
+            for key in item if isinstance(item, dict) else []:
+                if key not in header:
+                    header.append(key)
+        header += [k for k in defaults if k not in header]
+        rows = (
+            (line, [(item.get(k, defaults.get(k)) if isinstance(item, dict) else None) for k in header])
+            for item, line in zip(items, lines, strict=True)
+        )
+        return _rows_to_records(header, rows, self.name)
+
+
+class RegisterXlsxParser:
+    """An asset register as an Excel workbook: the first sheet, header on the first non-empty row."""
+
+    name = "register-xlsx"
+
+    def sniff(self, source: SourceText) -> bool:
+        return source.data[:4] == b"PK\x03\x04" and (
+            source.suffix in {".xlsx", ".xlsm"} or b"xl/" in source.data[:2000]
+        )
+
+    def parse(self, source: SourceText) -> ParsedInventory:
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(source.data), read_only=True, data_only=True)
+        except (InvalidFileException, OSError, KeyError, ValueError) as error:
+            raise source.fail(f"not a readable XLSX workbook: {error}") from None
+        sheet = book.worksheets[0]
+        rows = [(number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        book.close()
+        start = next((i for i, (_, cells) in enumerate(rows) if has_register_header(cells)), None)
+        if start is None:
+            raise source.fail("no header row with a model or chip_id column in the first sheet", line=1)
+        return _rows_to_records(list(rows[start][1]), rows[start + 1 :], self.name)
