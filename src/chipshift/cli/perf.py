@@ -1,9 +1,327 @@
-"""CLI commands of the perf engine (filled in by the engine's owner)."""
+"""CLI commands of the perf engine: ``estimate``, ``size``, ``validate`` and ``models list|show``."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
 import typer
+from rich.table import Table
+
+from chipshift.cli.common import catalog, stderr, stdout
+from chipshift.errors import ChipshiftError
+from chipshift.perf import (
+    ServingDemand,
+    estimate,
+    load_model,
+    shipped_model_ids,
+    size_deployment,
+    size_training,
+    validate_file,
+)
+from chipshift.perf.estimate import Estimate, PhaseEstimate
+from chipshift.perf.validate import ValidationReport
+
+models_app = typer.Typer(help="Model architectures the performance model knows: list, show.", no_args_is_help=True)
+
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON.")
+PRECISION_OPTION = typer.Option("bf16", help="bf16, fp16, fp8, w8a8 or w4a16.")
+STACK_OPTION = typer.Option(None, help="Software stack: vllm, vllm-ascend, sglang, trtllm, mindie, ...")
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _num(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+@models_app.command("list")
+def models_list(as_json: bool = JSON_OPTION) -> None:
+    """Shipped model architectures with their size and attention kind."""
+    rows = []
+    for model_id in shipped_model_ids():
+        m = load_model(model_id)
+        rows.append(
+            {
+                "id": m.id,
+                "name": m.name,
+                "total_params_b": round(m.total_params / 1e9, 1),
+                "active_params_b": round(m.active_params / 1e9, 1),
+                "attention": m.attention.value,
+                "moe": m.is_moe,
+                "source": m.source,
+            }
+        )
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title=f"{len(rows)} model architectures")
+    for column in ("id", "name", "total_params_b", "active_params_b", "attention", "moe"):
+        table.add_column(column, justify="right" if column.endswith("_b") else "left")
+    for row in rows:
+        table.add_row(
+            row["id"],
+            row["name"],
+            str(row["total_params_b"]),
+            str(row["active_params_b"]),
+            row["attention"],
+            "yes" if row["moe"] else "no",
+        )
+    stdout.print(table)
+
+
+@models_app.command("show")
+def models_show(
+    model: str = typer.Argument(..., help="Model id or a path to a config.json."), as_json: bool = JSON_OPTION
+) -> None:
+    """Every field of one architecture, with derived sizes."""
+    m = load_model(model)
+    data = asdict(m) | {
+        "total_params": m.total_params,
+        "active_params": m.active_params,
+        "kv_cache_values_per_token_per_layer": m.kv_elems_per_token_layer(),
+    }
+    if as_json:
+        _print_json(data)
+        return
+    table = Table(title=m.name, show_header=False)
+    for key, value in data.items():
+        table.add_row(key, f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value))
+    stdout.print(table)
+
+
+def _phase_table(phase: PhaseEstimate) -> Table:
+    unit = "TTFT" if phase.phase == "prefill" else "TPOT"
+    title = (
+        f"{phase.phase}: {phase.tokens_per_s_per_chip:,.0f} tokens/s per chip, {unit} {phase.latency_ms:,.1f} ms "
+        f"({phase.batch}; step {phase.step_ms:,.2f} ms, host {phase.host_ms:.2f} ms, "
+        f"comm overlap {phase.overlap:.0%})"
+    )
+    table = Table(title=title, title_justify="left")
+    for column in (
+        "operator",
+        "compute ms",
+        "memory ms",
+        "comm ms",
+        "time ms",
+        "bottleneck",
+        "efficiency",
+        "precision",
+    ):
+        table.add_column(column, justify="left" if column in {"operator", "bottleneck", "precision"} else "right")
+    for row in phase.rows:
+        table.add_row(
+            row.name,
+            _num(row.compute_ms, 2),
+            _num(row.memory_ms, 2),
+            _num(row.comm_ms, 2),
+            _num(row.time_ms, 2),
+            row.bottleneck,
+            _num(row.efficiency, 2),
+            row.precision or "—",
+        )
+    return table
+
+
+def _print_estimate(result: Estimate) -> None:
+    mem = result.memory
+    stdout.print(
+        f"[bold]{result.model}[/] on [bold]{result.chip}[/] ({result.precision}, stack {result.stack}), "
+        f"replica {result.layout} = {result.chips_per_replica} chips"
+    )
+    stdout.print(
+        f"memory per chip: weights {mem.weights_gb:.1f} GB, workspace {mem.activations_gb + mem.reserved_gb:.1f}"
+        f" GB, KV cache {mem.kv_cache_gb:.1f} GB ({mem.kv_tokens_per_group:,.0f} tokens per attention group)"
+    )
+    stdout.print(_phase_table(result.prefill))
+    stdout.print(_phase_table(result.decode))
+    stdout.print(f"efficiencies: chip — {result.sources['chip']}; stack — {result.sources['stack']}")
+
+
+@models_app.callback()
+def _models() -> None:
+    """Model architectures."""
+
+
+def estimate_command(
+    model: str = typer.Argument(..., help="Model id (chipshift models list) or a path to a config.json."),
+    chip: str = typer.Argument(..., help="Chip id or alias (H100, 910C, H20)."),
+    precision: str = PRECISION_OPTION,
+    input_tokens: int = typer.Option(1024, help="Prompt tokens."),
+    output_tokens: int = typer.Option(256, help="Output tokens."),
+    batch: int | None = typer.Option(None, help="Decode batch per chip (default: best under --tpot-ms)."),
+    tpot_ms: float | None = typer.Option(None, help="TPOT target in ms for choosing the batch."),
+    tp: int | None = typer.Option(None, help="Tensor-parallel degree (default: smallest replica that fits)."),
+    pp: int = typer.Option(1, help="Pipeline stages."),
+    ep: int = typer.Option(1, help="Expert-parallel degree (MoE)."),
+    stack: str | None = STACK_OPTION,
+    system: str | None = typer.Option(None, help="Server or supernode id (cloudmatrix-384)."),
+    mtp: float | None = typer.Option(None, help="MTP speculative decoding with this acceptance rate (0-1)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Prefill and decode of one model on one chip, with compute, memory and communication per operator group."""
+    result = estimate(
+        model,
+        chip,
+        precision=precision,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        batch_per_chip=batch,
+        tpot_ms=tpot_ms,
+        tp=tp,
+        pp=pp,
+        ep=ep,
+        stack=stack,
+        system=system,
+        mtp_acceptance=mtp,
+        catalog=catalog(),
+    )
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        _print_estimate(result)
+
+
+def size_command(
+    model: str = typer.Argument(..., help="Model id or a path to a config.json."),
+    chips: list[str] = typer.Option(..., "--chip", help="Candidate chip (repeatable)."),
+    requests_per_s: float | None = typer.Option(None, help="Serving demand in requests per second."),
+    output_tokens_per_s: float | None = typer.Option(None, help="Serving demand in output tokens per second."),
+    input_tokens: int = typer.Option(1024, help="Mean prompt tokens."),
+    output_tokens: int = typer.Option(256, help="Mean output tokens."),
+    ttft_ms: float | None = typer.Option(None, help="TTFT target, ms."),
+    tpot_ms: float | None = typer.Option(None, help="TPOT target, ms."),
+    train_tokens: float | None = typer.Option(None, help="Train this many tokens instead (with --days)."),
+    days: float | None = typer.Option(None, help="Days to train --train-tokens in."),
+    seq_len: int = typer.Option(4096, help="Training sequence length."),
+    precision: str = PRECISION_OPTION,
+    stack: str | None = STACK_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Chips and servers of each candidate for a serving demand, or to train N tokens in D days."""
+    if train_tokens is not None or days is not None:
+        _size_training(model, chips, train_tokens, days, seq_len, precision, stack, as_json)
+        return
+    if requests_per_s is None and output_tokens_per_s is None:
+        raise ChipshiftError("give a demand: --requests-per-s or --output-tokens-per-s (or --train-tokens and --days)")
+    demand = ServingDemand(requests_per_s, output_tokens_per_s, input_tokens, output_tokens, ttft_ms, tpot_ms)
+    rows = size_deployment(model, chips, demand, precision=precision, stack=stack, catalog=catalog())
+    if as_json:
+        _print_json([{k: v for k, v in asdict(r).items() if k != "capacity"} for r in rows])
+        return
+    table = Table(title=f"{model}: {demand.output_rate():,.0f} output tokens/s")
+    for column in ("chip", "chips", "servers", "replica", "tokens/s/chip", "power kW", "cost USD", "note"):
+        table.add_column(column, justify="left" if column in {"chip", "note"} else "right")
+    for r in rows:
+        table.add_row(
+            r.chip,
+            _num(r.chips, 0) if r.chips else "—",
+            _num(r.servers, 0) if r.servers else "—",
+            str(r.chips_per_replica),
+            _num(r.tokens_per_s_per_chip, 0),
+            _num(r.power_kw),
+            _num(r.cost_usd, 0),
+            r.reason or "",
+        )
+    stdout.print(table)
+
+
+def _size_training(
+    model: str,
+    chips: list[str],
+    tokens: float | None,
+    days: float | None,
+    seq_len: int,
+    precision: str,
+    stack: str | None,
+    as_json: bool,
+) -> None:
+    if tokens is None or days is None:
+        raise ChipshiftError("training sizing needs both --train-tokens and --days")
+    results = [
+        size_training(
+            model, chip, tokens=tokens, days=days, seq_len=seq_len, precision=precision, stack=stack, catalog=catalog()
+        )
+        for chip in chips
+    ]
+    if as_json:
+        _print_json(
+            [
+                {
+                    "chip": r.chip,
+                    "chips": r.chips,
+                    "days": r.days,
+                    "layout": r.result.layout.describe(),
+                    "mfu": r.result.mfu,
+                    "tokens_per_s_per_chip": r.result.tokens_per_s_per_chip,
+                }
+                for r in results
+            ]
+        )
+        return
+    table = Table(title=f"{model}: train {tokens:.3g} tokens in {days:g} days")
+    for column in ("chip", "chips", "days", "layout", "MFU", "tokens/s/chip"):
+        table.add_column(column)
+    for r in results:
+        table.add_row(
+            r.chip,
+            str(r.chips),
+            f"{r.days:.1f}",
+            r.result.layout.describe(),
+            f"{r.result.mfu:.0%}",
+            _num(r.result.tokens_per_s_per_chip, 0),
+        )
+    stdout.print(table)
+
+
+def _print_report(report: ValidationReport) -> None:
+    table = Table(title="validation against published measurements")
+    for column in ("id", "metric", "measured", "predicted", "error", "reason"):
+        table.add_column(column, justify="right" if column in {"measured", "predicted", "error"} else "left")
+    for c in report.cases:
+        table.add_row(
+            c.id,
+            c.metric,
+            f"{c.measured:,.4g}",
+            "—" if c.predicted is None else f"{c.predicted:,.4g}",
+            "—" if c.error is None else f"{c.error:+.1%}",
+            c.reason or "",
+        )
+    stdout.print(table)
+    s = report.summary()
+    if s["median_abs_error"] is None:
+        stdout.print(f"{s['predicted']} of {s['n']} cases predicted")
+    else:
+        stdout.print(
+            f"{s['predicted']} of {s['n']} cases predicted; median |error| {s['median_abs_error']:.1%}, "
+            f"MAPE {s['mape']:.1%}"
+        )
+
+
+def validate_command(
+    file: Path | None = typer.Argument(None, help="Validation cases (SCHEMA.md format); default: the shipped set."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Predict published measurements and report the error of each."""
+    report = validate_file(file, catalog=catalog())
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        _print_report(report)
+    if report.summary()["predicted"] == 0:
+        stderr.print("no case could be predicted")
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
     """Add this engine's commands to the top-level app."""
+    app.command("estimate")(estimate_command)
+    app.command("size")(size_command)
+    app.command("validate")(validate_command)
+    app.add_typer(models_app, name="models")

@@ -1,0 +1,179 @@
+"""Achievable efficiencies per chip, precision and software stack, read from ``perf/data/efficiency.yaml``."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from chipshift.errors import ChipshiftError, UnknownIdError
+
+
+class LatencyUs(BaseModel):
+    """Per-step latency of a collective on each fabric, microseconds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    scale_up: float
+    """Scale-up fabric (NVLink, HCCS, UB)."""
+    scale_out: float
+    """Scale-out network (InfiniBand, RoCE)."""
+
+
+class ChipEfficiency(BaseModel):
+    """What well-shaped kernels reach on one chip, as fractions of its peaks."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    gemm: dict[str, float]
+    """GEMM compute efficiency by precision."""
+    attention: float
+    """Attention kernel efficiency (BF16)."""
+    memory: float
+    """Achievable share of HBM bandwidth."""
+    scale_up: float
+    """Achievable share of scale-up bandwidth in collectives."""
+    scale_out: float
+    """Achievable share of scale-out bandwidth."""
+    scale_out_gb_s: float
+    """Per-chip scale-out bandwidth assumed where the catalog has none, GB/s."""
+    latency_us: LatencyUs
+    """Per-step collective latency."""
+    source: str
+    """Id of the source in this file."""
+    note: str | None = None
+    """Where the numbers come from."""
+
+    def gemm_for(self, precision: str) -> float:
+        """GEMM efficiency at a precision (BF16's when that precision has no entry)."""
+        return self.gemm.get(precision, self.gemm.get("bf16", 0.7))
+
+
+class LargeMemoryLimits(BaseModel):
+    """Scheduler limits a stack picks by itself on devices with much memory."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    min_gb: float
+    """Device memory from which these limits apply."""
+    max_num_seqs: int
+    """Running sequences cap."""
+    max_batched_tokens: int
+    """Tokens per step cap."""
+
+
+class StackEfficiency(BaseModel):
+    """What an inference framework adds to or takes from the chip's efficiencies."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kernel: float
+    """Multiplier on compute efficiency."""
+    moe_kernel: float
+    """Extra multiplier on routed-expert GEMMs."""
+    overlap: float
+    """Share of communication hidden under compute."""
+    step_overhead_ms: float
+    """Host time per engine step not hidden."""
+    per_layer_overhead_us: float
+    """Host launch time per layer per step (eager execution)."""
+    dp_attention: bool
+    """MLA attention is data-parallel across the TP group."""
+    max_num_seqs: int
+    """Scheduler cap on running sequences per replica."""
+    max_batched_tokens: int
+    """Scheduler cap on tokens per step per replica."""
+    memory_utilization: float
+    """Share of HBM the engine may use."""
+    large_memory: LargeMemoryLimits | None = None
+    """Limits on devices with at least ``min_gb`` of memory."""
+    source: str
+    """Id of the source."""
+    note: str | None = None
+    """Conditions."""
+
+    def for_device(self, hbm_gb: float) -> StackEfficiency:
+        """The factors with the scheduler limits this stack uses on a device with ``hbm_gb`` of memory."""
+        large = self.large_memory
+        if large is None or hbm_gb < large.min_gb:
+            return self
+        return self.model_copy(
+            update={"max_num_seqs": large.max_num_seqs, "max_batched_tokens": large.max_batched_tokens}
+        )
+
+
+class TrainingStackEfficiency(BaseModel):
+    """What a training framework adds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kernel: float
+    """Multiplier on compute efficiency."""
+    overlap: float
+    """Share of TP/EP/CP communication hidden."""
+    dp_overlap: float
+    """Share of the gradient all-reduce hidden."""
+    source: str
+    """Id of the source."""
+
+
+class EfficiencyFile(BaseModel):
+    """The whole ``efficiency.yaml``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int
+    """Format version."""
+    sources: list[dict[str, str]] = Field(default_factory=list)
+    """Where the factors come from."""
+    defaults: ChipEfficiency
+    """For chips without an entry."""
+    chips: dict[str, ChipEfficiency]
+    """By catalog chip id."""
+    stacks: dict[str, StackEfficiency]
+    """Inference stacks by id."""
+    training_stacks: dict[str, TrainingStackEfficiency]
+    """Training stacks by id."""
+    moe_imbalance: dict[str, float | str]
+    """Busiest-over-mean expert load by balance mode."""
+
+    def chip(self, chip_id: str) -> ChipEfficiency:
+        """A chip's efficiencies, or the generic defaults."""
+        return self.chips.get(chip_id, self.defaults)
+
+    def stack(self, stack_id: str | None) -> StackEfficiency:
+        """An inference stack's factors (``other`` when none is named)."""
+        key = (stack_id or "other").lower()
+        if key not in self.stacks:
+            raise UnknownIdError("inference stack", key, sorted(self.stacks))
+        return self.stacks[key]
+
+    def training_stack(self, stack_id: str | None) -> TrainingStackEfficiency:
+        """A training stack's factors (``other`` when none is named)."""
+        key = (stack_id or "other").lower()
+        if key not in self.training_stacks:
+            raise UnknownIdError("training stack", key, sorted(self.training_stacks))
+        return self.training_stacks[key]
+
+    def imbalance(self, balance: str) -> float:
+        """Max-over-mean expert load for a balance mode."""
+        value = self.moe_imbalance.get(balance)
+        if not isinstance(value, float | int):
+            raise ChipshiftError(f"unknown expert_balance '{balance}' (perfect or default)")
+        return float(value)
+
+    def source_title(self, source_id: str) -> str:
+        """Readable title of a source id."""
+        for source in self.sources:
+            if source.get("id") == source_id:
+                return source.get("title", source_id)
+        return source_id
+
+
+@cache
+def efficiencies() -> EfficiencyFile:
+    """The shipped efficiency data (validated on first use)."""
+    text = (resources.files("chipshift.perf") / "data" / "efficiency.yaml").read_text(encoding="utf-8")
+    return EfficiencyFile.model_validate(yaml.safe_load(text))

@@ -1,0 +1,181 @@
+"""``chipshift estimate``: prefill and decode of one model on one chip, with the working shown per operator group."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from chipshift.catalog import Catalog
+from chipshift.perf.capacity import decode_frontier, replica_layouts
+from chipshift.perf.efficiency import efficiencies
+from chipshift.perf.hardware import hardware_view
+from chipshift.perf.inference import (
+    DecodeResult,
+    DoesNotFitError,
+    PrefillResult,
+    StepEstimate,
+    estimate_decode,
+    estimate_prefill,
+    make_setup,
+)
+from chipshift.perf.layout import InferenceLayout, layout_from_degrees
+from chipshift.perf.memory import MemoryPlan, memory_plan
+from chipshift.perf.models import load_model
+from chipshift.perf.operators import ChipSetup
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    """One operator group or communication of a step, in milliseconds."""
+
+    name: str
+    compute_ms: float
+    memory_ms: float
+    comm_ms: float
+    time_ms: float
+    bottleneck: str
+    """``compute``, ``memory`` or the fabric."""
+    efficiency: float | None
+    """Share of peak compute assumed."""
+    precision: str | None
+
+
+@dataclass(frozen=True)
+class PhaseEstimate:
+    """Prefill or decode with its breakdown."""
+
+    phase: str
+    tokens_per_s_per_chip: float
+    latency_ms: float
+    """TTFT for prefill, TPOT for decode."""
+    batch: str
+    step_ms: float
+    host_ms: float
+    overlap: float
+    rows: list[BreakdownRow]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Prefill and decode of one model on one chip type, the layout, memory and the efficiencies' sources."""
+
+    model: str
+    chip: str
+    precision: str
+    stack: str
+    layout: str
+    chips_per_replica: int
+    memory: MemoryPlan
+    prefill: PhaseEstimate
+    decode: PhaseEstimate
+    sources: dict[str, str]
+    """Where the chip and stack efficiencies come from."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json``."""
+        return asdict(self)
+
+
+def breakdown(step: StepEstimate) -> list[BreakdownRow]:
+    """Rows of a step: one per operator group, one per communication pattern."""
+    rows = [
+        BreakdownRow(
+            op.name,
+            float(op.compute_s) * 1e3,
+            float(op.memory_s) * 1e3,
+            0.0,
+            float(op.time_s) * 1e3,
+            "compute" if op.compute_s >= op.memory_s else "memory",
+            op.compute_efficiency,
+            op.precision,
+        )
+        for op in step.ops
+    ]
+    rows += [
+        BreakdownRow(c.name, 0.0, 0.0, float(c.time_s) * 1e3, float(c.time_s) * 1e3, c.fabric, None, None)
+        for c in step.comms
+    ]
+    return rows
+
+
+def _phase(phase: str, result: PrefillResult | DecodeResult, batch: str) -> PhaseEstimate:
+    latency = result.ttft_ms if isinstance(result, PrefillResult) else result.tpot_ms
+    step = result.step
+    return PhaseEstimate(
+        phase,
+        result.tokens_per_s_per_chip,
+        latency,
+        batch,
+        float(step.step_s) * 1e3,
+        step.host_s * 1e3,
+        step.overlap,
+        breakdown(step),
+    )
+
+
+def _choose_setup(model_id: str, make: Any, layouts: list[InferenceLayout], context: int) -> ChipSetup:
+    last: DoesNotFitError | None = None
+    for layout in layouts:
+        setup: ChipSetup = make(layout)
+        mem = memory_plan(setup)
+        if mem.fits and mem.kv_tokens_per_group * layout.pp >= context:
+            return setup
+        last = DoesNotFitError(f"{model_id} needs {mem.missing_gb:.1f} GB more per chip at {layout.describe()}")
+    raise last or DoesNotFitError(f"no layout fits {model_id}")
+
+
+def estimate(
+    model: str,
+    chip: str,
+    *,
+    precision: str = "bf16",
+    input_tokens: int = 1024,
+    output_tokens: int = 256,
+    batch_per_chip: int | None = None,
+    tpot_ms: float | None = None,
+    tp: int | None = None,
+    pp: int = 1,
+    ep: int = 1,
+    stack: str | None = None,
+    system: str | None = None,
+    mtp_acceptance: float | None = None,
+    catalog: Catalog | None = None,
+) -> Estimate:
+    """Prefill and decode of ``model`` on ``chip``; the layout is chosen (smallest that fits) unless given."""
+    arch = load_model(model)
+    hw = hardware_view(chip, system, catalog=catalog)
+    stack_id = stack or "other"
+    dp_attention = efficiencies().stack(stack_id).dp_attention
+
+    def make(layout: InferenceLayout) -> ChipSetup:
+        return make_setup(arch, hw, precision=precision, layout=layout, stack=stack_id)
+
+    context = input_tokens + output_tokens
+    if tp is not None or ep > 1 or pp > 1:
+        layouts = [layout_from_degrees(arch, tp=tp or 1, pp=pp, ep=ep, dp_attention=dp_attention)]
+    else:
+        layouts = replica_layouts(arch, hw.scale_up_domain, dp_attention)
+    setup = _choose_setup(arch.id, make, layouts, context)
+    mid_context = input_tokens + output_tokens // 2
+    if batch_per_chip is None:
+        kv = memory_plan(setup).kv_tokens_per_group * setup.layout.pp
+        points = [p for p in decode_frontier(setup, mid_context, kv) if tpot_ms is None or p.tpot_ms <= tpot_ms]
+        batch_per_chip = max(points, key=lambda p: p.tokens_per_s_per_chip).batch_per_chip if points else 1
+    draft = 1 if mtp_acceptance is not None and arch.mtp_layers else 0
+    decode = estimate_decode(setup, batch_per_chip, mid_context, draft_tokens=draft, acceptance=mtp_acceptance or 0.0)
+    prefill = estimate_prefill(setup, input_tokens)
+    eff = efficiencies()
+    chip_eff, stack_eff = eff.chip(hw.chip_id), eff.stack(stack_id)
+    sources = {"chip": eff.source_title(chip_eff.source), "stack": eff.source_title(stack_eff.source)}
+    return Estimate(
+        arch.id,
+        hw.chip_id,
+        precision,
+        stack_id,
+        setup.layout.describe(),
+        setup.layout.chips,
+        memory_plan(setup),
+        _phase("prefill", prefill, f"{prefill.batch_tokens} tokens"),
+        _phase("decode", decode, f"{batch_per_chip} sequences per chip at {mid_context} tokens of context"),
+        sources,
+    )

@@ -1,0 +1,203 @@
+"""Inference estimates: one engine step, prefill (TTFT, tokens/s) and decode (TPOT, tokens/s) on one replica."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from chipshift.catalog import Catalog
+from chipshift.errors import ChipshiftError
+from chipshift.perf.comm import CommCost, step_comms
+from chipshift.perf.efficiency import efficiencies
+from chipshift.perf.hardware import Hardware, hardware_view
+from chipshift.perf.layout import InferenceLayout, check_layout
+from chipshift.perf.memory import MemoryPlan, memory_plan
+from chipshift.perf.models import ModelArch, load_model
+from chipshift.perf.operators import ChipSetup, Num, OpCost, StepBatch, step_ops
+from chipshift.perf.quant import QUANT_SPECS, parse_quant
+
+
+class DoesNotFitError(ChipshiftError):
+    """The model (and its KV cache) does not fit the chips of the layout."""
+
+
+@dataclass(frozen=True)
+class StepEstimate:
+    """One engine step of one pipeline stage on one chip, with its working."""
+
+    ops: list[OpCost]
+    """Operator groups with FLOPs, bytes and roofline times."""
+    comms: list[CommCost]
+    """Communication patterns."""
+    compute_s: Num
+    """Sum of operator roofline times."""
+    comm_s: Num
+    """Sum of communication times."""
+    host_s: float
+    """Host overhead not hidden (scheduling, launches)."""
+    overlap: float
+    """Share of communication hidden under compute."""
+    step_s: Num
+    """Step time: compute + exposed communication + host."""
+
+
+def make_setup(
+    model: ModelArch,
+    hw: Hardware,
+    *,
+    precision: str,
+    layout: InferenceLayout,
+    stack: str | None,
+    expert_balance: str = "default",
+) -> ChipSetup:
+    """Bundle model, chip, stack, quantisation and layout for the step formulas (checks the layout)."""
+    check_layout(model, layout)
+    eff = efficiencies()
+    return ChipSetup(
+        model=model,
+        hw=hw,
+        chip_eff=eff.chip(hw.chip_id),
+        stack_eff=eff.stack(stack).for_device(hw.hbm_capacity_gb),
+        quant=QUANT_SPECS[parse_quant(precision)],
+        layout=layout,
+        imbalance=eff.imbalance(expert_balance),
+    )
+
+
+def setup_for(
+    model: str | ModelArch,
+    chip: str,
+    *,
+    precision: str = "bf16",
+    layout: InferenceLayout | None = None,
+    stack: str | None = None,
+    system: str | None = None,
+    catalog: Catalog | None = None,
+    expert_balance: str = "default",
+) -> ChipSetup:
+    """Resolve names from the catalog and the shipped models into a :class:`ChipSetup`."""
+    arch = model if isinstance(model, ModelArch) else load_model(model)
+    hw = hardware_view(chip, system, catalog=catalog)
+    return make_setup(
+        arch, hw, precision=precision, layout=layout or InferenceLayout(), stack=stack, expert_balance=expert_balance
+    )
+
+
+def mtp_factor(setup: ChipSetup, draft_tokens: int) -> float:
+    """Extra work of running the MTP draft modules, relative to the main model."""
+    return 1.0 + draft_tokens * max(1, setup.model.mtp_layers) / setup.model.num_layers if draft_tokens else 1.0
+
+
+def step_estimate(setup: ChipSetup, batch: StepBatch) -> StepEstimate:
+    """Roofline of every operator, communication over the topology, overlap and host overhead."""
+    ops = step_ops(setup, batch)
+    comms = step_comms(setup, batch)
+    compute = sum((op.time_s for op in ops), start=np.float64(0.0)) * mtp_factor(setup, batch.draft_tokens)
+    comm = sum((c.time_s for c in comms), start=np.float64(0.0))
+    stack = setup.stack_eff
+    host = (stack.step_overhead_ms + stack.per_layer_overhead_us * setup.layers / 1000) / 1000
+    hidden = stack.overlap * np.minimum(compute, comm)
+    return StepEstimate(ops, comms, compute, comm, host, stack.overlap, compute + comm - hidden + host)
+
+
+@dataclass(frozen=True)
+class PrefillResult:
+    """Prefill of a batch of prompts on one replica."""
+
+    tokens_per_s_per_chip: float
+    """Prompt tokens processed per second per chip."""
+    ttft_ms: float
+    """Time to first token of a prompt in the batch (one batch step, all stages)."""
+    batch_tokens: int
+    """Prompt tokens per step per attention group."""
+    step: StepEstimate
+    """The working."""
+    memory: MemoryPlan
+    """Memory of one chip."""
+
+
+def prefill_batch(input_tokens: int, tokens_per_batch: int | None, max_batched: int) -> StepBatch:
+    """A step that prefills whole prompts of ``input_tokens``, as many as fit in the token budget."""
+    budget = tokens_per_batch or max(max_batched, input_tokens)
+    seqs = max(1, budget // input_tokens)
+    pairs = seqs * input_tokens * (input_tokens + 1) / 2
+    return StepBatch(prefill_tokens=seqs * input_tokens, prefill_pairs=pairs, prefill_seqs=seqs)
+
+
+def estimate_prefill(setup: ChipSetup, input_tokens: int, tokens_per_batch: int | None = None) -> PrefillResult:
+    """Prefill throughput per chip and TTFT for prompts of ``input_tokens``."""
+    batch = prefill_batch(input_tokens, tokens_per_batch, setup.stack_eff.max_batched_tokens)
+    mem = memory_plan(setup, float(batch.prefill_tokens))
+    if not mem.fits:
+        raise DoesNotFitError(_fit_message(setup, mem))
+    step = step_estimate(setup, batch)
+    step_s = float(step.step_s)
+    per_chip = float(batch.prefill_tokens) / step_s / setup.layout.tp
+    ttft = step_s * setup.layout.pp * 1000
+    return PrefillResult(per_chip, ttft, int(batch.prefill_tokens), step, mem)
+
+
+@dataclass(frozen=True)
+class DecodeResult:
+    """Decode at a fixed batch on one replica."""
+
+    tokens_per_s_per_chip: float
+    """Output tokens per second per chip."""
+    tpot_ms: float
+    """Time per output token of one sequence."""
+    batch_per_chip: int
+    """Sequences per chip."""
+    context_tokens: int
+    """KV cache length per sequence."""
+    accepted_per_step: float
+    """Tokens accepted per sequence per step (1 without speculative decoding)."""
+    step: StepEstimate
+    """The working."""
+    memory: MemoryPlan
+    """Memory of one chip."""
+    notes: list[str] = field(default_factory=list)
+    """Assumptions that shaped the figure."""
+
+
+def decode_batch(setup: ChipSetup, batch_per_chip: Num, context_tokens: Num, draft_tokens: int) -> StepBatch:
+    """A decode step of ``batch_per_chip`` sequences per chip, each with ``context_tokens`` of context."""
+    seqs = batch_per_chip * setup.layout.tp
+    return StepBatch(decode_seqs=seqs, decode_ctx=seqs * context_tokens, draft_tokens=draft_tokens)
+
+
+def estimate_decode(
+    setup: ChipSetup,
+    batch_per_chip: int,
+    context_tokens: int,
+    *,
+    draft_tokens: int = 0,
+    acceptance: float = 0.0,
+) -> DecodeResult:
+    """Decode TPOT and throughput per chip at a batch, with optional MTP speculative decoding."""
+    batch = decode_batch(setup, batch_per_chip, context_tokens, draft_tokens)
+    mem = memory_plan(setup, float(batch.tokens))
+    needed = float(batch.decode_seqs) * (context_tokens + 1 + draft_tokens)
+    if not mem.fits or needed > mem.kv_tokens_per_group * setup.layout.pp:
+        raise DoesNotFitError(_fit_message(setup, mem, needed))
+    step = step_estimate(setup, batch)
+    step_s = float(step.step_s)
+    accepted = 1.0 + acceptance * draft_tokens
+    per_chip = float(batch.decode_seqs) * accepted / step_s / setup.layout.tp
+    tpot = step_s * setup.layout.pp / accepted * 1000
+    return DecodeResult(per_chip, tpot, batch_per_chip, context_tokens, accepted, step, mem)
+
+
+def _fit_message(setup: ChipSetup, mem: MemoryPlan, kv_tokens_needed: float | None = None) -> str:
+    where = f"{setup.model.id} on {setup.layout.chips} x {setup.hw.chip_id} ({setup.layout.describe()})"
+    if not mem.fits:
+        return (
+            f"{where} does not fit: weights {mem.weights_gb:.1f} GB + workspace "
+            f"{mem.activations_gb + mem.reserved_gb:.1f} GB per chip exceed the usable {mem.capacity_gb:.1f} GB "
+            f"by {mem.missing_gb:.1f} GB; use more chips per replica (larger TP/EP/PP) or a smaller precision"
+        )
+    have = mem.kv_tokens_per_group * setup.layout.pp
+    return (
+        f"{where}: the KV cache needs {kv_tokens_needed:,.0f} tokens per attention group but only "
+        f"{have:,.0f} fit ({mem.kv_cache_gb:.1f} GB per chip); lower the batch or the context, or add chips"
+    )

@@ -1,0 +1,180 @@
+"""Sizing: how many chips (and servers) of each candidate serve a demand, or train N tokens in D days."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from chipshift.catalog import Catalog, load_catalog
+from chipshift.errors import ChipshiftError
+from chipshift.perf.capacity import CapacityResult, serving_capacity
+from chipshift.perf.hardware import hardware_view
+from chipshift.perf.models import load_model
+from chipshift.perf.training import Recompute, TrainingResult
+from chipshift.perf.training_search import best_training_layout
+
+
+@dataclass(frozen=True)
+class ServingDemand:
+    """What a deployment must sustain."""
+
+    requests_per_s: float | None = None
+    """Requests per second (or give ``output_tokens_per_s``)."""
+    output_tokens_per_s: float | None = None
+    """Output tokens per second."""
+    input_tokens: int = 1024
+    """Mean prompt length."""
+    output_tokens: int = 256
+    """Mean output length."""
+    ttft_ms: float | None = None
+    """Time-to-first-token target."""
+    tpot_ms: float | None = None
+    """Time-per-output-token target."""
+
+    def output_rate(self) -> float:
+        """Output tokens per second the demand amounts to."""
+        if self.output_tokens_per_s is not None:
+            return self.output_tokens_per_s
+        if self.requests_per_s is not None:
+            return self.requests_per_s * self.output_tokens
+        raise ChipshiftError("a serving demand needs requests_per_s or output_tokens_per_s")
+
+
+@dataclass(frozen=True)
+class SizingRow:
+    """One candidate chip's answer."""
+
+    chip: str
+    fits: bool
+    chips: int | None
+    """Chips needed (whole replicas)."""
+    servers: int | None
+    """Servers of the chip's usual size (scale-up domain or 8), rounded up."""
+    chips_per_replica: int
+    tokens_per_s_per_chip: float
+    power_kw: float | None
+    """Chip power of the whole deployment."""
+    cost_usd: float | None
+    """Chip cost where the catalog has a USD price."""
+    reason: str | None = None
+    capacity: CapacityResult | None = None
+
+
+def _servers(chips: int, domain: int) -> int:
+    per_server = domain if 1 < domain <= 16 else 8
+    return math.ceil(chips / per_server)
+
+
+def size_deployment(
+    model: str,
+    chips: list[str],
+    demand: ServingDemand,
+    *,
+    precision: str = "bf16",
+    stack: str | None = None,
+    catalog: Catalog | None = None,
+) -> list[SizingRow]:
+    """Chips and servers of every candidate that serve ``demand`` within its latency targets."""
+    cat = catalog or load_catalog()
+    rows = []
+    for chip in chips:
+        cap = serving_capacity(
+            model,
+            chip,
+            precision=precision,
+            input_tokens=demand.input_tokens,
+            output_tokens=demand.output_tokens,
+            ttft_ms=demand.ttft_ms,
+            tpot_ms=demand.tpot_ms,
+            stack=stack,
+            catalog=cat,
+        )
+        hw = hardware_view(chip, catalog=cat)
+        if not cap.fits:
+            rows.append(
+                SizingRow(hw.chip_id, False, None, None, cap.chips_per_replica, 0.0, None, None, cap.reason, cap)
+            )
+            continue
+        raw = demand.output_rate() / cap.tokens_per_s_per_chip
+        replicas = math.ceil(raw / cap.chips_per_replica)
+        n = replicas * cap.chips_per_replica
+        rows.append(
+            SizingRow(
+                hw.chip_id,
+                True,
+                n,
+                _servers(n, hw.scale_up_domain),
+                cap.chips_per_replica,
+                cap.tokens_per_s_per_chip,
+                n * hw.tdp_w / 1000 if hw.tdp_w else None,
+                n * hw.price_usd if hw.price_usd else None,
+                None,
+                cap,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class TrainingSizing:
+    """Chips of one candidate to train ``tokens`` in ``days``."""
+
+    chip: str
+    chips: int
+    days: float
+    result: TrainingResult
+
+
+def training_throughput(
+    model: str,
+    chip: str,
+    *,
+    seq_len: int,
+    precision: str = "bf16",
+    chips: int = 1024,
+    stack: str | None = None,
+    global_batch_tokens: int | None = None,
+    recompute: Recompute = Recompute.SELECTIVE,
+    catalog: Catalog | None = None,
+) -> TrainingResult:
+    """Best training layout on ``chips`` chips: tokens per second per chip, MFU, step time and memory."""
+    arch = load_model(model)
+    hw = hardware_view(chip, catalog=catalog)
+    return best_training_layout(
+        arch,
+        hw,
+        chips=chips,
+        seq_len=seq_len,
+        precision=precision,
+        stack=stack,
+        global_batch_tokens=global_batch_tokens,
+        recompute=recompute,
+    )
+
+
+def size_training(
+    model: str,
+    chip: str,
+    *,
+    tokens: float,
+    days: float,
+    seq_len: int,
+    precision: str = "bf16",
+    stack: str | None = None,
+    catalog: Catalog | None = None,
+) -> TrainingSizing:
+    """Smallest power-of-two chip count (times 8) that trains ``tokens`` within ``days``."""
+    n = 8
+    while n <= 2**20:
+        try:
+            result = training_throughput(
+                model, chip, seq_len=seq_len, precision=precision, chips=n, stack=stack, catalog=catalog
+            )
+        except ChipshiftError:
+            n *= 2
+            continue
+        taken = result.days_for(tokens, n)
+        if taken <= days:
+            return TrainingSizing(chip, n, taken, result)
+        n = max(n * 2, 8 * math.ceil(n * taken / days / 8))
+    raise ChipshiftError(f"{model} cannot train {tokens:.3g} tokens in {days} days on up to 2^20 x {chip}")
