@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -266,7 +267,7 @@ class RegisterXlsxParser:
 
         try:
             book = openpyxl.load_workbook(io.BytesIO(source.data), read_only=True, data_only=True)
-        except (InvalidFileException, OSError, KeyError, ValueError) as error:
+        except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as error:
             raise source.fail(f"not a readable XLSX workbook: {error}") from None
         sheet = book.worksheets[0]
         rows = [(number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)]

@@ -1,0 +1,133 @@
+"""``chipshift fleet ingest|status|history|export`` driven through the CLI runner, as a user would."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chipshift.cli.main import app
+from chipshift.fleet import local
+
+from .conftest import EXAMPLES
+
+runner = CliRunner()
+
+
+def invoke(*args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.sqlite'}"
+
+
+def test_ingest_status_history_export(db: str, samples: Path) -> None:
+    code, _, err = invoke(
+        "fleet",
+        "ingest",
+        str(EXAMPLES / "fleet-register.csv"),
+        str(samples / "cyborg__test_ascend_lspci.txt"),
+        "--site",
+        "lab",
+        "--db",
+        db,
+    )
+    assert code == 0, err
+    assert "stored" in err and "708 device(s)" in err
+    assert "unmatched line 1: 1 × Huawei Ascend 310 [Huawei]" in err
+    code, out, _ = invoke(
+        "fleet", "status", "--db", db, "--format", "json", "--targets", str(EXAMPLES / "fleet-targets.yaml")
+    )
+    assert code == 0
+    report = json.loads(out)
+    assert report["rule"]["description"] == "designer based in CN"
+    assert report["device_count"] == 710
+    assert len(report["targets"]) == 3
+    code, out, _ = invoke("fleet", "status", "--db", db, "--by", "site")
+    assert code == 0 and "shanghai-ai-centre" in out and "lab" in out
+    code, out, _ = invoke("fleet", "history", "--db", db, "--format", "csv")
+    assert code == 0 and out.splitlines()[0].startswith("taken_at,snapshots,devices,count")
+    code, out, _ = invoke("fleet", "export", "--db", db, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and sum(int(r["count"]) for r in rows) == 710
+    assert {r["reason"] for r in rows if not r["chip_id"]} == {"'Huawei Ascend 310' is not in the catalog"}
+    code, out, _ = invoke("fleet", "export", "--db", db, "--format", "json")
+    assert code == 0 and len(json.loads(out)["snapshots"]) == 2
+
+
+def test_status_rule_option(db: str) -> None:
+    invoke("fleet", "ingest", str(EXAMPLES / "fleet-register.csv"), "--db", db)
+    code, out, _ = invoke("fleet", "status", "--db", db, "--rule", "fab", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["rule"]["description"] == "logic die made in CN"
+
+
+def test_ingest_stdin(db: str, samples: Path) -> None:
+    data = (samples / "telegraf__a100-sxm4-v12.xml").read_bytes()
+    code, _, err = invoke("fleet", "ingest", "-", "--source", "gpu-host-7", "--db", db, stdin=data)
+    assert code == 0, err
+    assert "nvidia-smi-xml-v12" in err
+    code, out, _ = invoke("fleet", "export", "--db", db, "--format", "json")
+    assert json.loads(out)["snapshots"][0]["source_key"] == "/gpu-host-7"
+
+
+def test_refused_file_exits_2_and_others_are_stored(db: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("model,count\nH20,lots\n")
+    code, _, err = invoke("fleet", "ingest", str(bad), str(EXAMPLES / "fleet-register.csv"), "--db", db)
+    assert code == 2
+    assert f"{bad}:2: field 'count'" in err and "nothing stored" in err
+    code, out, _ = invoke("fleet", "export", "--db", db, "--format", "json")
+    assert len(json.loads(out)["snapshots"]) == 1
+
+
+def test_unknown_format_message(db: str, tmp_path: Path) -> None:
+    odd = tmp_path / "odd.txt"
+    odd.write_text("nothing here\n")
+    code, _, err = invoke("fleet", "ingest", str(odd), "--db", db)
+    assert code == 2 and "odd.txt: unknown inventory format" in err and "Traceback" not in err
+
+
+def test_local_without_tools_says_so(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(local.shutil, "which", lambda name: None)
+    code, _, err = invoke("fleet", "ingest", "--local", "--db", db)
+    assert code == 2
+    assert "no vendor tool found on PATH" in err and "nvidia-smi" in err
+
+
+def test_local_runs_found_tool_read_only(db: str, monkeypatch: pytest.MonkeyPatch, fixtures: Path) -> None:
+    ran: list[list[str]] = []
+
+    class Done:
+        returncode = 0
+        stdout = (fixtures / "cnmon.txt").read_bytes()
+        stderr = b""
+
+    def fake_run(args: list[str], **kwargs: object) -> Done:
+        ran.append(args)
+        assert kwargs["timeout"] == local.TIMEOUT_S
+        return Done()
+
+    monkeypatch.setattr(local.shutil, "which", lambda name: "/usr/bin/cnmon" if name == "cnmon" else None)
+    monkeypatch.setattr(local.subprocess, "run", fake_run)
+    code, _, err = invoke("fleet", "ingest", "--local", "--db", db)
+    assert code == 0, err
+    assert ran == [["/usr/bin/cnmon"]]
+    assert "local:cnmon@" in err and "2 device(s)" in err
+
+
+def test_no_files_is_an_error(db: str) -> None:
+    code, _, err = invoke("fleet", "ingest", "--db", db)
+    assert code == 2 and "give inventory files" in err
+
+
+def test_empty_store_status(db: str) -> None:
+    code, _, err = invoke("fleet", "status", "--db", db)
+    assert code == 0 and "no devices yet" in err
