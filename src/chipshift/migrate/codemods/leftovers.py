@@ -37,8 +37,11 @@ class LeftoversCommand(MigrationCommand):
         return self._check_cuda_name(node)
 
     def visit_Call(self, node: cst.Call) -> bool:
-        if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("cuda", "pin_memory"):
-            self._note(node, f".{node.func.attr.value}() with arguments chipshift does not rewrite")
+        method = node.func.attr.value if isinstance(node.func, cst.Attribute) else ""
+        if method == "cuda":
+            self._note(node, ".cuda() with arguments chipshift does not rewrite")
+        elif method == "pin_memory":
+            self._note(node, ".pin_memory() fails where no accelerator is present: guard it")
         return True
 
     def visit_Comparison(self, node: cst.Comparison) -> bool:
