@@ -44,7 +44,7 @@ def _num(value: float | None, digits: int = 1) -> str:
 @models_app.command("list")
 def models_list(as_json: bool = JSON_OPTION) -> None:
     """Shipped model architectures with their size and attention kind."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for model_id in shipped_model_ids():
         m = load_model(model_id)
         rows.append(

@@ -113,15 +113,27 @@ def _phase(phase: str, result: PrefillResult | DecodeResult, batch: str) -> Phas
     )
 
 
-def _choose_setup(model_id: str, make: Any, layouts: list[InferenceLayout], context: int) -> ChipSetup:
-    last: DoesNotFitError | None = None
+def _fits(setup: ChipSetup, context: int) -> tuple[bool, MemoryPlan]:
+    mem = memory_plan(setup)
+    return mem.fits and mem.kv_tokens_per_group * setup.layout.pp >= context, mem
+
+
+def _choose_setup(
+    model_id: str, make: Any, layouts: list[InferenceLayout], context: int, fallback: list[InferenceLayout]
+) -> ChipSetup:
+    """The first layout that fits; otherwise say what is missing and which layout would fit."""
+    missing = None
     for layout in layouts:
         setup: ChipSetup = make(layout)
-        mem = memory_plan(setup)
-        if mem.fits and mem.kv_tokens_per_group * layout.pp >= context:
+        ok, mem = _fits(setup, context)
+        if ok:
             return setup
-        last = DoesNotFitError(f"{model_id} needs {mem.missing_gb:.1f} GB more per chip at {layout.describe()}")
-    raise last or DoesNotFitError(f"no layout fits {model_id}")
+        missing = missing or (layout, mem)
+    hint = next((lay.describe() for lay in fallback if _fits(make(lay), context)[0]), None)
+    where = f" at {missing[0].describe()}" if missing else ""
+    short = f"{missing[1].missing_gb:.1f} GB more per chip" if missing and not missing[1].fits else "more KV cache room"
+    fix = f"; a layout that fits: {hint}" if hint else "; no replica of up to 256 chips fits"
+    raise DoesNotFitError(f"{model_id} does not fit{where}: it needs {short}{fix}")
 
 
 def estimate(
@@ -151,11 +163,12 @@ def estimate(
         return make_setup(arch, hw, precision=precision, layout=layout, stack=stack_id)
 
     context = input_tokens + output_tokens
+    automatic = replica_layouts(arch, hw.scale_up_domain, dp_attention)
     if tp is not None or ep > 1 or pp > 1:
         layouts = [layout_from_degrees(arch, tp=tp or 1, pp=pp, ep=ep, dp_attention=dp_attention)]
     else:
-        layouts = replica_layouts(arch, hw.scale_up_domain, dp_attention)
-    setup = _choose_setup(arch.id, make, layouts, context)
+        layouts = automatic
+    setup = _choose_setup(arch.id, make, layouts, context, automatic)
     mid_context = input_tokens + output_tokens // 2
     if batch_per_chip is None:
         kv = memory_plan(setup).kv_tokens_per_group * setup.layout.pp

@@ -1,0 +1,48 @@
+"""The public API other engines call: serving_capacity, size_deployment, training_throughput."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from chipshift.perf import ServingDemand, serving_capacity, size_deployment, training_throughput
+
+
+def test_serving_capacity_fields() -> None:
+    result = serving_capacity("qwen3-32b", "H100", tpot_ms=50)
+    assert result.fits and result.reason is None
+    assert result.chips_per_replica == 1
+    assert 100 < result.tokens_per_s_per_chip < 5000
+    assert result.tpot_ms is not None and result.tpot_ms <= 50
+
+
+def test_big_model_needs_a_bigger_replica() -> None:
+    result = serving_capacity("llama-3.1-405b", "H100", tpot_ms=80)
+    assert result.fits and result.chips_per_replica >= 16
+
+
+def test_impossible_target_is_explained() -> None:
+    result = serving_capacity("llama-3.1-70b", "910B", tpot_ms=1)
+    assert not result.fits and "TPOT" in (result.reason or "")
+
+
+def test_serving_capacity_is_fast() -> None:
+    serving_capacity("qwen3-8b", "H20")
+    start = time.perf_counter()
+    for chip in ("H100", "H20", "910B", "910C", "H200"):
+        serving_capacity("qwen3-235b-a22b", chip, precision="fp8", tpot_ms=60)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_size_deployment_scales_with_demand() -> None:
+    small = size_deployment("qwen3-32b", ["H100"], ServingDemand(output_tokens_per_s=2000, tpot_ms=50))[0]
+    large = size_deployment("qwen3-32b", ["H100"], ServingDemand(output_tokens_per_s=20000, tpot_ms=50))[0]
+    assert small.chips and large.chips and large.chips >= 9 * small.chips
+
+
+def test_training_throughput() -> None:
+    result = training_throughput("llama-3.1-70b", "H100", seq_len=8192, chips=512)
+    assert 0.25 < result.mfu < 0.65
+    assert result.fits
+    assert result.chip_hours_per_trillion_tokens == pytest.approx(1e12 / result.tokens_per_s_per_chip / 3600)

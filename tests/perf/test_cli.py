@@ -1,0 +1,50 @@
+"""The perf commands: output, JSON, and clear errors with non-zero exit codes."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from chipshift.cli.main import app
+
+runner = CliRunner()
+
+
+def test_models_list_and_show() -> None:
+    assert "deepseek-r1" in runner.invoke(app, ["models", "list"]).output
+    shown = json.loads(runner.invoke(app, ["models", "show", "qwen3-8b", "--json"]).output)
+    assert shown["num_layers"] == 36
+
+
+def test_estimate_json_has_breakdown() -> None:
+    result = runner.invoke(app, ["estimate", "qwen3-8b", "H100", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    names = {row["name"] for row in data["decode"]["rows"]}
+    assert {"attention.proj", "attention.core", "ffn.dense", "lm_head"} <= names
+    assert data["decode"]["tokens_per_s_per_chip"] > 0
+
+
+def test_estimate_unknown_chip_suggests() -> None:
+    result = runner.invoke(app, ["estimate", "qwen3-8b", "H1OO"])
+    assert result.exit_code == 2
+    assert "unknown chip" in result.output
+
+
+def test_estimate_does_not_fit() -> None:
+    result = runner.invoke(app, ["estimate", "llama-3.1-405b", "H100", "--tp", "2"])
+    assert result.exit_code == 2
+    assert "does not fit" in result.output and "GB" in result.output
+
+
+def test_size_needs_a_demand() -> None:
+    result = runner.invoke(app, ["size", "qwen3-8b", "--chip", "H100"])
+    assert result.exit_code == 2 and "demand" in result.output
+
+
+def test_validate_malformed_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "cases.yaml"
+    path.write_text("version: 1\ncases:\n  - id: X\n    source: s\n")
+    result = runner.invoke(app, ["validate", str(path), "--json"])
+    assert result.exit_code == 2 and "cases.yaml" in result.output

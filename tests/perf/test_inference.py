@@ -1,0 +1,65 @@
+"""Roofline physics: decode is memory-bound at batch 1, prefill compute-bound, more chips or fp8 help."""
+
+from __future__ import annotations
+
+import pytest
+
+from chipshift.perf.inference import DoesNotFitError, estimate_decode, estimate_prefill, setup_for
+from chipshift.perf.layout import InferenceLayout, LayoutError, layout_from_degrees
+from chipshift.perf.models import load_model
+
+
+def test_batch1_decode_is_weight_bandwidth_bound() -> None:
+    setup = setup_for("llama-3.1-8b", "nvidia-h100-sxm", stack="vllm")
+    result = estimate_decode(setup, 1, 1024)
+    weights_gb = 16.06
+    floor_ms = weights_gb / 3350 * 1000  # peak HBM
+    assert floor_ms < result.tpot_ms < 3 * floor_ms
+    ffn = next(op for op in result.step.ops if op.name == "ffn.dense")
+    assert ffn.memory_s > ffn.compute_s
+
+
+def test_prefill_is_compute_bound_and_near_peak_flops() -> None:
+    setup = setup_for("llama-3.1-8b", "nvidia-h100-sxm", stack="vllm")
+    result = estimate_prefill(setup, 2048)
+    flops_per_token = 2 * 7.0e9
+    mfu = result.tokens_per_s_per_chip * flops_per_token / 989.4e12
+    assert 0.3 < mfu < 0.75
+
+
+def test_fp8_decodes_faster_than_bf16() -> None:
+    bf16 = estimate_decode(setup_for("qwen3-8b", "H100", precision="bf16"), 8, 1024)
+    fp8 = estimate_decode(setup_for("qwen3-8b", "H100", precision="fp8"), 8, 1024)
+    assert fp8.tpot_ms < 0.75 * bf16.tpot_ms
+
+
+def test_tensor_parallel_adds_allreduce() -> None:
+    setup = setup_for("llama-3.1-70b", "H100", layout=InferenceLayout(tp=4), stack="vllm")
+    result = estimate_decode(setup, 16, 2048)
+    assert [c.name for c in result.step.comms] == ["tp.allreduce"]
+
+
+def test_mtp_raises_decode_throughput() -> None:
+    model = load_model("deepseek-r1")
+    setup = setup_for(model, "H800", precision="fp8", layout=layout_from_degrees(model, ep=64), stack="deepseek")
+    plain = estimate_decode(setup, 4, 2048)  # small batch: weight-bandwidth bound, where MTP pays
+    mtp = estimate_decode(setup, 4, 2048, draft_tokens=1, acceptance=0.8)
+    assert mtp.tokens_per_s_per_chip > 1.3 * plain.tokens_per_s_per_chip
+
+
+def test_model_too_big_says_how_much_is_missing() -> None:
+    setup = setup_for("llama-3.1-405b", "H100", layout=InferenceLayout(tp=2))
+    with pytest.raises(DoesNotFitError, match=r"by \d+\.\d GB.*larger TP"):
+        estimate_decode(setup, 1, 1024)
+
+
+def test_impossible_layout() -> None:
+    with pytest.raises(LayoutError, match="does not divide"):
+        setup_for("qwen3-8b", "H100", layout=InferenceLayout(tp=3))
+
+
+def test_unknown_precision() -> None:
+    from chipshift.errors import ChipshiftError
+
+    with pytest.raises(ChipshiftError, match="unknown precision"):
+        setup_for("qwen3-8b", "H100", precision="int3")
