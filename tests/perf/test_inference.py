@@ -30,7 +30,8 @@ def test_prefill_is_compute_bound_and_near_peak_flops() -> None:
 def test_fp8_decodes_faster_than_bf16() -> None:
     bf16 = estimate_decode(setup_for("qwen3-8b", "H100", precision="bf16"), 8, 1024)
     fp8 = estimate_decode(setup_for("qwen3-8b", "H100", precision="fp8"), 8, 1024)
-    assert fp8.tpot_ms < 0.75 * bf16.tpot_ms
+    assert fp8.tpot_ms < bf16.tpot_ms
+    assert fp8.step.compute_s < 0.7 * bf16.step.compute_s  # host overhead is the same for both
 
 
 def test_tensor_parallel_adds_allreduce() -> None:

@@ -64,7 +64,7 @@ def test_malformed_case_names_line_case_and_field(tmp_path: Path) -> None:
 
 def test_missing_phase_field(tmp_path: Path) -> None:
     text = calibration_file().read_text().replace("batch_per_chip: 128, ", "", 1)
-    with pytest.raises(InputFileError, match="case H8-4.*batch_per_chip is required"):
+    with pytest.raises(InputFileError, match=r"case H8-4.*batch_per_chip is required"):
         parse_cases(tmp_path / "bad.yaml", text)
 
 

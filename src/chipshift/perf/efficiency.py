@@ -78,7 +78,13 @@ class StackEfficiency(BaseModel):
     step_overhead_ms: float
     """Host time per engine step not hidden."""
     per_layer_overhead_us: float
-    """Host launch time per layer per step (eager execution)."""
+    """Host launch time per layer per step (eager execution), overlapped with device work."""
+    per_seq_overhead_us: float = 0.0
+    """Host time per running sequence per step (input preparation, sampling, detokenisation), not hidden."""
+    moe_expert_launch_us: float = 0.0
+    """Host launch time per local expert per MoE layer (MoE run as a loop over experts, not one grouped GEMM)."""
+    layer_floor_us: float = 0.0
+    """Least device time of one layer however small the batch (fixed cost of its many small kernels)."""
     dp_attention: bool
     """MLA attention is data-parallel across the TP group."""
     max_num_seqs: int
@@ -115,6 +121,10 @@ class TrainingStackEfficiency(BaseModel):
     """Share of TP/EP/CP communication hidden."""
     dp_overlap: float
     """Share of the gradient all-reduce hidden."""
+    fp8_gemm_factor: float = 1.0
+    """FP8 training GEMMs against inference FP8 GEMMs (fine-grained scaling, transposes, FP32 promotion)."""
+    moe_kernel: float = 1.0
+    """Extra multiplier on routed-expert GEMMs (grouped GEMMs, permutation)."""
     source: str
     """Id of the source."""
 

@@ -34,7 +34,7 @@ class StepEstimate:
     """Sum of operator roofline times."""
     comm_s: Num
     """Sum of communication times."""
-    host_s: float
+    host_s: Num
     """Host overhead not hidden (scheduling, launches)."""
     overlap: float
     """Share of communication hidden under compute."""
@@ -89,16 +89,34 @@ def mtp_factor(setup: ChipSetup, draft_tokens: int) -> float:
     return 1.0 + draft_tokens * max(1, setup.model.mtp_layers) / setup.model.num_layers if draft_tokens else 1.0
 
 
+def host_launch_s(setup: ChipSetup) -> float:
+    """Host time to launch one step's kernels (eager stacks); it overlaps with device work."""
+    stack, m = setup.stack_eff, setup.model
+    launch_us = stack.per_layer_overhead_us * setup.layers
+    if m.is_moe and stack.moe_expert_launch_us:
+        local = m.num_experts / setup.layout.stage_chips if setup.layout.expert_parallel else m.num_experts
+        launch_us += stack.moe_expert_launch_us * 3 * local * setup.layers * setup.moe_layer_share
+    return launch_us / 1e6
+
+
 def step_estimate(setup: ChipSetup, batch: StepBatch) -> StepEstimate:
-    """Roofline of every operator, communication over the topology, overlap and host overhead."""
+    """Roofline of every operator, communication over the topology, overlap and host overhead.
+
+    Device time is compute plus the communication not hidden under it, never less than the stack's per-layer floor;
+    host launches overlap with it; the scheduling overhead of the step does not.
+    """
     ops = step_ops(setup, batch)
     comms = step_comms(setup, batch)
-    compute = sum((op.time_s for op in ops), start=np.float64(0.0)) * mtp_factor(setup, batch.draft_tokens)
-    comm = sum((c.time_s for c in comms), start=np.float64(0.0))
     stack = setup.stack_eff
-    host = (stack.step_overhead_ms + stack.per_layer_overhead_us * setup.layers / 1000) / 1000
-    hidden = stack.overlap * np.minimum(compute, comm)
-    return StepEstimate(ops, comms, compute, comm, host, stack.overlap, compute + comm - hidden + host)
+    compute = sum((op.time_s for op in ops), start=np.float64(0.0)) * mtp_factor(setup, batch.draft_tokens)
+    compute = np.maximum(compute, stack.layer_floor_us * setup.layers / 1e6)
+    comm = sum((c.time_s for c in comms), start=np.float64(0.0))
+    device = compute + comm - stack.overlap * np.minimum(compute, comm)
+    seqs = batch.decode_seqs + batch.prefill_seqs
+    scheduling = stack.step_overhead_ms / 1000 + stack.per_seq_overhead_us * seqs / 1e6
+    step = scheduling + np.maximum(device, host_launch_s(setup))
+    host = step - device
+    return StepEstimate(ops, comms, compute, comm, float(host) if np.ndim(host) == 0 else host, stack.overlap, step)
 
 
 @dataclass(frozen=True)

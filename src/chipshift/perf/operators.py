@@ -118,7 +118,8 @@ def _op(setup: ChipSetup, name: str, flops: Num, nbytes: Num, kind: str) -> OpCo
         if kind == "moe":
             efficiency *= setup.stack_eff.moe_kernel
     compute_s = flops / (peak * 1e12 * efficiency)
-    memory_s = nbytes / (hw.hbm_bandwidth_gb_s * 1e9 * eff.memory)
+    bandwidth = eff.memory * (setup.stack_eff.moe_kernel if kind == "moe" else 1.0)
+    memory_s = nbytes / (hw.hbm_bandwidth_gb_s * 1e9 * bandwidth)
     return OpCost(name, flops, nbytes, compute_s, memory_s, used, round(efficiency, 3))
 
 

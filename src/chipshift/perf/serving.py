@@ -108,35 +108,41 @@ class _State:
     first_token_s: npt.NDArray[np.float64]
     finish_s: npt.NDArray[np.float64]
     waiting: list[int]
-    running: list[int]
+    running: IntArray
     preemptions: int = 0
     peak_running: int = 0
 
+    def kv_used(self) -> float:
+        """Tokens held in the KV cache by running sequences."""
+        return float(np.sum(self.prefilled[self.running] + self.generated[self.running]))
+
 
 def _admit(state: _State, setup: ChipSetup, kv_capacity: float, budget: int) -> None:
-    stack = setup.stack_eff
-    kv_used = float(np.sum(state.prefilled[state.running] + state.generated[state.running]))
-    pending = sum(
-        int(state.in_len[i] - state.prefilled[i]) for i in state.running if state.prefilled[i] < state.in_len[i]
-    )
-    while state.waiting and len(state.running) < stack.max_num_seqs and pending < budget:
-        nxt = state.waiting[0]
-        if kv_used + state.in_len[nxt] > kv_capacity:
-            break
-        state.waiting.pop(0)
-        state.running.append(nxt)
-        kv_used += float(state.in_len[nxt])
-        pending += int(state.in_len[nxt])
+    """Admit waiting requests in order while sequences, KV cache and the step's token budget allow."""
+    room = setup.stack_eff.max_num_seqs - len(state.running)
+    if room <= 0 or not state.waiting:
+        return
+    run = state.running
+    pending = float(np.sum(np.maximum(state.in_len[run] - state.prefilled[run], 0)))
+    candidates = np.array(state.waiting[:room], dtype=np.int64)
+    prompt = state.in_len[candidates]
+    total = np.cumsum(prompt)
+    ok = (state.kv_used() + total <= kv_capacity) & (pending + total - prompt < budget)
+    count = int(np.argmin(ok)) if not ok.all() else len(ok)
+    if count:
+        state.running = np.concatenate((run, candidates[:count]))
+        state.waiting = state.waiting[count:]
 
 
 def _plan_step(state: _State, budget: int) -> tuple[StepBatch, IntArray, IntArray, IntArray]:
-    run = np.array(state.running, dtype=np.int64)
+    """The step's decodes and prefill chunks (FIFO within the token budget)."""
+    run = state.running
     done = state.prefilled[run] >= state.in_len[run]
     decoding = run[done]
     prefilling = run[~done]
     left = max(0, budget - len(decoding))
     remaining = state.in_len[prefilling] - state.prefilled[prefilling]
-    before = np.concatenate(([0], np.cumsum(remaining)[:-1])) if len(remaining) else remaining
+    before = np.cumsum(remaining) - remaining
     chunk = np.clip(left - before, 0, remaining)
     start = state.prefilled[prefilling]
     batch = StepBatch(
@@ -150,24 +156,26 @@ def _plan_step(state: _State, budget: int) -> tuple[StepBatch, IntArray, IntArra
 
 
 def _advance(state: _State, now: float, decoding: IntArray, prefilling: IntArray, chunk: IntArray) -> None:
+    """Apply a finished step: new tokens, first tokens, finished requests."""
     state.generated[decoding] += 1
     state.prefilled[prefilling] += chunk
     finished_prefill = prefilling[(chunk > 0) & (state.prefilled[prefilling] >= state.in_len[prefilling])]
     state.generated[finished_prefill] += 1
     fresh = finished_prefill[np.isnan(state.first_token_s[finished_prefill])]
     state.first_token_s[fresh] = now
-    finished = [i for i in state.running if state.generated[i] >= state.out_len[i]]
-    for i in finished:
-        state.finish_s[i] = now
-    state.running = [i for i in state.running if state.generated[i] < state.out_len[i]]
+    run = state.running
+    finished = state.generated[run] >= state.out_len[run]
+    state.finish_s[run[finished]] = now
+    state.running = run[~finished]
 
 
 def _preempt(state: _State, kv_capacity: float) -> None:
-    while len(state.running) > 1:
-        kv_used = float(np.sum(state.prefilled[state.running] + state.generated[state.running]))
-        if kv_used <= kv_capacity:
-            return
-        victim = state.running.pop()
+    """Preempt the newest sequences while the cache overflows; they are recomputed later (vLLM's default)."""
+    overflow = state.kv_used() - kv_capacity
+    while overflow > 0 and len(state.running) > 1:
+        victim = int(state.running[-1])
+        state.running = state.running[:-1]
+        overflow -= float(state.prefilled[victim] + state.generated[victim])
         state.in_len[victim] += state.generated[victim]
         state.out_len[victim] -= state.generated[victim]
         state.generated[victim] = 0
@@ -186,13 +194,13 @@ def _simulate_group(setup: ChipSetup, requests: RequestSet, kv_capacity: float) 
         first_token_s=np.full(n, np.nan),
         finish_s=np.full(n, np.nan),
         waiting=list(range(n)),
-        running=[],
+        running=np.zeros(0, dtype=np.int64),
     )
     budget = setup.stack_eff.max_batched_tokens
     now, steps = 0.0, 0
-    while state.waiting or state.running:
+    while state.waiting or len(state.running):
         _admit(state, setup, kv_capacity, budget)
-        if not state.running:
+        if not len(state.running):
             raise DoesNotFitError(f"a prompt of {int(state.in_len[state.waiting[0]])} tokens does not fit the KV cache")
         state.peak_running = max(state.peak_running, len(state.running))
         batch, decoding, prefilling, chunk = _plan_step(state, budget)

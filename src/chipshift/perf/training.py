@@ -92,19 +92,25 @@ def _fabric_bw(hw: Hardware, eff: ChipEfficiency, group: int) -> float:
 
 
 def _compute_s_per_token(
-    model: ModelArch, hw: Hardware, eff: ChipEfficiency, precision: str, seq_len: int, kernel: float, imbalance: float
+    model: ModelArch,
+    hw: Hardware,
+    eff: ChipEfficiency,
+    precision: str,
+    seq_len: int,
+    st: TrainingStackEfficiency,
+    imbalance: float,
 ) -> float:
-    """Chip-seconds of compute per token (all chips together), attention at BF16."""
-    quant = parse_quant(precision)
-    gemm_peak, used = peak_for(hw, "fp8" if quant.value in {"fp8", "w8a8"} else "bf16")
+    """Chip-seconds of compute per token (all chips together): linear layers at the GEMM precision, attention BF16."""
+    fp8 = parse_quant(precision).value in {"fp8", "w8a8"}
+    gemm_peak, used = peak_for(hw, "fp8" if fp8 else "bf16")
     bf16_peak, _ = peak_for(hw, "bf16")
-    attention = model_flops_per_token(model, seq_len) - 6.0 * (
-        model.active_params + model.vocab_size * model.hidden_size
-    )
+    gemm_eff = eff.gemm_for(used) * st.kernel * (st.fp8_gemm_factor if used != "bf16" else 1.0)
+    linear = 6.0 * (model.active_params + model.vocab_size * model.hidden_size)
     routed = 6.0 * model.moe_layers * model.experts_per_token * model.expert_params
-    linear = 6.0 * (model.active_params + model.vocab_size * model.hidden_size) + routed * (imbalance - 1)
-    linear_s = linear / (gemm_peak * 1e12 * eff.gemm_for(used) * kernel)
-    return linear_s + attention / (bf16_peak * 1e12 * eff.attention * kernel)
+    attention = model_flops_per_token(model, seq_len) - linear
+    dense_s = (linear - routed) / (gemm_peak * 1e12 * gemm_eff)
+    routed_s = routed * imbalance / (gemm_peak * 1e12 * gemm_eff * st.moe_kernel)
+    return dense_s + routed_s + attention / (bf16_peak * 1e12 * eff.attention * st.kernel)
 
 
 def _comm_s_per_token(model: ModelArch, hw: Hardware, eff: ChipEfficiency, lay: TrainingLayout) -> tuple[float, float]:
@@ -157,7 +163,7 @@ def estimate_training(
     _check_layout(model, layout)
     batch = global_batch_tokens or DEFAULT_GLOBAL_BATCH_TOKENS
     tokens_per_dp = batch / layout.dp
-    compute = _compute_s_per_token(model, hw, eff, precision, seq_len, st.kernel, eff_file.imbalance(expert_balance))
+    compute = _compute_s_per_token(model, hw, eff, precision, seq_len, st, eff_file.imbalance(expert_balance))
     if recompute is Recompute.FULL:
         compute *= 4 / 3
     compute_s = compute * batch / layout.chips
