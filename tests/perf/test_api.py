@@ -46,3 +46,16 @@ def test_training_throughput() -> None:
     assert 0.25 < result.mfu < 0.65
     assert result.fits
     assert result.chip_hours_per_trillion_tokens == pytest.approx(1e12 / result.tokens_per_s_per_chip / 3600)
+
+
+def test_search_is_vectorised_and_fast() -> None:
+    from chipshift.perf import search_inference
+
+    search_inference("qwen3-8b", "H100")
+    start = time.perf_counter()
+    found = search_inference("deepseek-r1", "H20", precision="fp8", tpot_ms=50)
+    assert time.perf_counter() - start < 1.0
+    assert found.evaluated > 1000
+    assert found.best is not None and found.best.tpot_ms <= 50
+    rates = [p.tokens_per_s_per_chip for p in found.frontier]
+    assert rates == sorted(rates)

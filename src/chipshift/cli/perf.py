@@ -22,6 +22,7 @@ from chipshift.perf import (
     validate_file,
 )
 from chipshift.perf.estimate import Estimate, PhaseEstimate
+from chipshift.perf.search import SearchResult, search_inference
 from chipshift.perf.validate import ValidationReport
 
 models_app = typer.Typer(help="Model architectures the performance model knows: list, show.", no_args_is_help=True)
@@ -163,9 +164,25 @@ def estimate_command(
     stack: str | None = STACK_OPTION,
     system: str | None = typer.Option(None, help="Server or supernode id (cloudmatrix-384)."),
     mtp: float | None = typer.Option(None, help="MTP speculative decoding with this acceptance rate (0-1)."),
+    search: bool = typer.Option(False, "--search", help="Search every layout and batch; print best and frontier."),
+    ttft_ms: float | None = typer.Option(None, help="TTFT target in ms (with --search)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Prefill and decode of one model on one chip, with compute, memory and communication per operator group."""
+    if search:
+        found = search_inference(
+            model,
+            chip,
+            precision=precision,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            ttft_ms=ttft_ms,
+            tpot_ms=tpot_ms,
+            stack=stack,
+            catalog=catalog(),
+        )
+        _print_search(found, as_json)
+        return
     result = estimate(
         model,
         chip,
@@ -186,6 +203,34 @@ def estimate_command(
         _print_json(result.to_dict())
     else:
         _print_estimate(result)
+
+
+def _print_search(found: SearchResult, as_json: bool) -> None:
+    if as_json:
+        _print_json(asdict(found))
+        return
+    table = Table(title=f"{found.evaluated:,} configurations; frontier (throughput per chip against TPOT)")
+    for column in ("layout", "chips", "batch/chip", "TPOT ms", "TTFT ms", "tokens/s/chip"):
+        table.add_column(column, justify="left" if column == "layout" else "right")
+    step = max(1, len(found.frontier) // 15)
+    for p in found.frontier[::step]:
+        table.add_row(
+            p.layout,
+            str(p.chips_per_replica),
+            str(p.batch_per_chip),
+            _num(p.tpot_ms),
+            _num(p.ttft_ms, 0),
+            _num(p.tokens_per_s_per_chip, 0),
+        )
+    stdout.print(table)
+    if found.best is None:
+        stdout.print("no configuration meets the targets")
+    else:
+        b = found.best
+        stdout.print(
+            f"best: {b.layout} ({b.chips_per_replica} chips), batch {b.batch_per_chip} per chip, "
+            f"TPOT {b.tpot_ms:.1f} ms, TTFT {b.ttft_ms:.0f} ms, {b.tokens_per_s_per_chip:,.0f} tokens/s/chip"
+        )
 
 
 def size_command(

@@ -12,6 +12,7 @@ Public API:
 from chipshift.perf.capacity import CapacityResult, serving_capacity
 from chipshift.perf.estimate import Estimate, estimate
 from chipshift.perf.models import ModelArch, load_model, shipped_model_ids
+from chipshift.perf.search import SearchResult, search_inference
 from chipshift.perf.sizing import (
     ServingDemand,
     SizingRow,
@@ -27,6 +28,7 @@ __all__ = [
     "CapacityResult",
     "Estimate",
     "ModelArch",
+    "SearchResult",
     "ServingDemand",
     "SizingRow",
     "TrainingResult",
@@ -34,6 +36,7 @@ __all__ = [
     "ValidationReport",
     "estimate",
     "load_model",
+    "search_inference",
     "serving_capacity",
     "shipped_model_ids",
     "size_deployment",

@@ -104,7 +104,7 @@ def _first_fitting(
             last_reason = error.message
             continue
         mem = memory_plan(setup)
-        if mem.fits and mem.kv_tokens_per_group * layout.pp >= need_tokens:
+        if mem.fits and mem.kv_tokens_per_group >= need_tokens:
             return setup, None
         last_reason = f"needs {mem.missing_gb:.1f} GB more per chip at {layout.describe()}"
     return None, last_reason
@@ -169,7 +169,7 @@ def _best_point(
             ttft_ms=single.ttft_ms,
             reason=f"TTFT {single.ttft_ms:.0f} ms for a {input_tokens}-token prompt exceeds {ttft_ms:.0f} ms",
         )
-    kv_tokens = memory_plan(setup).kv_tokens_per_group * layout.pp
+    kv_tokens = memory_plan(setup).kv_tokens_per_group / layout.pp  # pp micro-batches in flight
     frontier = decode_frontier(setup, input_tokens + output_tokens / 2, kv_tokens)
     meeting = [p for p in frontier if tpot_ms is None or p.tpot_ms <= tpot_ms]
     if not meeting:

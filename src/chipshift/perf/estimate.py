@@ -115,7 +115,7 @@ def _phase(phase: str, result: PrefillResult | DecodeResult, batch: str) -> Phas
 
 def _fits(setup: ChipSetup, context: int) -> tuple[bool, MemoryPlan]:
     mem = memory_plan(setup)
-    return mem.fits and mem.kv_tokens_per_group * setup.layout.pp >= context, mem
+    return mem.fits and mem.kv_tokens_per_group >= context, mem
 
 
 def _choose_setup(
@@ -171,7 +171,7 @@ def estimate(
     setup = _choose_setup(arch.id, make, layouts, context, automatic)
     mid_context = input_tokens + output_tokens // 2
     if batch_per_chip is None:
-        kv = memory_plan(setup).kv_tokens_per_group * setup.layout.pp
+        kv = memory_plan(setup).kv_tokens_per_group / setup.layout.pp
         points = [p for p in decode_frontier(setup, mid_context, kv) if tpot_ms is None or p.tpot_ms <= tpot_ms]
         batch_per_chip = max(points, key=lambda p: p.tokens_per_s_per_chip).batch_per_chip if points else 1
     draft = 1 if mtp_acceptance is not None and arch.mtp_layers else 0

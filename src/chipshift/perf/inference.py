@@ -196,7 +196,7 @@ def estimate_decode(
     batch = decode_batch(setup, batch_per_chip, context_tokens, draft_tokens)
     mem = memory_plan(setup, float(batch.tokens))
     needed = float(batch.decode_seqs) * (context_tokens + 1 + draft_tokens)
-    if not mem.fits or needed > mem.kv_tokens_per_group * setup.layout.pp:
+    if not mem.fits or needed * setup.layout.pp > mem.kv_tokens_per_group:
         raise DoesNotFitError(_fit_message(setup, mem, needed))
     step = step_estimate(setup, batch)
     step_s = float(step.step_s)
@@ -214,7 +214,7 @@ def _fit_message(setup: ChipSetup, mem: MemoryPlan, kv_tokens_needed: float | No
             f"{mem.activations_gb + mem.reserved_gb:.1f} GB per chip exceed the usable {mem.capacity_gb:.1f} GB "
             f"by {mem.missing_gb:.1f} GB; use more chips per replica (larger TP/EP/PP) or a smaller precision"
         )
-    have = mem.kv_tokens_per_group * setup.layout.pp
+    have = mem.kv_tokens_per_group / setup.layout.pp
     return (
         f"{where}: the KV cache needs {kv_tokens_needed:,.0f} tokens per attention group but only "
         f"{have:,.0f} fit ({mem.kv_cache_gb:.1f} GB per chip); lower the batch or the context, or add chips"

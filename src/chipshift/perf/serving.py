@@ -244,7 +244,7 @@ def simulate_serving(setup: ChipSetup, requests: RequestSet, chips: int) -> Serv
     if not mem.fits:
         raise DoesNotFitError(f"{setup.model.id} does not fit {setup.layout.describe()}: {mem.missing_gb:.1f} GB short")
     share = RequestSet(requests.name, requests.input_tokens[::groups], requests.output_tokens[::groups])
-    state, steps, makespan = _simulate_group(setup, share, mem.kv_tokens_per_group * setup.layout.pp)
+    state, steps, makespan = _simulate_group(setup, share, mem.kv_tokens_per_group)
     scale = requests.count / share.count
     out_tokens = float(requests.output_tokens.sum())
     total = float(requests.input_tokens.sum()) + out_tokens
