@@ -59,3 +59,21 @@ def test_search_is_vectorised_and_fast() -> None:
     assert found.best is not None and found.best.tpot_ms <= 50
     rates = [p.tokens_per_s_per_chip for p in found.frontier]
     assert rates == sorted(rates)
+
+
+def test_zero_stages_shrink_memory() -> None:
+    from chipshift.perf import training_throughput
+
+    fixed = {"tp": 8, "pp": 4}
+    stage1 = training_throughput("llama-3.1-70b", "H100", seq_len=4096, chips=256, fixed=fixed, zero_stage=1)
+    stage3 = training_throughput("llama-3.1-70b", "H100", seq_len=4096, chips=256, fixed=fixed, zero_stage=3)
+    assert stage3.memory_gb_per_chip < stage1.memory_gb_per_chip
+    assert stage3.step_s >= stage1.step_s
+
+
+def test_long_sequences_cost_attention_flops() -> None:
+    from chipshift.perf.models import load_model
+    from chipshift.perf.training import model_flops_per_token
+
+    model = load_model("llama-3.1-405b")
+    assert model_flops_per_token(model, 131072) > 1.5 * model_flops_per_token(model, 8192)

@@ -19,10 +19,12 @@ from chipshift.perf import (
     shipped_model_ids,
     size_deployment,
     size_training,
+    training_throughput,
     validate_file,
 )
 from chipshift.perf.estimate import Estimate, PhaseEstimate
 from chipshift.perf.search import SearchResult, search_inference
+from chipshift.perf.training import TrainingResult
 from chipshift.perf.validate import ValidationReport
 
 models_app = typer.Typer(help="Model architectures the performance model knows: list, show.", no_args_is_help=True)
@@ -166,9 +168,28 @@ def estimate_command(
     mtp: float | None = typer.Option(None, help="MTP speculative decoding with this acceptance rate (0-1)."),
     search: bool = typer.Option(False, "--search", help="Search every layout and batch; print best and frontier."),
     ttft_ms: float | None = typer.Option(None, help="TTFT target in ms (with --search)."),
+    train: bool = typer.Option(False, "--train", help="Estimate training instead (with --chips, --seq-len)."),
+    chips: int = typer.Option(8, help="Chips of the training job (with --train)."),
+    seq_len: int = typer.Option(4096, help="Training sequence length (with --train)."),
+    zero: int = typer.Option(1, help="ZeRO stage 0-3 (with --train)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Prefill and decode of one model on one chip, with compute, memory and communication per operator group."""
+    if train:
+        fixed = {"tp": tp or 1, "pp": pp, "ep": ep} if tp or pp > 1 or ep > 1 else None
+        trained = training_throughput(
+            model,
+            chip,
+            seq_len=seq_len,
+            precision=precision,
+            chips=chips,
+            stack=stack,
+            zero_stage=zero,
+            fixed=fixed,
+            catalog=catalog(),
+        )
+        _print_training(trained, as_json)
+        return
     if search:
         found = search_inference(
             model,
@@ -203,6 +224,29 @@ def estimate_command(
         _print_json(result.to_dict())
     else:
         _print_estimate(result)
+
+
+def _print_training(result: TrainingResult, as_json: bool) -> None:
+    data = asdict(result) | {"layout": result.layout.describe()}
+    if as_json:
+        _print_json(data)
+        return
+    table = Table(title=f"training, {result.layout.describe()}", show_header=False)
+    for key in (
+        "tokens_per_s_per_chip",
+        "mfu",
+        "step_s",
+        "compute_s",
+        "bubble_s",
+        "exposed_comm_s",
+        "model_flops_per_token",
+        "memory_gb_per_chip",
+        "fits",
+        "chip_hours_per_trillion_tokens",
+    ):
+        value = data[key]
+        table.add_row(key, f"{value:,.3g}" if isinstance(value, float) else str(value))
+    stdout.print(table)
 
 
 def _print_search(found: SearchResult, as_json: bool) -> None:

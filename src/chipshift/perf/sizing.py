@@ -135,9 +135,11 @@ def training_throughput(
     stack: str | None = None,
     global_batch_tokens: int | None = None,
     recompute: Recompute = Recompute.SELECTIVE,
+    zero_stage: int = 1,
+    fixed: dict[str, int] | None = None,
     catalog: Catalog | None = None,
 ) -> TrainingResult:
-    """Best training layout on ``chips`` chips: tokens per second per chip, MFU, step time and memory."""
+    """Best training layout on ``chips`` chips (``fixed`` pins degrees): tokens/s per chip, MFU, step, memory."""
     arch = load_model(model)
     hw = hardware_view(chip, catalog=catalog)
     return best_training_layout(
@@ -145,10 +147,12 @@ def training_throughput(
         hw,
         chips=chips,
         seq_len=seq_len,
+        fixed=fixed,
         precision=precision,
         stack=stack,
         global_batch_tokens=global_batch_tokens,
         recompute=recompute,
+        zero_stage=zero_stage,
     )
 
 

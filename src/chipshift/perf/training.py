@@ -124,19 +124,22 @@ def _comm_s_per_token(model: ModelArch, hw: Hardware, eff: ChipEfficiency, lay: 
         share = model.moe_layers / model.num_layers
         copies = min(model.experts_per_token, model.routed_groups_per_token or model.experts_per_token)
         ep_bytes = 2 * copies * h * 3 * (lay.ep - 1) / lay.ep * layers * share / lay.tp
-    tokens_per_group = 1.0  # per token handled by this TP x CP group
     tp_s = tp_bytes / _fabric_bw(hw, eff, lay.tp)
     cp_s = cp_bytes / _fabric_bw(hw, eff, lay.tp * lay.cp)
     ep_s = ep_bytes / _fabric_bw(hw, eff, lay.tp * lay.ep)
-    return (tp_s + cp_s + ep_s) * tokens_per_group, _fabric_bw(hw, eff, lay.chips)
+    return tp_s + cp_s + ep_s, _fabric_bw(hw, eff, lay.chips)
 
 
-def _memory_gb(model: ModelArch, lay: TrainingLayout, seq_len: int, recompute: Recompute) -> float:
-    """Per-chip memory: weights, gradients and ZeRO-1 sharded optimizer, activations of in-flight micro-batches."""
+def _memory_gb(model: ModelArch, lay: TrainingLayout, seq_len: int, recompute: Recompute, zero_stage: int) -> float:
+    """Per-chip memory: weights, gradients and optimizer (sharded over DP by the ZeRO stage), activations."""
     dense_params = model.total_params - model.moe_layers * model.num_experts * model.expert_params
     expert_params = model.moe_layers * model.num_experts * model.expert_params
     per_chip = dense_params / (lay.tp * lay.pp) + expert_params / (lay.tp * lay.pp * max(1, lay.ep))
-    states = per_chip * (WEIGHT_AND_GRAD_BYTES_PER_PARAM + OPTIMIZER_BYTES_PER_PARAM / lay.dp)
+    weight, grad = WEIGHT_AND_GRAD_BYTES_PER_PARAM / 2, WEIGHT_AND_GRAD_BYTES_PER_PARAM / 2
+    optimizer = OPTIMIZER_BYTES_PER_PARAM / lay.dp if zero_stage >= 1 else OPTIMIZER_BYTES_PER_PARAM
+    grad = grad / lay.dp if zero_stage >= 2 else grad
+    weight = weight / lay.dp if zero_stage >= 3 else weight
+    states = per_chip * (weight + grad + optimizer)
     per_token = (
         ACTIVATION_BYTES_PER_TOKEN_HIDDEN if recompute is Recompute.SELECTIVE else FULL_RECOMPUTE_BYTES_PER_TOKEN_HIDDEN
     )
@@ -156,6 +159,7 @@ def estimate_training(
     global_batch_tokens: int | None = None,
     recompute: Recompute = Recompute.SELECTIVE,
     expert_balance: str = "default",
+    zero_stage: int = 1,
 ) -> TrainingResult:
     """Step time, throughput per chip and MFU of one training layout."""
     eff_file = efficiencies()
@@ -171,13 +175,15 @@ def estimate_training(
     virtual = max(1, min(MAX_VIRTUAL_STAGES, model.num_layers // layout.pp)) if layout.pp > 1 else 1
     bubble_s = compute_s * (layout.pp - 1) / (micro_batches * virtual)
     comm_per_token, dp_bw = _comm_s_per_token(model, hw, eff, layout)
-    comm_s = comm_per_token * batch / (layout.dp * layout.cp * layout.pp) * layout.pp
-    exposed = (1 - st.overlap) * comm_s + _dp_exposed_s(model, layout, dp_bw, st)
+    comm_s = comm_per_token * batch / (layout.dp * layout.cp)
+    exposed = (1 - st.overlap) * comm_s + _dp_exposed_s(model, layout, dp_bw, st, zero_stage)
     step_s = compute_s + bubble_s + exposed
     per_chip = batch / step_s / layout.chips
     bf16_peak, _ = peak_for(hw, "bf16")
     flops = model_flops_per_token(model, seq_len)
-    memory = _memory_gb(model, layout, seq_len, recompute)
+    if zero_stage not in (0, 1, 2, 3):
+        raise ChipshiftError(f"ZeRO stage must be 0, 1, 2 or 3, not {zero_stage}")
+    memory = _memory_gb(model, layout, seq_len, recompute, zero_stage)
     return TrainingResult(
         layout=layout,
         tokens_per_s_per_chip=per_chip,
@@ -193,11 +199,15 @@ def estimate_training(
     )
 
 
-def _dp_exposed_s(model: ModelArch, lay: TrainingLayout, bw: float, st: TrainingStackEfficiency) -> float:
+def _dp_exposed_s(
+    model: ModelArch, lay: TrainingLayout, bw: float, st: TrainingStackEfficiency, zero_stage: int
+) -> float:
+    """Gradient reduction over DP not hidden under the backward pass (ZeRO-3 also gathers weights twice)."""
     if lay.dp <= 1:
         return 0.0
     grads = model.total_params / (lay.tp * lay.pp * max(1, lay.ep)) * 2.0
-    return (1 - st.dp_overlap) * 2 * grads * (lay.dp - 1) / lay.dp / bw
+    volume = 2.0 * grads + (2.0 * grads if zero_stage >= 3 else 0.0)
+    return (1 - st.dp_overlap) * volume * (lay.dp - 1) / lay.dp / bw
 
 
 def _check_layout(model: ModelArch, lay: TrainingLayout) -> None:
