@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from chipshift.fleet import FleetStore, IngestOutcome, Metric
+from chipshift.catalog import Catalog
+from chipshift.fleet import FleetStore, IngestOutcome, Metric, compute_ratios, load_policy
 from chipshift.fleet.store import engine as store_engine
 from chipshift.fleet.store import store as store_module
 
@@ -119,3 +120,13 @@ def test_bare_path_and_env_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert store_engine.resolve_url(None) == "sqlite:////tmp/elsewhere.sqlite"
     monkeypatch.delenv("CHIPSHIFT_DB")
     assert store_engine.resolve_url(None).endswith("fleet.sqlite")
+
+
+def test_grouped_fleet_gives_the_same_ratios(store: FleetStore, catalog: Catalog) -> None:
+    store.ingest(EXAMPLES / "fleet-register.csv")
+    store.ingest_bytes("lab.csv", b"site,model,count,price\nlab,H20,1,10\nlab,H20,2,10\nlab,Mystery,1,\n")
+    policy = load_policy(EXAMPLES / "fleet-targets.yaml")
+    full = compute_ratios(store.fleet(), catalog, policy=policy).to_dict()
+    grouped_devices = store.fleet_groups()
+    assert len(grouped_devices) < len(store.fleet())
+    assert compute_ratios(grouped_devices, catalog, policy=policy).to_dict() == full

@@ -202,7 +202,7 @@ def status_command(
     """The domestic ratio of the current fleet by count, compute, memory, value and power, against targets."""
     store, cat = FleetStore(db), catalog()
     moment = _parse_when(as_of)
-    devices = store.fleet(moment)
+    devices = store.fleet_groups(moment)
     store.close()
     if not devices:
         stderr.print("the store has no devices yet; run 'chipshift fleet ingest FILE' first")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from chipshift.catalog import Catalog, Chip
 from chipshift.catalog.loader import normalise_name
-from chipshift.fleet.model import DeviceRecord, FleetDevice, MatchMethod
+from chipshift.fleet.model import DeviceRecord, FleetDevice, MatchMethod, build_frozen
 from chipshift.fleet.reference import ReferenceData, Vendor, reference_data
 
 CONFIDENCE: dict[MatchMethod, float] = {
@@ -25,6 +25,8 @@ CONFIDENCE: dict[MatchMethod, float] = {
 }
 VENDOR_WORDS = ("nvidia", "huawei", "ascend", "geforce", "tesla", "cambricon", "hygon", "kunlunxin", "metax")
 SHORTEST_PARTIAL = 3
+Answer = tuple[str | None, MatchMethod, str | None, str | None, str | None]
+"""chip id, method, reason, vendor, designer country."""
 
 
 @dataclass
@@ -73,25 +75,24 @@ class Matcher:
         self.catalog = catalog
         self.reference = reference or reference_data()
         self.index = chip_index(catalog)
-        self._memo: dict[tuple[str | None, ...], tuple[str | None, MatchMethod, str | None]] = {}
+        self._memo: dict[tuple[str | None, ...], Answer] = {}
 
     def match(self, record: DeviceRecord) -> FleetDevice:
         """The device with its chip (or None), confidence, method, vendor and designer country."""
         key = (record.chip_hint, record.pci_vendor_id, record.pci_device_id, record.model, record.vendor)
-        if key not in self._memo:
-            self._memo[key] = self._find(record)
-        chip_id, method, reason = self._memo[key]
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._answer(record)
+        chip_id, method, reason, vendor, country = found
+        return build_frozen(FleetDevice, (record, chip_id, CONFIDENCE[method], method, vendor, country, reason))
+
+    def _answer(self, record: DeviceRecord) -> Answer:
+        chip_id, method, reason = self._find(record)
         chip = self.catalog.chips.get(chip_id) if chip_id else None
+        if chip is not None:
+            return chip_id, method, reason, chip.vendor, chip.designer_country
         vendor = self._vendor(record)
-        return FleetDevice(
-            record=record,
-            chip_id=chip_id,
-            match_confidence=CONFIDENCE[method],
-            match_method=method,
-            vendor=chip.vendor if chip else (vendor.name if vendor else record.vendor),
-            designer_country=chip.designer_country if chip else (vendor.country if vendor else None),
-            reason=reason,
-        )
+        return chip_id, method, reason, vendor.name if vendor else record.vendor, vendor.country if vendor else None
 
     def _vendor(self, record: DeviceRecord) -> Vendor | None:
         if record.pci_vendor_id and record.pci_vendor_id in self.reference.vendors:

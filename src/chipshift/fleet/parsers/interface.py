@@ -37,6 +37,10 @@ class SourceText:
         """The text split into lines (no line ends)."""
         return (self.text or "").splitlines()
 
+    def head_lines(self, count: int = 40) -> list[str]:
+        """The first lines only, for cheap format sniffing of large files."""
+        return (self.text or "")[:65536].splitlines()[:count]
+
     def fail(self, problem: str, *, line: int | None = None, field: str | None = None) -> InputFileError:
         """An error that names this source, for the parser to raise."""
         return InputFileError(self.name, problem, line=line, field=field)

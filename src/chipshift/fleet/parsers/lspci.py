@@ -27,7 +27,7 @@ class LspciParser:
     name = "lspci"
 
     def sniff(self, source: SourceText) -> bool:
-        lines = [line for line in source.lines() if line.strip()]
+        lines = [line for line in source.head_lines(200) if line.strip()]
         return bool(lines) and sum(1 for line in lines if LINE.match(line)) >= max(1, len(lines) // 2)
 
     def parse(self, source: SourceText) -> ParsedInventory:

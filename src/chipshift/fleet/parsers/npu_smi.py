@@ -106,7 +106,7 @@ class NpuSmiParser:
 
     def sniff(self, source: SourceText) -> bool:
         text = source.text or ""
-        return "npu-smi" in text[:600] or any(MAPPING_HEADER.match(line) for line in source.lines()[:20])
+        return "npu-smi" in text[:600] or any(MAPPING_HEADER.match(line) for line in source.head_lines(20))
 
     def parse(self, source: SourceText) -> ParsedInventory:
         lines = source.lines()

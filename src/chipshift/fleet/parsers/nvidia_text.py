@@ -108,7 +108,7 @@ class NvidiaQueryCsvParser:
     name = "nvidia-smi-query-csv"
 
     def sniff(self, source: SourceText) -> bool:
-        lines = [line for line in source.lines() if line.strip()]
+        lines = [line for line in source.head_lines() if line.strip()]
         return bool(lines) and looks_like_query_csv(lines[0])
 
     def parse(self, source: SourceText) -> ParsedInventory:
@@ -124,7 +124,7 @@ class NvidiaListParser:
     name = "nvidia-smi-list"
 
     def sniff(self, source: SourceText) -> bool:
-        lines = [line for line in source.lines() if line.strip()]
+        lines = [line for line in source.head_lines(200) if line.strip()]
         return (
             bool(lines)
             and all(GPU_LINE.match(x) or MIG_LINE.match(x) for x in lines)

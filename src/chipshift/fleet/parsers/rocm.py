@@ -82,7 +82,7 @@ class HySmiTableParser:
     name = "hy-smi-table"
 
     def sniff(self, source: SourceText) -> bool:
-        return any(TABLE_HEADER.match(line) for line in source.lines()[:15])
+        return any(TABLE_HEADER.match(line) for line in source.head_lines(15))
 
     def parse(self, source: SourceText) -> ParsedInventory:
         lines = source.lines()

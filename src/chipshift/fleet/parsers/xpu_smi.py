@@ -25,7 +25,7 @@ class XpuSmiParser:
     name = "xpu-smi"
 
     def sniff(self, source: SourceText) -> bool:
-        return any("DevID" in line and "PCI Addr" in line and "Model" in line for line in source.lines()[:20])
+        return any("DevID" in line and "PCI Addr" in line and "Model" in line for line in source.head_lines(20))
 
     def parse(self, source: SourceText) -> ParsedInventory:
         lines = source.lines()

@@ -8,7 +8,7 @@ The fleet at a date is the newest snapshot of each source (site plus host, or fi
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,34 +18,15 @@ from sqlalchemy.exc import IntegrityError
 
 from chipshift.catalog import Catalog, load_catalog
 from chipshift.fleet.inventory import read_inventory, read_inventory_bytes
-from chipshift.fleet.model import DeviceRecord, FleetDevice, InventoryRead, LineProblem, MatchMethod
+from chipshift.fleet.model import DeviceRecord, FleetDevice, InventoryRead, LineProblem, MatchMethod, build_frozen
 from chipshift.fleet.ratios import RatioReport, compute_ratios
 from chipshift.fleet.rules import FleetPolicy
 from chipshift.fleet.store.engine import make_engine, resolve_url, upgrade_schema
 from chipshift.fleet.store.schema import devices as devices_table
 from chipshift.fleet.store.schema import snapshots as snapshots_table
 
-RECORD_COLUMNS = (
-    "line",
-    "model",
-    "vendor",
-    "chip_hint",
-    "count",
-    "site",
-    "sector",
-    "business_unit",
-    "host",
-    "uuid",
-    "bus_id",
-    "pci_vendor_id",
-    "pci_device_id",
-    "memory_mib",
-    "power_limit_w",
-    "mig_instances",
-    "price",
-    "currency",
-    "purchase_date",
-)
+RECORD_COLUMNS = tuple(f.name for f in fields(DeviceRecord))
+"""Device columns in the order of :class:`DeviceRecord` fields (rows are built and read positionally)."""
 
 
 class IngestOutcome(enum.StrEnum):
@@ -131,29 +112,72 @@ def _snapshot(row: RowMapping) -> SnapshotInfo:
     )
 
 
-def _device_row(snapshot_id: int, device: FleetDevice) -> dict[str, Any]:
-    row = {name: getattr(device.record, name) for name in RECORD_COLUMNS}
-    row.update(
-        snapshot_id=snapshot_id,
-        chip_id=device.chip_id,
-        match_confidence=device.match_confidence,
-        match_method=device.match_method.value,
-        designer_country=device.designer_country,
-        reason=device.reason,
-    )
-    return row
+MATCH_COLUMNS = ("chip_id", "match_confidence", "match_method", "designer_country", "reason")
+INSERT_COLUMNS = ("snapshot_id", *RECORD_COLUMNS, *MATCH_COLUMNS)
+LOAD_COLUMNS = (*RECORD_COLUMNS, *MATCH_COLUMNS)
+MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+VENDOR_AT = RECORD_COLUMNS.index("vendor")
+METHODS = {method.value: method for method in MatchMethod}
 
 
-def _device(row: RowMapping) -> FleetDevice:
-    record = DeviceRecord(**{name: row[name] for name in RECORD_COLUMNS})
-    return FleetDevice(
-        record=record,
-        chip_id=row["chip_id"],
-        match_confidence=row["match_confidence"],
-        match_method=MatchMethod(row["match_method"]),
-        vendor=row["vendor"],
-        designer_country=row["designer_country"],
-        reason=row["reason"],
+def _device_row(snapshot_id: int, device: FleetDevice) -> tuple[Any, ...]:
+    values = [getattr(device.record, name) for name in RECORD_COLUMNS]
+    values[VENDOR_AT] = device.vendor or device.record.vendor
+    match = (device.chip_id, device.match_confidence, device.match_method.value, device.designer_country, device.reason)
+    return (snapshot_id, *values, *match)
+
+
+def _insert_devices(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """One executemany through the driver (SQLAlchemy's per-row parameter building is the slow part at 100k rows)."""
+    marker = MARKERS.get(connection.dialect.paramstyle)
+    if marker is None:
+        connection.execute(insert(devices_table), [dict(zip(INSERT_COLUMNS, row, strict=True)) for row in rows])
+        return
+    if connection.dialect.name == "sqlite":
+        at = INSERT_COLUMNS.index("purchase_date")
+        rows = [row if row[at] is None else (*row[:at], row[at].isoformat(), *row[at + 1 :]) for row in rows]
+    quote = connection.dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in INSERT_COLUMNS)
+    markers = ", ".join([marker] * len(INSERT_COLUMNS))
+    connection.exec_driver_sql(f"INSERT INTO {quote(devices_table.name)} ({names}) VALUES ({markers})", rows)
+
+
+def _device(row: tuple[Any, ...]) -> FleetDevice:
+    width = len(RECORD_COLUMNS)
+    record = build_frozen(DeviceRecord, row[:width])
+    chip_id, confidence, method, country, reason = row[width:]
+    return build_frozen(FleetDevice, (record, chip_id, confidence, METHODS[method], record.vendor, country, reason))
+
+
+GROUP_COLUMNS = (
+    "model",
+    "vendor",
+    "site",
+    "sector",
+    "business_unit",
+    "price",
+    "currency",
+    "power_limit_w",
+    "memory_mib",
+    *MATCH_COLUMNS,
+)
+
+
+def _grouped_device(row: tuple[Any, ...]) -> FleetDevice:
+    values = dict(zip(GROUP_COLUMNS, row[:-1], strict=True))
+    record = DeviceRecord.quick(count=int(row[-1]), **{k: values[k] for k in GROUP_COLUMNS[:9]})
+    method = METHODS[values["match_method"]]
+    return build_frozen(
+        FleetDevice,
+        (
+            record,
+            values["chip_id"],
+            values["match_confidence"],
+            method,
+            values["vendor"],
+            values["designer_country"],
+            values["reason"],
+        ),
     )
 
 
@@ -243,7 +267,7 @@ class FleetStore:
                 assert key is not None
                 rows = [_device_row(int(key[0]), device) for device in read.devices]
                 if rows:
-                    connection.execute(insert(devices_table), rows)
+                    _insert_devices(connection, rows)
                 stored = self._find(connection, read.content_sha256)
         except IntegrityError:
             with self.engine.connect() as connection:
@@ -275,11 +299,11 @@ class FleetStore:
             return []
         with self.engine.connect() as connection:
             query = (
-                select(devices_table)
+                select(*(devices_table.c[name] for name in LOAD_COLUMNS))
                 .where(devices_table.c.snapshot_id.in_(snapshot_ids))
                 .order_by(devices_table.c.snapshot_id, devices_table.c.id)
             )
-            return [_device(row) for row in connection.execute(query).mappings()]
+            return [_device(tuple(row)) for row in connection.execute(query).all()]
 
     def current_snapshots(self, as_of: datetime | date | None = None) -> list[SnapshotInfo]:
         """The newest snapshot of each source taken on or before ``as_of`` (default: now)."""
@@ -297,13 +321,34 @@ class FleetStore:
         """Every device of the fleet as of a date: the newest snapshot of each source."""
         return self._devices_of([s.id for s in self.current_snapshots(as_of)])
 
+    def fleet_groups(self, as_of: datetime | date | None = None) -> list[FleetDevice]:
+        """The fleet as of a date, identical devices summed into one record each (same ratios, far fewer rows).
+
+        Rows are grouped by everything a ratio reads (chip, vendor, site, sector, business unit, price, power,
+        memory, match); serials, bus ids and lines are dropped. ``fleet status`` uses this; ``export`` does not.
+        """
+        return self._groups_of([s.id for s in self.current_snapshots(as_of)])
+
+    def _groups_of(self, snapshot_ids: list[int]) -> list[FleetDevice]:
+        if not snapshot_ids:
+            return []
+        keys = [devices_table.c[name] for name in GROUP_COLUMNS]
+        query = (
+            select(*keys, func.sum(devices_table.c["count"]))
+            .where(devices_table.c.snapshot_id.in_(snapshot_ids))
+            .group_by(*keys)
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [_grouped_device(tuple(row)) for row in rows]
+
     def history(self, *, catalog: Catalog | None = None, policy: FleetPolicy | None = None) -> list[HistoryPoint]:
         """The fleet's ratios after each snapshot date, oldest first."""
         catalog = catalog or load_catalog()
         points: list[HistoryPoint] = []
         for moment in sorted({s.taken_at for s in self.snapshots()}):
             current = self.current_snapshots(moment)
-            report = compute_ratios(self._devices_of([s.id for s in current]), catalog, policy=policy)
+            report = compute_ratios(self._groups_of([s.id for s in current]), catalog, policy=policy)
             points.append(HistoryPoint(moment, [s.id for s in current], report))
         return points
 
