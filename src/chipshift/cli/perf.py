@@ -144,6 +144,12 @@ def _print_estimate(result: Estimate) -> None:
     )
     stdout.print(_phase_table(result.prefill))
     stdout.print(_phase_table(result.decode))
+    per_watt = f"{result.decode_tokens_per_s_per_watt:.2f}" if result.decode_tokens_per_s_per_watt else "—"
+    per_usd = f"{result.decode_tokens_per_s_per_usd * 1000:.2f}" if result.decode_tokens_per_s_per_usd else "—"
+    stdout.print(
+        f"decode tokens/s per W: {per_watt}; per 1,000 USD of chips: {per_usd}; KV transfer to a "
+        f"disaggregated decode instance: {result.kv_transfer_ms:.1f} ms per request"
+    )
     stdout.print(f"efficiencies: chip — {result.sources['chip']}; stack — {result.sources['stack']}")
 
 

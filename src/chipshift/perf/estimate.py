@@ -7,6 +7,7 @@ from typing import Any
 
 from chipshift.catalog import Catalog
 from chipshift.perf.capacity import decode_frontier, replica_layouts
+from chipshift.perf.comm import kv_transfer_s
 from chipshift.perf.efficiency import efficiencies
 from chipshift.perf.hardware import hardware_view
 from chipshift.perf.inference import (
@@ -70,6 +71,12 @@ class Estimate:
     decode: PhaseEstimate
     sources: dict[str, str]
     """Where the chip and stack efficiencies come from."""
+    kv_transfer_ms: float
+    """Moving one request's KV cache from a prefill to a decode instance (disaggregated serving), scale-out."""
+    decode_tokens_per_s_per_watt: float | None
+    """Decode output tokens per second per watt of chip power (None: power unknown)."""
+    decode_tokens_per_s_per_usd: float | None
+    """Decode output tokens per second per USD of chip price (None: no USD price in the catalog)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``--json``."""
@@ -191,4 +198,7 @@ def estimate(
         _phase("prefill", prefill, f"{prefill.batch_tokens} tokens"),
         _phase("decode", decode, f"{batch_per_chip} sequences per chip at {mid_context} tokens of context"),
         sources,
+        kv_transfer_s(setup, input_tokens) * 1000,
+        decode.tokens_per_s_per_chip / hw.tdp_w if hw.tdp_w else None,
+        decode.tokens_per_s_per_chip / hw.price_usd if hw.price_usd else None,
     )

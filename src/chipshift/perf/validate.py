@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from chipshift.catalog import Catalog, load_catalog
-from chipshift.errors import ChipshiftError
+from chipshift.errors import ChipshiftError, NotSupportedYetError
 from chipshift.perf.cases import Case, Metric, Phase, parse_cases
 from chipshift.perf.efficiency import efficiencies
 from chipshift.perf.hardware import hardware_view
@@ -129,6 +129,8 @@ def _predict_inference(case: Case, catalog: Catalog) -> float:
             setup, w.batch_per_chip or 1, w.input_tokens or 1, draft_tokens=draft, acceptance=acceptance
         )
         return result.tokens_per_s_per_chip
+    if w.mtp is not None:
+        raise NotSupportedYetError("speculative decoding (MTP) in the serving simulation")
     served = simulate_serving(setup, _requests(case), case.hardware.count)
     if case.measured.metric is Metric.SERVING_TOTAL_TOKENS_PER_S:
         return served.total_tokens_per_s
