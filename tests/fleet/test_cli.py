@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from chipshift.cli.common import OutputFormat
 from chipshift.cli.main import app
 from chipshift.fleet import local
+from chipshift.fleet.views import Breakdown
 
 from .conftest import EXAMPLES
 
@@ -131,3 +133,24 @@ def test_no_files_is_an_error(db: str) -> None:
 def test_empty_store_status(db: str) -> None:
     code, _, err = invoke("fleet", "status", "--db", db)
     assert code == 0 and "no devices yet" in err
+
+
+@pytest.mark.parametrize("by", list(Breakdown))
+@pytest.mark.parametrize("output", list(OutputFormat))
+def test_every_status_choice_is_handled(db: str, by: Breakdown, output: OutputFormat) -> None:
+    invoke("fleet", "ingest", str(EXAMPLES / "fleet-register.csv"), "--db", db)
+    code, out, _ = invoke("fleet", "status", "--db", db, "--by", by.value, "--format", output.value)
+    assert code == 0 and out.strip()
+
+
+@pytest.mark.parametrize("output", list(OutputFormat))
+def test_every_history_format_is_handled(db: str, output: OutputFormat) -> None:
+    invoke("fleet", "ingest", str(EXAMPLES / "fleet-register.csv"), "--db", db)
+    code, out, _ = invoke("fleet", "history", "--db", db, "--format", output.value)
+    assert code == 0 and out.strip()
+
+
+def test_status_table_says_what_is_left_out(db: str) -> None:
+    invoke("fleet", "ingest", str(EXAMPLES / "fleet-register.csv"), "--db", db)
+    code, out, _ = invoke("fleet", "status", "--db", db)
+    assert code == 0 and "compute: 500 device(s) left out" in out

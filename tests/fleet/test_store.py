@@ -130,3 +130,15 @@ def test_grouped_fleet_gives_the_same_ratios(store: FleetStore, catalog: Catalog
     grouped_devices = store.fleet_groups()
     assert len(grouped_devices) < len(store.fleet())
     assert compute_ratios(grouped_devices, catalog, policy=policy).to_dict() == full
+
+
+def test_migrations_downgrade_and_upgrade_again(store: FleetStore) -> None:
+    from alembic import command
+
+    store.ingest_bytes("a.csv", b"model,count\nH20,1\n")
+    engine = store.engine
+    with engine.begin() as connection:
+        command.downgrade(store_engine._alembic_config(connection), "base")
+    assert "fleet_devices" not in inspect(engine).get_table_names()
+    store_engine.upgrade_schema(engine)
+    assert store.snapshot_count() == 0

@@ -218,6 +218,9 @@ def status_command(
         stdout.print(_status_table(report, by))
         if report.targets:
             stdout.print(_targets_table(report))
+        for metric, share in report.overall.items():
+            if share.unknown_devices:
+                stdout.print(f"{metric.value}: {share.unknown_devices:,} device(s) left out (figure or status unknown)")
         for sentence in report.consolidation:
             stdout.print(f"consolidation: {sentence}")
         if report.unmatched_count:
