@@ -88,7 +88,7 @@ def check_properties(source: str, target_name: str) -> None:
     assert not untouchable, f"lines without CUDA constructs changed: {untouchable}"
 
 
-FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FAST
