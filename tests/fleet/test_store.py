@@ -75,8 +75,9 @@ CONCURRENT_INGEST = textwrap.dedent(
     """
     import sys
     from chipshift.fleet import FleetStore
-    result = FleetStore(sys.argv[1]).ingest(sys.argv[2], site=sys.argv[3])
-    print(result.outcome.value)
+    store = FleetStore(sys.argv[1])
+    for path in sys.argv[2:]:
+        print(store.ingest(path).outcome.value)
     """
 )
 
@@ -86,19 +87,15 @@ def test_two_processes_ingest_at_once(tmp_path: Path) -> None:
     files = []
     for index in range(2):
         path = tmp_path / f"host{index}.csv"
-        path.write_text("model,count\n" + "".join(f"H20,{n}\n" for n in range(1, 400)))
-        path.write_text(path.read_text() + f"910B,{index + 1}\n")
-        files.append(path)
-    runs = [(files[0], "a"), (files[1], "b"), (files[0], "a")]
+        path.write_text("model,count\n" + "".join(f"H20,{n}\n" for n in range(1, 400)) + f"910B,{index + 1}\n")
+        files.append(str(path))
     processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", CONCURRENT_INGEST, url, str(f), site], stdout=subprocess.PIPE, text=True
-        )
-        for f, site in runs
+        subprocess.Popen([sys.executable, "-c", CONCURRENT_INGEST, url, *order], stdout=subprocess.PIPE, text=True)
+        for order in (files, files[::-1])
     ]
-    outcomes = sorted(p.communicate(timeout=120)[0].strip() for p in processes)
+    outcomes = sorted(line for p in processes for line in p.communicate(timeout=120)[0].split())
     assert all(p.returncode == 0 for p in processes)
-    assert outcomes == ["already-stored", "stored", "stored"]
+    assert outcomes == ["already-stored", "already-stored", "stored", "stored"]
     check = FleetStore(url)
     assert check.snapshot_count() == 2
     assert sum(d.count for d in check.fleet()) == 2 * sum(range(1, 400)) + 3

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from chipshift.errors import ChipshiftError
+
+if TYPE_CHECKING:  # Alembic is imported when a database is first opened, not with the CLI
+    from alembic.config import Config
 
 DB_ENV = "CHIPSHIFT_DB"
 VERSION_TABLE = "fleet_alembic_version"
@@ -74,6 +73,8 @@ def make_engine(url: str | None = None) -> Engine:
 
 
 def _alembic_config(connection: Connection) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -82,6 +83,9 @@ def _alembic_config(connection: Connection) -> Config:
 
 def head_revision() -> str:
     """The newest schema revision shipped."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     head = ScriptDirectory.from_config(config).get_current_head()
@@ -91,12 +95,16 @@ def head_revision() -> str:
 
 def current_revision(connection: Connection) -> str | None:
     """The schema revision of the database, None when it has no fleet tables yet."""
+    from alembic.runtime.migration import MigrationContext
+
     context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
     return context.get_current_revision()
 
 
 def upgrade_schema(engine: Engine) -> str:
     """Bring the database to the newest revision inside one transaction (serialised between processes)."""
+    from alembic import command
+
     head = head_revision()
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
