@@ -9,7 +9,7 @@ import typer
 
 from chipshift.cli.common import stderr, stdout
 from chipshift.errors import InputFileError
-from chipshift.migrate import MigrationResult, available_targets, load_target, migrate_paths
+from chipshift.migrate import MigrationResult, available_targets, load_target, load_target_file, migrate_paths
 from chipshift.migrate.apply import check_writable, file_diff, patch_text, write_atomically, write_files
 
 SHOWN_MANUAL = 40
@@ -19,6 +19,9 @@ def migrate(
     paths: list[Path] = typer.Argument(..., help="Python files or folders to migrate."),
     target: str = typer.Option(
         "portable", "--target", "-t", help=f"Target: {', '.join(available_targets())} (files in migrate/targets/)."
+    ),
+    target_file: Path | None = typer.Option(
+        None, "--target-file", help="A target of your own, as YAML in the shape of migrate/targets/*.yaml."
     ),
     write: bool = typer.Option(False, "--write", help="Apply the changes (a clean git work tree or --backup)."),
     backup: bool = typer.Option(False, "--backup", help=f"Keep each original beside it as *.py{'.chipshift-orig'}."),
@@ -32,7 +35,7 @@ def migrate(
     for path in paths:
         if not path.exists():
             raise InputFileError(str(path), "no such file or folder")
-    spec = load_target(target)
+    spec = load_target_file(target_file) if target_file is not None else load_target(target)
     result = migrate_paths(paths, spec, mark=mark)
     root = Path(os.getcwd())
     if not quiet and not write:
