@@ -50,6 +50,8 @@ COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
     "host": ("host", "hostname", "server", "主机"),
     "serial": ("serial", "serial_number", "sn", "uuid", "序列号"),
 }
+MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
+"""Largest total unpacked size of an XLSX accepted (a zip bomb is refused before openpyxl opens it)."""
 FIELD_ORDER = tuple(COLUMN_SYNONYMS)
 """Register fields in the order :meth:`RowReader.read` takes them."""
 CURRENCY_SIGNS = {"¥": "CNY", "￥": "CNY", "$": "USD", "€": "EUR"}
@@ -311,6 +313,9 @@ class RegisterXlsxParser:
         from openpyxl.utils.exceptions import InvalidFileException
 
         try:
+            unpacked = sum(item.file_size for item in zipfile.ZipFile(io.BytesIO(source.data)).infolist())
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise source.fail(f"workbook unpacks to {unpacked:,} bytes (limit {MAX_UNPACKED_BYTES:,}); refused")
             book = openpyxl.load_workbook(io.BytesIO(source.data), read_only=True, data_only=True)
         except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as error:
             raise source.fail(f"not a readable XLSX workbook: {error}") from None
