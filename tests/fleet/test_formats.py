@@ -19,6 +19,7 @@ FIXTURE_EXPECTED: list[tuple[str, str, int, set[str | None]]] = [
     ("nvidia-smi-L.txt", "nvidia-smi-list", 2, {"nvidia-h800-sxm"}),
     ("lspci-mixed.txt", "lspci", 3, {"huawei-ascend-910b", "nvidia-h20"}),
     ("register.yaml", "register-yaml", 235, {"nvidia-orin-x", "nio-shenji-nx9031", "horizon-journey-6p"}),
+    ("npu-smi-board.txt", "npu-smi-board", 2, {"huawei-ascend-910b"}),
 ]
 
 
@@ -113,3 +114,11 @@ def test_site_option_fills_only_missing_sites(catalog: Catalog) -> None:
     data = b"site,model\nbj,H20\n,910B\n"
     read = read_inventory_bytes("r.csv", data, catalog=catalog, site="default-site")
     assert [d.site for d in read.devices] == ["bj", "default-site"]
+
+
+@pytest.mark.parametrize("tool", ["EFSMI V1.2.0.301", "mx-smi  version: 2.1.6"])
+def test_known_but_unsupported_tools_say_so(catalog: Catalog, tool: str) -> None:
+    from chipshift.errors import NotSupportedYetError
+
+    with pytest.raises(NotSupportedYetError, match=r"not supported yet: .* output \(gcu\.txt\)"):
+        read_inventory_bytes("gcu.txt", f"{tool}\nsome table\n".encode(), catalog=catalog)

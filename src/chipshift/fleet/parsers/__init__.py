@@ -6,11 +6,12 @@ specific formats first (a capture file contains CSV; a query-gpu CSV would also 
 
 from __future__ import annotations
 
-from chipshift.errors import InputFileError
+from chipshift.errors import InputFileError, NotSupportedYetError
 from chipshift.fleet.parsers.capture import NvidiaCaptureParser
 from chipshift.fleet.parsers.cnmon import CnmonParser
 from chipshift.fleet.parsers.interface import InventoryParser, SourceText
 from chipshift.fleet.parsers.lspci import LspciParser
+from chipshift.fleet.parsers.npu_board import NpuBoardParser
 from chipshift.fleet.parsers.npu_smi import NpuSmiParser
 from chipshift.fleet.parsers.nvidia_text import NvidiaListParser, NvidiaQueryCsvParser
 from chipshift.fleet.parsers.nvidia_xml import NvidiaSmiXmlParser
@@ -26,6 +27,7 @@ PARSERS: tuple[InventoryParser, ...] = (
     RuntimeDetectJsonParser(),
     RocmSmiJsonParser(),
     NpuSmiParser(),
+    NpuBoardParser(),
     CnmonParser(),
     XpuSmiParser(),
     HySmiTableParser(),
@@ -39,6 +41,13 @@ PARSERS: tuple[InventoryParser, ...] = (
 """Every supported format, most specific first."""
 
 FORMAT_NAMES = tuple(parser.name for parser in PARSERS)
+NOT_YET: dict[str, str] = {
+    "efsmi": "Enflame efsmi",
+    "mx-smi": "MetaX mx-smi",
+    "ixsmi": "Iluvatar ixsmi",
+    "mthreads-gmi": "Moore Threads mthreads-gmi",
+}
+"""Tools whose output is recognised but not read yet (by a word in the first lines)."""
 
 
 def detect_parser(source: SourceText) -> InventoryParser:
@@ -48,6 +57,10 @@ def detect_parser(source: SourceText) -> InventoryParser:
     for parser in PARSERS:
         if parser.sniff(source):
             return parser
+    head = "\n".join(source.head_lines(10)).lower()
+    for word, tool in NOT_YET.items():
+        if word in head:
+            raise NotSupportedYetError(f"{tool} output ({source.name}); ingest 'lspci -nn' or a register for that host")
     raise InputFileError(
         source.name,
         "unknown inventory format; chipshift reads "
