@@ -23,23 +23,45 @@ def _specificity(pattern: str) -> int:
     return len(pattern.replace("*", "").replace("?", ""))
 
 
+def _literal_head(pattern: str) -> str:
+    """The first two dotted segments of ``pattern`` when they hold no wildcard, else ''."""
+    head = ".".join(pattern.split(".")[:2])
+    return "" if any(c in head for c in "*?[") or "." not in head else head
+
+
 @dataclass(frozen=True)
 class PatternIndex:
     """Patterns of one matcher kind with their rules; finds the most specific rule for a name."""
 
     entries: tuple[tuple[str, Rule], ...]
-    """(pattern, rule), most specific pattern first."""
+    """(pattern, rule), most specific first; at equal specificity rules with an argument condition first."""
+    by_head: dict[str, tuple[tuple[str, Rule], ...]] = field(default_factory=dict, compare=False)
+    """Entries by their first two segments ('' = patterns that must always be tried)."""
 
     @classmethod
     def build(cls, rules: list[Rule], kind: str) -> PatternIndex:
         """Index of all ``kind`` patterns of ``rules``."""
         pairs = [(p, r) for r in rules if r.match.kind == kind for p in getattr(r.match, kind)]
-        # most specific first; at equal specificity, rules with an argument condition first
-        return cls(tuple(sorted(pairs, key=lambda pair: (-_specificity(pair[0]), pair[1].match.arg is None))))
+        entries = tuple(sorted(pairs, key=lambda pair: (-_specificity(pair[0]), pair[1].match.arg is None)))
+        groups: dict[str, list[tuple[str, Rule]]] = {}
+        for pattern, rule in entries:
+            groups.setdefault(_literal_head(pattern), []).append((pattern, rule))
+        return cls(entries, {head: tuple(group) for head, group in groups.items()})
+
+    def candidates(self, name: str) -> tuple[tuple[str, Rule], ...]:
+        """Entries that could match ``name``, in priority order."""
+        head = ".".join(name.split(".")[:2])
+        own = self.by_head.get(head, ())
+        always = self.by_head.get("", ())
+        if not always:
+            return own
+        if not own:
+            return always
+        return tuple(sorted(own + always, key=lambda pair: (-_specificity(pair[0]), pair[1].match.arg is None)))
 
     def best(self, name: str) -> tuple[str, Rule] | None:
         """The most specific (pattern, rule) matching ``name``."""
-        for pattern, rule in self.entries:
+        for pattern, rule in self.candidates(name):
             if fnmatchcase(name, pattern):
                 return pattern, rule
         return None
@@ -56,6 +78,7 @@ class PythonRules:
     attributes: PatternIndex
     strings: tuple[tuple[re.Pattern[str], Rule], ...]
     fstrings: tuple[tuple[re.Pattern[str], Rule], ...]
+    relevant_cache: dict[str, bool] = field(default_factory=dict, compare=False)
 
     @classmethod
     def build(cls, rules: list[Rule]) -> PythonRules:
@@ -75,11 +98,22 @@ class PythonRules:
         )
 
     def is_relevant(self, qualified: str) -> bool:
-        """True when ``qualified`` matches a name pattern or leads to one (``torch.cuda`` for ``torch.cuda.*``)."""
-        prefix = qualified + "."
+        """True when ``qualified`` matches a name pattern, or any attribute of it does (``torch.cuda``).
+
+        ``torch.nn`` is not relevant although ``torch.nn.DataParallel`` is: re-exports of whole common modules would
+        make every file of a repository a candidate for the second pass.
+        """
+        cached = self.relevant_cache.get(qualified)
+        if cached is not None:
+            return cached
+        self.relevant_cache[qualified] = found = self._is_relevant(qualified)
+        return found
+
+    def _is_relevant(self, qualified: str) -> bool:
+        child = qualified + ".__any__"
         for index in (self.calls, self.references, self.imports):
             for pattern, _ in index.entries:
-                if fnmatchcase(qualified, pattern) or pattern.startswith(prefix):
+                if fnmatchcase(qualified, pattern) or fnmatchcase(child, pattern):
                     return True
         return False
 
@@ -259,7 +293,7 @@ class _Run(ast.NodeVisitor):
         self.generic_visit(node)
 
     def _call_rule(self, node: ast.Call, qualified: str) -> bool:
-        for pattern, rule in self.rules.calls.entries:
+        for pattern, rule in self.rules.calls.candidates(qualified):
             if not fnmatchcase(qualified, pattern):
                 continue
             condition = rule.match.arg
