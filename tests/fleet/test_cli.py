@@ -154,3 +154,14 @@ def test_status_table_says_what_is_left_out(db: str) -> None:
     invoke("fleet", "ingest", str(EXAMPLES / "fleet-register.csv"), "--db", db)
     code, out, _ = invoke("fleet", "status", "--db", db)
     assert code == 0 and "compute: 500 device(s) left out" in out
+
+
+def test_as_of_a_date_includes_that_whole_day(db: str) -> None:
+    invoke("fleet", "ingest", "-", "--source", "a", "--when", "2025-06-30T15:00:00", "--db", db, stdin=b"model\nH20\n")
+    invoke("fleet", "ingest", "-", "--source", "b", "--when", "2025-07-02", "--db", db, stdin=b"model\n910B\n")
+    code, out, _ = invoke("fleet", "status", "--db", db, "--as-of", "2025-06-30", "--format", "json")
+    assert code == 0 and json.loads(out)["device_count"] == 1
+    code, out, _ = invoke("fleet", "export", "--db", db, "--as-of", "2025-07-31", "--format", "csv")
+    assert code == 0 and len(out.strip().splitlines()) == 3
+    code, _, err = invoke("fleet", "status", "--db", db, "--as-of", "yesterday")
+    assert code == 2 and "ISO date" in err

@@ -89,6 +89,16 @@ def _parse_when(text: str | None) -> datetime | None:
         raise ChipshiftError(f"--when must be an ISO date or date-time (2026-03-31), not '{text}'") from None
 
 
+def _as_of(text: str | None) -> date | datetime | None:
+    """A date means the end of that day; a date-time is taken as given."""
+    if text is not None and len(text) == len("2026-01-31"):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    return _parse_when(text)
+
+
 def _report_result(result: IngestResult) -> bool:
     read, name = result.read, str(result.read.path)
     if result.outcome is IngestOutcome.REFUSED:
@@ -201,8 +211,7 @@ def status_command(
 ) -> None:
     """The domestic ratio of the current fleet by count, compute, memory, value and power, against targets."""
     store, cat = FleetStore(db), catalog()
-    moment = _parse_when(as_of)
-    devices = store.fleet_groups(moment)
+    devices = store.fleet_groups(_as_of(as_of))
     store.close()
     if not devices:
         stderr.print("the store has no devices yet; run 'chipshift fleet ingest FILE' first")
@@ -268,7 +277,7 @@ def export_command(
 ) -> None:
     """Every device of the current fleet (or one snapshot), matched or not, with where it came from."""
     store = FleetStore(db)
-    moment: date | datetime | None = _parse_when(as_of)
+    moment = _as_of(as_of)
     devices = store.devices(snapshot) if snapshot is not None else store.fleet(moment)
     if snapshot is None:
         snapshots = store.current_snapshots(moment)
