@@ -148,10 +148,7 @@ def cost_inputs(scenario: Scenario) -> CostInputs:
 
 def first_year_demand(scenario: Scenario) -> dict[str, float]:
     """Demand of each workload in the first plan year."""
-    return {
-        w.id: (w.output_tokens_per_s if w.kind == "inference" else w.concurrent_runs)
-        for w in scenario.workloads
-    }
+    return {w.id: (w.output_tokens_per_s if w.kind == "inference" else w.concurrent_runs) for w in scenario.workloads}
 
 
 def compare_options(scenario: Scenario) -> CompareOptions:

@@ -36,6 +36,7 @@ class Criterion:
 
 
 CRITERIA: tuple[Criterion, ...] = (
+    Criterion("workloads_covered", Dimension.TECHNOLOGY, True, "share of workloads"),
     Criterion("chips_needed", Dimension.TECHNOLOGY, False, "chips"),
     Criterion("throughput_per_kw", Dimension.TECHNOLOGY, True, "demand units per kW"),
     Criterion("porting_person_days", Dimension.ECOSYSTEM, False, "person-days"),
@@ -112,18 +113,19 @@ def _gate_reason(
         return f"cannot be exported to China ({c.export_status.value}: {c.export_note})"
     if c.chip_id in revoked:
         return "export licence revoked in the first plan year (scenario)"
-    for fit in c.fits:
-        if not fit.fits:
-            return f"cannot run workload '{fit.workload}': {fit.reason}"
+    if c.fits and not any(fit.fits for fit in c.fits):
+        return "cannot run any workload: " + "; ".join(f"{f.workload}: {f.reason}" for f in c.fits)
     if c.price_per_chip is None:
         return "no price known: the catalog has none; give one under candidates[].price"
     return None
 
 
 def chips_needed(candidate: CandidateEvidence, demand: dict[str, float]) -> float:
-    """Chips to meet each workload's first-year demand, whole replicas, summed over workloads."""
+    """Chips to meet the first-year demand of the workloads it can run, whole replicas, summed."""
     total = 0.0
     for fit in candidate.fits:
+        if not fit.fits:
+            continue
         need = demand.get(fit.workload, 0.0) / fit.capacity_per_chip
         total += math.ceil(need / fit.chips_per_replica) * fit.chips_per_replica
     return total
@@ -152,11 +154,13 @@ def decision_matrix(
         )
         risks[c.id] = risk
         kw = need * (c.power_w or 0.0) / 1000
-        served = sum(demand.get(f.workload, 0.0) for f in c.fits)
+        served = sum(demand.get(f.workload, 0.0) for f in c.fits if f.fits)
+        covered = sum(f.fits for f in c.fits) / len(c.fits) if c.fits else 1.0
         capex = need * effective_price(c, costs)
         tco = capex + need * energy_per_chip_year(c, costs) * costs.depreciation_years
         rows.append(
             [
+                covered,
                 need,
                 served / kw if kw else 0.0,
                 c.porting_person_days or 0.0,

@@ -106,6 +106,8 @@ def rank(matrix: DecisionMatrix, dims: dict[Dimension, float], method: str = "to
     if not columns:
         return Ranking(method, dict.fromkeys(ids, 1.0), list(ids))
     weights = criterion_weights(matrix.criteria, columns, dims)
+    if weights.sum() <= 0:
+        return Ranking(method, dict.fromkeys(ids, 1.0), list(ids))
     types = np.array([1 if matrix.criteria[i].benefit else -1 for i in columns])
     values = matrix.values[:, columns]
     body = TOPSIS() if method == "topsis" else WSM(normalization_function=minmax_normalization)

@@ -8,6 +8,7 @@ violated constraint, reported with its size (see :mod:`chipshift.plan.solve`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -110,6 +111,19 @@ def _can_buy(option: PlanOption, year: int) -> bool:
     return option.buy_years is None or year in option.buy_years
 
 
+def buy_bound(p: PlanProblem, option: PlanOption) -> float:
+    """Most units of an option worth buying in one year: supply, or all demand and all existing chips replaced."""
+    chips: float = sum(sum(s.existing.values()) for s in p.sites)
+    for w in p.workloads:
+        cap = option.capacity.get(w.id, 0.0)
+        if cap > 0:
+            chips += max(w.demand.values(), default=0.0) / cap
+    bound = math.ceil(chips / option.unit) + 1
+    if option.supply_per_year is not None:
+        bound = min(bound, math.floor(option.supply_per_year / option.unit))
+    return float(bound)
+
+
 def _add_fleet(m: Model, p: PlanProblem) -> None:
     """buy / retire / stock columns, the stock balance and the retirement limit."""
     horizon_end = p.years[-1]
@@ -121,13 +135,14 @@ def _add_fleet(m: Model, p: PlanProblem) -> None:
             bv0 = site.existing_book_value.get(o.id, 0.0)
             energy = o.power_kw * p.pue * 8760 * site.electricity_per_kwh
             risk = p.risk_weight * o.risk * o.price / p.depreciation_years
+            most = buy_bound(p, o)
             previous: int | None = None
             retired: list[int] = []
             for year in p.years:
                 allowed = _can_buy(o, year) and not (site.domestic_only and not o.domestic)
                 salvage = book_value(o.price, horizon_end - year + 1, p.depreciation_years)
                 buy_cost = (o.price - salvage) * o.unit / MONEY_SCALE
-                buy = m.var(buy_cost, INF if allowed else 0.0, integer=True)
+                buy = m.var(buy_cost, most if allowed else 0.0, integer=True)
                 age = year - p.years[0]
                 retire = m.var(
                     book_value(bv0, age, max(1, p.depreciation_years)) / MONEY_SCALE if have else 0.0,

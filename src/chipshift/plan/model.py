@@ -105,6 +105,13 @@ class PlanProblem:
     time_limit_s: float = 20.0
     mip_gap: float = 0.01
     threads: int = 1
+    method: str = "auto"
+    """``mip`` (branch and bound), ``round`` (LP relaxation, purchases rounded up, LP again) or ``auto`` (``mip``
+    up to :data:`MIP_MAX_INTEGERS` integer columns, else ``round``)."""
+
+
+MIP_MAX_INTEGERS = 3000
+"""Above this many integer columns ``auto`` uses LP rounding, whose gap to the LP bound is reported."""
 
 
 class PlanStatus(enum.StrEnum):
@@ -180,6 +187,10 @@ class PlanResult:
     variables: int
     constraints: int
     message: str = ""
+    method: str = "mip"
+    """How it was solved."""
+    gap: float | None = None
+    """Proven relative gap to the best bound (None when unknown)."""
 
     @property
     def feasible(self) -> bool:
@@ -201,6 +212,8 @@ class PlanResult:
             "variables": self.variables,
             "constraints": self.constraints,
             "message": self.message,
+            "method": self.method,
+            "gap": self.gap,
             "years": [asdict(y) for y in self.years],
             "violations": [asdict(v) for v in self.violations],
             "binding": [asdict(b) for b in self.binding],

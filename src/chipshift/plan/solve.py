@@ -10,6 +10,7 @@ from scipy.sparse import csc_matrix
 
 from chipshift.plan.milp import MONEY_SCALE, Model, build_model, metric_value
 from chipshift.plan.model import (
+    MIP_MAX_INTEGERS,
     Binding,
     PlanOption,
     PlanProblem,
@@ -26,7 +27,7 @@ TIGHT = 0.999
 """Use of a limit at or above which it is reported as binding."""
 
 
-def _highs(model: Model, problem: PlanProblem) -> highspy.Highs:
+def _highs(model: Model, problem: PlanProblem, *, relax: bool = False) -> highspy.Highs:
     matrix = csc_matrix(
         (model.entries_val, (model.entries_row, model.entries_col)),
         shape=(len(model.row_lower), len(model.cost)),
@@ -43,13 +44,18 @@ def _highs(model: Model, problem: PlanProblem) -> highspy.Highs:
     lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
     lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
     lp.a_matrix_.value_ = matrix.data.astype(np.float64)
-    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in model.integer]
+    if not relax:
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in model.integer
+        ]
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(problem.time_limit_s))
     h.setOptionValue("mip_rel_gap", float(problem.mip_gap))
     h.setOptionValue("threads", int(problem.threads))
     h.setOptionValue("random_seed", 0)
+    if relax:
+        h.setOptionValue("simplex_strategy", 4)  # primal simplex: several times faster than dual on these LPs
     h.passModel(lp)
     return h
 
@@ -58,43 +64,95 @@ def solve_plan(problem: PlanProblem) -> PlanResult:
     """Build and solve the program; an infeasible scenario comes back with its violations."""
     started = time.perf_counter()
     model = build_model(problem)
-    h = _highs(model, problem)
-    h.run()
-    status = h.getModelStatus()
-    has_solution = h.getInfo().primal_solution_status >= 2
-    elapsed = time.perf_counter() - started
-    if not has_solution:
+    method = problem.method
+    if method == "auto":
+        method = "mip" if sum(model.integer) <= MIP_MAX_INTEGERS else "round"
+    if method == "round":
+        h, x, gap, message = _solve_by_rounding(model, problem)
+    else:
+        h, x, gap, message = _solve_mip(model, problem)
+    if x is None:
         return PlanResult(
             PlanStatus.FAILED,
             0.0,
             [],
             [],
             [],
-            elapsed,
+            time.perf_counter() - started,
             len(model.cost),
             len(model.row_lower),
-            message=f"HiGHS found no plan: {h.modelStatusToString(status)}",
+            message=f"HiGHS found no plan: {message}",
+            method=method,
         )
-    x = np.asarray(h.getSolution().col_value)
-    row_activity = np.asarray(h.getSolution().row_value)
     violations = _violations(model, x)
     if violations:
         outcome = PlanStatus.INFEASIBLE
     else:
-        outcome = PlanStatus.OPTIMAL if status == highspy.HighsModelStatus.kOptimal else PlanStatus.FEASIBLE
-    years = _year_plans(model, problem, x)
+        outcome = PlanStatus.OPTIMAL if gap is not None and gap <= problem.mip_gap + 1e-9 else PlanStatus.FEASIBLE
     objective = float(np.dot(model.cost, x) - sum(model.cost[s.column] * x[s.column] for s in model.slacks))
     return PlanResult(
         status=outcome,
         objective=objective * MONEY_SCALE,
-        years=years,
+        years=_year_plans(model, problem, x),
         violations=violations,
-        binding=_binding(model, row_activity),
+        binding=_binding(model, np.asarray(h.getSolution().row_value)),
         solve_s=time.perf_counter() - started,
         variables=len(model.cost),
         constraints=len(model.row_lower),
-        message=h.modelStatusToString(status),
+        message=message,
+        method=method,
+        gap=gap,
     )
+
+
+def _solution(h: highspy.Highs) -> np.ndarray | None:
+    if h.getInfo().primal_solution_status < 2:
+        return None
+    return np.asarray(h.getSolution().col_value)
+
+
+def _solve_mip(model: Model, problem: PlanProblem) -> tuple[highspy.Highs, np.ndarray | None, float | None, str]:
+    h = _highs(model, problem)
+    h.run()
+    status = h.getModelStatus()
+    gap = float(h.getInfo().mip_gap) if status == highspy.HighsModelStatus.kOptimal else None
+    if gap is None and _solution(h) is not None:
+        gap = float(h.getInfo().mip_gap)
+    return h, _solution(h), gap, h.modelStatusToString(status)
+
+
+def _solve_by_rounding(
+    model: Model, problem: PlanProblem
+) -> tuple[highspy.Highs, np.ndarray | None, float | None, str]:
+    """LP relaxation (a lower bound); then each purchase between the floor and ceiling of its LP value (a small
+    MIP started from the all-rounded-up plan, which is always feasible when the LP is)."""
+    h = _highs(model, problem, relax=True)
+    h.run()
+    x = _solution(h)
+    if x is None:
+        return h, None, None, h.modelStatusToString(h.getModelStatus())
+    bound = float(h.getInfo().objective_function_value)
+    columns = np.array(sorted(model.buy.values()), dtype=np.int32)
+    low, high = np.floor(x[columns] + 1e-6), np.ceil(x[columns] - 1e-6)
+    h.changeColsBounds(len(columns), columns, high, high)
+    h.run()
+    start = _solution(h)
+    if start is None:
+        return h, None, None, "rounded purchases: " + h.modelStatusToString(h.getModelStatus())
+    m = _highs(model, problem)
+    m.changeColsBounds(len(columns), columns, low, high)
+    m.setOptionValue("time_limit", max(1.0, problem.time_limit_s / 2))
+    incumbent = highspy.HighsSolution()
+    incumbent.col_value = start.tolist()
+    incumbent.value_valid = True
+    m.setSolution(incumbent)
+    m.run()
+    x = _solution(m)
+    if x is None or float(np.dot(model.cost, x)) > float(np.dot(model.cost, start)):
+        m, x = h, start
+    value = float(np.dot(model.cost, x))
+    gap = (value - bound) / abs(value) if value else 0.0
+    return m, x, max(0.0, gap), "LP relaxation, then purchases between floor and ceiling"
 
 
 def _violations(model: Model, x: np.ndarray) -> list[Violation]:

@@ -1,0 +1,216 @@
+"""Adapters to the other engines: catalog, perf, scan and fleet. A change in their API touches only this module.
+
+Each function turns an engine's answer into decide's typed evidence (:mod:`chipshift.decide.evidence`) and says
+where each figure came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from chipshift.catalog import Catalog, classify_chip
+from chipshift.catalog.schema import Chip, Openness, Precision, RegulatoryEventKind, System
+from chipshift.decide.evidence import CandidateEvidence, ExportStatus, WorkloadFit
+from chipshift.decide.scenario import Candidate, InferenceWorkload, Scenario, TrainingWorkload
+from chipshift.errors import ChipshiftError, UnknownIdError
+
+STACK_SCAN_TARGET: dict[str, str | None] = {
+    "cuda": None,
+    "cann": "ascend",
+    "neuware": "cambricon",
+    "dtk": "hygon-dcu",
+    "rocm": "hygon-dcu",
+    "musa": "musa",
+}
+"""Scan target whose porting effort applies to a chip's stack (None: CUDA, no port). Others: ``portable``."""
+
+_EXPORT_EVENTS: dict[RegulatoryEventKind, ExportStatus] = {
+    RegulatoryEventKind.LICENCE_REQUIRED: ExportStatus.LICENCE_REQUIRED,
+    RegulatoryEventKind.LICENCE_GRANTED: ExportStatus.LICENCE_GRANTED,
+    RegulatoryEventKind.LICENCE_REVOKED: ExportStatus.LICENCE_REQUIRED,
+    RegulatoryEventKind.CASE_BY_CASE: ExportStatus.CASE_BY_CASE,
+    RegulatoryEventKind.BANNED: ExportStatus.BANNED,
+}
+
+
+def resolve(catalog: Catalog, wanted: str) -> tuple[Chip, System | None]:
+    """The chip (and system, when ``wanted`` names one) behind a candidate id."""
+    try:
+        system = catalog.system(wanted)
+    except UnknownIdError:
+        return catalog.chip(wanted), None
+    return catalog.chip(system.chip), system
+
+
+def export_status(chip: Chip, scenario: Scenario) -> tuple[ExportStatus, str]:
+    """Status under US export rules at the start of the plan, from the catalog's events and the scenario."""
+    if chip.designer_country == "CN":
+        return ExportStatus.DOMESTIC, "designed in China"
+    start = scenario.years[0]
+    for change in sorted(scenario.regulatory.licences, key=lambda c: c.year, reverse=True):
+        if change.chip == chip.id and change.year <= start:
+            status = ExportStatus.LICENCE_GRANTED if change.status == "granted" else ExportStatus.LICENCE_REQUIRED
+            return status, f"scenario: licence {change.status} from {change.year}"
+    events = [e for e in chip.regulatory if e.jurisdiction.startswith("US") and e.kind in _EXPORT_EVENTS]
+    if events:
+        last = max(events, key=lambda e: e.date)
+        return _EXPORT_EVENTS[last.kind], f"{last.date} {last.jurisdiction}: {last.summary} [{last.source}]"
+    klass = classify_chip(chip).export_class.value
+    if klass in ("3A090.a", "3A090.b"):
+        return ExportStatus.LICENCE_REQUIRED, f"{klass} by its specs; no licence event in the catalog"
+    return ExportStatus.NOT_CONTROLLED, f"export class {klass}"
+
+
+def _to_currency(value: float, currency: str, scenario: Scenario) -> float | None:
+    if currency.upper() == scenario.cost.currency.upper():
+        return value
+    rate = scenario.cost.exchange_rates.get(currency.upper())
+    return None if rate is None else value * rate
+
+
+def price_per_chip(
+    chip: Chip, system: System | None, given: Candidate | None, scenario: Scenario
+) -> tuple[float | None, str | None]:
+    """Price per chip in the cost currency and where it came from: scenario, then system, then chip."""
+    per = system.chip_count if system else 1
+    if given is not None and given.price is not None:
+        p = given.price
+        value = _to_currency(p.value / per, p.currency, scenario)
+        return value, f"scenario: {p.source}" if value is not None else f"no exchange rate for {p.currency}"
+    for price, divisor in ((system.price if system else None, per), (chip.price, 1)):
+        if price is not None:
+            value = _to_currency(price.value / divisor, price.currency, scenario)
+            if value is not None:
+                return value, f"catalog [{price.source}, {price.confidence.value}, {price.as_of}]"
+    return None, None
+
+
+def _power_w(chip: Chip, system: System | None) -> float | None:
+    if chip.tdp_w is not None:
+        return chip.tdp_w.value
+    if system is not None and system.power_kw is not None:
+        return system.power_kw.value * 1000 / system.chip_count
+    return None
+
+
+def _closed(openness: Openness | None) -> bool | None:
+    return None if openness is None else openness is Openness.CLOSED
+
+
+def scan_target_for(chip: Chip, given: Candidate | None) -> str | None:
+    """Scan target of a chip's stack, or None for CUDA chips."""
+    if given is not None and given.scan_target:
+        return given.scan_target
+    return STACK_SCAN_TARGET.get(chip.software_stack or "", "portable")
+
+
+@dataclass
+class Gathered:
+    """Evidence for every candidate and fleet chip, and what could not be gathered."""
+
+    candidates: list[CandidateEvidence]
+    fleet_only: list[CandidateEvidence]
+    problems: list[str] = field(default_factory=list)
+
+
+def workload_fit(
+    workload: InferenceWorkload | TrainingWorkload, chip: Chip, given: Candidate | None, catalog: Catalog
+) -> WorkloadFit:
+    """Ask perf how one chip serves one workload."""
+    from chipshift import perf
+
+    stack = given.perf_stack if given else None
+    try:
+        if isinstance(workload, InferenceWorkload):
+            r = perf.serving_capacity(
+                workload.model,
+                chip.id,
+                precision=workload.precision,
+                input_tokens=workload.input_tokens,
+                output_tokens=workload.output_tokens,
+                ttft_ms=workload.ttft_ms,
+                tpot_ms=workload.tpot_ms,
+                stack=stack,
+                catalog=catalog,
+            )
+            return WorkloadFit(
+                workload.id,
+                r.fits and r.tokens_per_s_per_chip > 0,
+                r.tokens_per_s_per_chip,
+                r.tokens_per_s_per_chip,
+                max(1, r.chips_per_replica),
+                r.reason,
+            )
+        t = perf.size_training(
+            workload.model,
+            chip.id,
+            tokens=workload.tokens,
+            days=workload.days,
+            seq_len=workload.seq_len,
+            precision=workload.precision,
+            catalog=catalog,
+        )
+        per_chip = t.result.tokens_per_s_per_chip
+        runs = per_chip * workload.days * 86400 / workload.tokens
+        return WorkloadFit(workload.id, per_chip > 0, runs, per_chip, 8)
+    except ChipshiftError as error:
+        return WorkloadFit(workload.id, False, 0.0, reason=error.message)
+
+
+def evidence_for(
+    wanted: str, given: Candidate | None, scenario: Scenario, catalog: Catalog, efforts: dict[str, float]
+) -> CandidateEvidence:
+    """Everything known about one chip or system."""
+    chip, system = resolve(catalog, wanted)
+    price, price_source = price_per_chip(chip, system, given, scenario)
+    status, note = export_status(chip, scenario)
+    target = scan_target_for(chip, given)
+    tflops = chip.tflops(Precision.BF16) or chip.tflops(Precision.FP16)
+    notes = [f"price: {price_source}" if price_source else "price: unknown"]
+    return CandidateEvidence(
+        id=system.id if system else chip.id,
+        chip_id=chip.id,
+        name=system.name if system else chip.name,
+        vendor=chip.vendor,
+        domestic=chip.designer_country == "CN",
+        designer_country=chip.designer_country,
+        unit_chips=system.chip_count if system else scenario.plan.server_size,
+        price_per_chip=price,
+        price_source=price_source,
+        power_w=_power_w(chip, system),
+        dense_bf16_tflops=tflops,
+        fits=tuple(workload_fit(w, chip, given, catalog) for w in scenario.workloads),
+        porting_person_days=0.0 if target is None else efforts.get(target),
+        scan_target=target,
+        export_class=classify_chip(chip).export_class.value,
+        export_status=status,
+        export_note=note,
+        closed_firmware=_closed(chip.security.firmware_source),
+        closed_stack=_closed(chip.security.stack_source),
+        remote_disable_note=chip.security.remote_disable,
+        foreign_fab=None if chip.fab_country is None else chip.fab_country != chip.designer_country,
+        supply_per_year=given.supply_per_year if given else None,
+        can_buy=given is not None,
+        notes=tuple(notes),
+    )
+
+
+def scan_efforts(paths: Sequence[Path], targets: Sequence[str]) -> tuple[dict[str, float], object | None]:
+    """Porting effort in person-days per scan target, and the scan result (None when nothing was scanned)."""
+    if not paths or not targets:
+        return {}, None
+    from chipshift.scan import scan_paths
+
+    result = scan_paths(list(paths), list(targets), use_cache=False)
+    return {t: result.effort_person_days(t) for t in targets}, result
+
+
+Progress = Callable[[str], None]
+
+
+def today() -> date:
+    """Today's date (a function so tests can pin it)."""
+    return date.today()

@@ -1,0 +1,7 @@
+"""Plan executors: where Monte Carlo runs are solved (a local process pool by default, Ray when installed)."""
+
+from __future__ import annotations
+
+from chipshift.plan.executors.interface import Executor, ExecutorKind, get_executor
+
+__all__ = ["Executor", "ExecutorKind", "get_executor"]

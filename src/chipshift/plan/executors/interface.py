@@ -1,0 +1,39 @@
+"""The executor interface: map a pure, picklable function over items and return results in order."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+
+class Executor(Protocol):
+    """Runs independent tasks; results come back in the order of the items."""
+
+    name: str
+
+    def map(self, fn: Callable[[In], Out], items: Sequence[In]) -> list[Out]:
+        """``[fn(item) for item in items]``, possibly in parallel."""
+        ...
+
+
+class ExecutorKind(enum.StrEnum):
+    """Executors a user can choose with ``--executor``."""
+
+    LOCAL = "local"
+    RAY = "ray"
+
+
+def get_executor(kind: ExecutorKind | str, workers: int | None = None) -> Executor:
+    """The executor of a kind; Ray raises a clear error when its extra is not installed."""
+    kind = ExecutorKind(kind)
+    if kind is ExecutorKind.RAY:
+        from chipshift.plan.executors.ray import RayExecutor
+
+        return RayExecutor(workers)
+    from chipshift.plan.executors.local import LocalExecutor
+
+    return LocalExecutor(workers)
