@@ -104,7 +104,7 @@ def test_bad_files_are_reported_not_raised(project: Path) -> None:
     code, _, err = invoke(str(project))
     assert code == 1
     assert "failed  " in err and "broken.py: line 2: not valid Python" in err
-    assert "skipped " in err and "notebooks are not supported yet" in err
+    assert "notebook.ipynb: no 'cells' list: not a Jupyter notebook" in err
 
 
 def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:

@@ -70,7 +70,8 @@ def _summary(result: MigrationResult, paths: list[Path], *, written: bool) -> No
     for skipped in result.skipped:
         _say(f"  skipped {skipped.path}: {skipped.reason}")
     for path, item in result.manual[:SHOWN_MANUAL]:
-        _say(f"  manual  {path}:{item.line}: {item.code}  ({item.reason})")
+        where = f"{path}:cell {item.cell}:{item.line}" if item.cell is not None else f"{path}:{item.line}"
+        _say(f"  manual  {where}: {item.code}  ({item.reason})")
     if len(result.manual) > SHOWN_MANUAL:
         _say(f"  ... and {len(result.manual) - SHOWN_MANUAL} more")
     if not written and result.migrated:

@@ -4,7 +4,8 @@
 :func:`chipshift.migrate.apply.write_files` is called.
 """
 
-from chipshift.migrate.engine import gather_files, migrate_file, migrate_paths, migrate_source
+from chipshift.migrate.engine import gather_files, migrate_file, migrate_paths
+from chipshift.migrate.notebook import migrate_notebook
 from chipshift.migrate.outcome import (
     Change,
     FileFailed,
@@ -15,6 +16,7 @@ from chipshift.migrate.outcome import (
     MigrationResult,
     SourceMigration,
 )
+from chipshift.migrate.source import migrate_source
 from chipshift.migrate.target import Target, available_targets, load_target, load_target_file
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "load_target",
     "load_target_file",
     "migrate_file",
+    "migrate_notebook",
     "migrate_paths",
     "migrate_source",
 ]

@@ -7,40 +7,34 @@ from pathlib import Path
 
 import libcst as cst
 
-from chipshift.migrate.codemods import MigrationState, choose_device_name, migrate_module
+from chipshift.migrate.notebook import NotebookError, migrate_notebook
 from chipshift.migrate.outcome import (
     FileFailed,
     FileMigrated,
     FileOutcome,
-    FileSkipped,
     MigrationResult,
-    SourceMigration,
 )
+from chipshift.migrate.source import migrate_source
 from chipshift.migrate.target import Target
 
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "node_modules", ".tox", "build"})
 
 
-def migrate_source(source: str, target: Target, *, mark: bool = False) -> SourceMigration:
-    """Migrate one Python source; raises ``libcst.ParserSyntaxError`` on invalid Python."""
-    module = cst.parse_module(source)
-    state = MigrationState(target=target, device_name=choose_device_name(module, target), mark=mark)
-    module = migrate_module(module, state)
-    return SourceMigration(source, module.code, tuple(state.changes), tuple(state.manual))
-
-
 def migrate_file(path: Path, target: Target, *, mark: bool = False) -> FileOutcome:
     """Migrate one file, as a result value: never raises for a bad file."""
-    if path.suffix == ".ipynb":
-        return FileSkipped(path, "notebooks are not supported yet by migrate; scan lists their findings")
     try:
         source = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return FileFailed(path, f"cannot read: {error}")
     try:
+        if path.suffix == ".ipynb":
+            return FileMigrated(path, migrate_notebook(source, target, mark=mark))
         return FileMigrated(path, migrate_source(source, target, mark=mark))
+    except NotebookError as error:
+        return FileFailed(path, str(error))
     except cst.ParserSyntaxError as error:
-        return FileFailed(path, f"line {error.raw_line}: not valid Python ({error.message})")
+        where = "a code cell" if path.suffix == ".ipynb" else f"line {error.raw_line}"
+        return FileFailed(path, f"{where}: not valid Python ({error.message})")
 
 
 def gather_files(paths: Iterable[Path]) -> Iterator[Path]:

@@ -28,6 +28,8 @@ class ManualItem:
     """The code in question, shortened."""
     reason: str
     """Why it is left for a person."""
+    cell: int | None = None
+    """In a notebook: the cell (1-based, all cells counted); ``line`` then counts from the cell's first line."""
 
 
 @dataclass(frozen=True)
