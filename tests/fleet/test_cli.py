@@ -165,3 +165,9 @@ def test_as_of_a_date_includes_that_whole_day(db: str) -> None:
     assert code == 0 and len(out.strip().splitlines()) == 3
     code, _, err = invoke("fleet", "status", "--db", db, "--as-of", "yesterday")
     assert code == 2 and "ISO date" in err
+
+
+def test_export_neutralises_formulas(db: str) -> None:
+    invoke("fleet", "ingest", "-", "--db", db, stdin=b'model,site\nH20,"=HYPERLINK(""http://x"")"\n')
+    code, out, _ = invoke("fleet", "export", "--db", db, "--format", "csv")
+    assert code == 0 and "'=HYPERLINK" in out

@@ -25,13 +25,13 @@ def _read_or_clear_error(name: str, data: bytes) -> None:
         assert name in error.message
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=2000))
 def test_random_bytes(data: bytes) -> None:
     _read_or_clear_error("random.bin", data)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, database=None)
 @given(st.text(alphabet=st.sampled_from(list('|+-=: ,\n0123456789abcxXNPU[]{}"<>/.;\t')), max_size=600))
 def test_random_table_like_text(text: str) -> None:
     _read_or_clear_error("table.txt", text.encode())

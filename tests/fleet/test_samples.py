@@ -157,3 +157,10 @@ def test_lspci_ascend_class_1200(samples: Path, catalog: Catalog) -> None:
     read = read_inventory(samples / "cyborg__test_ascend_lspci.txt", catalog=catalog)
     assert [(d.record.pci_vendor_id, d.record.pci_device_id) for d in read.devices] == [("19e5", "d100")] * 2
     assert {d.designer_country for d in read.devices} == {"CN"}
+
+
+def test_capture_rows_keep_their_file_line(samples: Path, catalog: Catalog) -> None:
+    path = samples / "nvidia_gpu_exporter__linux-x86_64__nvidia-h100-mig__590.48.01.txt"
+    device = read_inventory(path, catalog=catalog).devices[0]
+    assert device.record.line is not None
+    assert path.read_text().splitlines()[device.record.line - 1].startswith("2026/07/14 09:00:27.792, 590.48.01")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chipshift.catalog import Catalog, Chip, Precision
@@ -288,4 +288,4 @@ def _with_targets(
             value = figures.per_unit(device, chip)[target.metric]
             tally.add(domestic, {target.metric: None if value is None else value * count}, count)
         checks.append(TargetCheck(target, tally.shares()[target.metric]))
-    return RatioReport(**{**report.__dict__, "targets": checks})
+    return replace(report, targets=checks)

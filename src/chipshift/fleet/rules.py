@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from chipshift.errors import InputFileError
 
@@ -57,6 +57,13 @@ class DomesticRule(BaseModel):
     """Designer country, fab country, both or either."""
     countries: tuple[str, ...] = ("CN",)
     """ISO 3166 codes that count as domestic (``CN`` is mainland China)."""
+
+    @field_validator("countries")
+    @classmethod
+    def _upper(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("name at least one country code")
+        return tuple(code.strip().upper() for code in value)
 
     @classmethod
     def default(cls) -> DomesticRule:

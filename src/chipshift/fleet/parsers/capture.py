@@ -61,8 +61,8 @@ class NvidiaCaptureParser:
         listing = next((s for s in sections if "list (-L)" in s.title), None)
         listed = list_records(listing.lines, listing.first_line) if listing else []
         if query is not None:
-            body = [line for line in query.lines if line.strip()]
-            records, problems = query_gpu_records(body, query.first_line)
+            start = next((i for i, line in enumerate(query.lines) if line.strip()), 0)
+            records, problems = query_gpu_records(query.lines[start:], query.first_line + start)
         elif listed:
             records, problems = listed, []
         else:
