@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 ALL_TARGETS: tuple[str, ...] = ("ascend", "cambricon", "hygon-dcu", "musa", "portable")
@@ -154,17 +154,20 @@ class ScanResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScanResult:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`; extra keys (the JSON report's ``fix``, ``targets``) are ignored."""
         return cls(
             roots=list(data["roots"]),
             targets=list(data["targets"]),
-            findings=[Finding(**f) for f in data["findings"]],
+            findings=[Finding(**{k: v for k, v in f.items() if k in _FINDING_FIELDS}) for f in data["findings"]],
             skipped=[SkippedFile(**s) for s in data["skipped"]],
             files_scanned=int(data.get("files_scanned", 0)),
             lines_scanned=int(data.get("lines_scanned", 0)),
             duration_s=float(data.get("duration_s", 0.0)),
             cache_hits=int(data.get("cache_hits", 0)),
         )
+
+
+_FINDING_FIELDS = frozenset(f.name for f in fields(Finding))
 
 
 def _under(path: str, root: str) -> bool:

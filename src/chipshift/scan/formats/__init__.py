@@ -27,7 +27,19 @@ class ReportFormat(enum.StrEnum):
             from chipshift.scan.formats.json import JsonFormat
 
             return JsonFormat()
-        raise NotSupportedYetError(f"scan report format '{self.value}'")
+        if self is ReportFormat.SARIF:
+            from chipshift.scan.formats.sarif import SarifFormat
+
+            return SarifFormat()
+        if self is ReportFormat.MARKDOWN:
+            from chipshift.scan.formats.markdown import MarkdownFormat
+
+            return MarkdownFormat()
+        if self is ReportFormat.HTML:
+            from chipshift.scan.formats.html import HtmlFormat
+
+            return HtmlFormat()
+        raise NotSupportedYetError(f"scan report format '{self.value}'")  # pragma: no cover
 
 
 __all__ = ["ReportFormat", "ScanFormat"]

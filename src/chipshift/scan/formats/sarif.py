@@ -1,0 +1,105 @@
+"""SARIF 2.1.0 report: one run, every rule as a reportingDescriptor with its fix and per-target support."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chipshift import __version__
+from chipshift.scan.formats.interface import ScanFormat
+from chipshift.scan.model import ScanResult
+from chipshift.scan.rules import Rule, load_rules
+from chipshift.scan.summary import rule_help_url
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+_SECURITY_SEVERITY = {"critical": "9.0", "high": "7.0", "medium": "5.0", "low": "3.0", "info": "1.0"}
+
+
+class SarifFormat(ScanFormat):
+    """SARIF 2.1.0 for code-scanning tools (GitHub code scanning, IDE viewers)."""
+
+    def format(self, result: ScanResult) -> str:
+        """SARIF JSON text."""
+        book = load_rules()
+        used = sorted({f.rule_id for f in result.findings})
+        index = {rule_id: i for i, rule_id in enumerate(used)}
+        run: dict[str, Any] = {
+            "tool": {
+                "driver": {
+                    "name": "chipshift",
+                    "version": __version__,
+                    "informationUri": "https://github.com/chipshift/chipshift",
+                    "rules": [_descriptor(book.by_id[rule_id], result.targets) for rule_id in used],
+                }
+            },
+            "results": [_result(f, index[f.rule_id], book.by_id[f.rule_id], result.targets) for f in result.findings],
+            "invocations": [
+                {
+                    "executionSuccessful": True,
+                    "toolExecutionNotifications": [
+                        {"level": "note", "message": {"text": f"skipped {s.path}: {s.reason}"}} for s in result.skipped
+                    ],
+                }
+            ],
+        }
+        return json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, ensure_ascii=False, indent=2)
+
+
+def _support_lines(rule: Rule, targets: list[str]) -> list[str]:
+    lines = []
+    for target in targets:
+        support = rule.support(target)
+        replacement = f" → {support.replacement}" if support.replacement else ""
+        note = f" ({support.note})" if support.note else ""
+        lines.append(f"- {target}: {support.support.value}{replacement}{note}")
+    return lines
+
+
+def _descriptor(rule: Rule, targets: list[str]) -> dict[str, Any]:
+    support = "\n".join(_support_lines(rule, targets))
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": f"{rule.title}. {rule.fix}"},
+        "help": {"text": f"{rule.fix}\n{support}", "markdown": f"**Fix:** {rule.fix}\n\n{support}"},
+        "helpUri": rule_help_url(rule),
+        "defaultConfiguration": {"level": _LEVEL[rule.severity.label]},
+        "properties": {
+            "category": rule.category,
+            "severity": rule.severity.label,
+            "confidence": rule.confidence,
+            "precision": {"low": "low", "medium": "medium", "high": "high"}[rule.confidence],
+            "security-severity": _SECURITY_SEVERITY[rule.severity.label],
+            "effort_hours": rule.effort_hours,
+            "tags": ["cuda-lock-in", rule.category],
+        },
+    }
+
+
+def _result(finding: Any, rule_index: int, rule: Rule, targets: list[str]) -> dict[str, Any]:
+    region: dict[str, Any] = {"startLine": finding.line, "startColumn": finding.column}
+    if finding.snippet:
+        region["snippet"] = {"text": finding.snippet}
+    location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": _uri(finding.path)}, "region": region}}
+    if finding.cell is not None:
+        location["logicalLocations"] = [{"name": f"cell {finding.cell}", "kind": "member"}]
+    return {
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index,
+        "level": _LEVEL[finding.severity],
+        "message": {"text": f"{finding.message}. {rule.fix}"},
+        "locations": [location],
+        "partialFingerprints": {"chipshift/v1": f"{finding.rule_id}:{_uri(finding.path)}:{finding.snippet}"},
+        "properties": {
+            "category": finding.category,
+            "confidence": finding.confidence,
+            "cell": finding.cell,
+            "targets": {t: rule.support(t).support.value for t in targets},
+        },
+    }
+
+
+def _uri(path: str) -> str:
+    return path.removeprefix("./")

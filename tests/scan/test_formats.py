@@ -1,0 +1,66 @@
+"""Every report format on the fixture scan: SARIF against the schema, JSON round trip, Markdown, HTML, table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from chipshift.scan import ScanResult
+from chipshift.scan.formats import ReportFormat
+from chipshift.scan.formats.table import TableFormat
+
+SCHEMA = Path(__file__).parent / "sarif-2.1.0-subset.schema.json"
+
+
+@pytest.mark.parametrize("choice", list(ReportFormat))
+def test_every_format_choice_renders(fixture_scan: ScanResult, choice: ReportFormat) -> None:
+    text = choice.formatter().format(fixture_scan)
+    assert "CS171" in text
+
+
+def test_sarif_is_valid_2_1_0(fixture_scan: ScanResult) -> None:
+    log = json.loads(ReportFormat.SARIF.formatter().format(fixture_scan))
+    jsonschema.validate(log, json.loads(SCHEMA.read_text()))
+    run = log["runs"][0]
+    assert len(run["results"]) == len(fixture_scan.findings)
+    rule_ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    for result in run["results"]:
+        assert rule_ids[result["ruleIndex"]] == result["ruleId"]
+        assert result["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1
+
+
+def test_sarif_notebook_finding_names_its_cell(fixture_scan: ScanResult) -> None:
+    log = json.loads(ReportFormat.SARIF.formatter().format(fixture_scan))
+    cells = [r for r in log["runs"][0]["results"] if r["locations"][0].get("logicalLocations")]
+    assert {c["locations"][0]["logicalLocations"][0]["name"] for c in cells} == {"cell 1", "cell 2"}
+
+
+def test_json_round_trips_and_shows_effort(fixture_scan: ScanResult) -> None:
+    data = json.loads(ReportFormat.JSON.formatter().format(fixture_scan))
+    again = ScanResult.from_dict(data["result"])
+    assert again.findings == fixture_scan.findings
+    repository = data["repositories"][0]
+    assert repository["targets"]["ascend"]["effort_person_days"] == fixture_scan.effort_person_days("ascend")
+    assert repository["targets"]["hygon-dcu"]["lock_in_score"] == fixture_scan.lock_in_score("hygon-dcu")
+    finding = next(f for f in data["result"]["findings"] if f["rule_id"] == "CS302")
+    assert finding["targets"]["ascend"] == {"support": "auto", "replacement": "torch_npu.npu_fusion_attention",
+                                           "note": "BSND layout; causal mask as sparse_mode 3"}  # fmt: skip
+    assert finding["help_url"].startswith("https://")
+
+
+def test_markdown_and_html_link_each_finding_to_its_fix(fixture_scan: ScanResult) -> None:
+    markdown = ReportFormat.MARKDOWN.formatter().format(fixture_scan)
+    html = ReportFormat.HTML.formatter().format(fixture_scan)
+    assert "[CS401](https://github.com/chipshift/chipshift/blob/main/docs/scan.md#cs401)" in markdown
+    assert "href='https://github.com/chipshift/chipshift/blob/main/docs/scan.md#cs401'" in html
+    assert "<script" not in html and "http://" not in html
+
+
+def test_table_text_lists_targets_and_model(fixture_scan: ScanResult) -> None:
+    text = TableFormat().format(fixture_scan)
+    for target in fixture_scan.targets:
+        assert target in text
+    assert "effort model" in text
