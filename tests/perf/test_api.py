@@ -77,3 +77,13 @@ def test_long_sequences_cost_attention_flops() -> None:
 
     model = load_model("llama-3.1-405b")
     assert model_flops_per_token(model, 131072) > 1.5 * model_flops_per_token(model, 8192)
+
+
+def test_chip_without_figures_is_a_reason_not_an_invention() -> None:
+    from chipshift.catalog import load_catalog
+
+    missing = next(c.id for c in load_catalog().chips.values() if c.memory.bandwidth_gb_s is None)
+    result = serving_capacity("qwen3-8b", missing)
+    assert not result.fits and "in the catalog, so it cannot be estimated" in (result.reason or "")
+    rows = size_deployment("qwen3-8b", [missing, "H100"], ServingDemand(output_tokens_per_s=1000))
+    assert [r.fits for r in rows] == [False, True]

@@ -13,7 +13,7 @@ import numpy as np
 from chipshift.catalog import Catalog
 from chipshift.errors import ChipshiftError
 from chipshift.perf.efficiency import efficiencies
-from chipshift.perf.hardware import hardware_view
+from chipshift.perf.hardware import MissingFigureError, hardware_view
 from chipshift.perf.inference import DoesNotFitError, decode_batch, estimate_prefill, make_setup, step_estimate
 from chipshift.perf.layout import InferenceLayout, LayoutError
 from chipshift.perf.memory import memory_plan
@@ -124,8 +124,11 @@ def serving_capacity(
 ) -> CapacityResult:
     """Output tokens per second per chip that ``chip`` sustains for ``model`` under the latency targets."""
     arch = load_model(model)
-    hw = hardware_view(chip, catalog=catalog)
     stack_id = stack or "other"
+    try:
+        hw = hardware_view(chip, catalog=catalog)
+    except MissingFigureError as error:
+        return CapacityResult(arch.id, chip, precision, stack_id, 0.0, 0, False, reason=error.message)
     base = CapacityResult(arch.id, hw.chip_id, precision, stack_id, 0.0, 0, False)
     dp_attention = efficiencies().stack(stack_id).dp_attention
     layouts = replica_layouts(arch, hw.scale_up_domain, dp_attention)

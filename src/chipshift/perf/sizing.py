@@ -89,12 +89,10 @@ def size_deployment(
             stack=stack,
             catalog=cat,
         )
-        hw = hardware_view(chip, catalog=cat)
         if not cap.fits:
-            rows.append(
-                SizingRow(hw.chip_id, False, None, None, cap.chips_per_replica, 0.0, None, None, cap.reason, cap)
-            )
+            rows.append(SizingRow(cap.chip, False, None, None, cap.chips_per_replica, 0.0, None, None, cap.reason, cap))
             continue
+        hw = hardware_view(chip, catalog=cat)
         raw = demand.output_rate() / cap.tokens_per_s_per_chip
         replicas = math.ceil(raw / cap.chips_per_replica)
         n = replicas * cap.chips_per_replica
