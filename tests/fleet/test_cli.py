@@ -43,7 +43,7 @@ def test_ingest_status_history_export(db: str, samples: Path) -> None:
     )
     assert code == 0, err
     assert "stored" in err and "708 device(s)" in err
-    assert "unmatched line 1: 1 × Huawei Ascend 310 [Huawei]" in err
+    assert "unmatched 2 × Huawei Ascend 310 [Huawei]: 'Huawei Ascend 310' is not in the catalog (line 1, 2)" in err
     code, out, _ = invoke(
         "fleet", "status", "--db", db, "--format", "json", "--targets", str(EXAMPLES / "fleet-targets.yaml")
     )

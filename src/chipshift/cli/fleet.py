@@ -42,6 +42,7 @@ from chipshift.fleet.views import (
     snapshot_dict,
     status_rows,
     to_csv,
+    unmatched_summary,
 )
 
 stderr = Console(stderr=True, soft_wrap=True)
@@ -112,14 +113,8 @@ def _report_result(result: IngestResult) -> bool:
         f"{word} {name} ({read.format}): {read.device_count} device(s), "
         f"{sum(d.count for d in read.unmatched)} unmatched, snapshot {snapshot.id if snapshot else '?'}"
     )
-    for device in read.unmatched[:20]:
-        line = f"line {device.record.line}: " if device.record.line else ""
-        stderr.print(
-            f"  unmatched {line}{device.count} × {device.record.model or '(no name)'} "
-            f"[{device.vendor or 'unknown vendor'}]: {device.reason}",
-            markup=False,
-            highlight=False,
-        )
+    for line in unmatched_summary(read.unmatched):
+        stderr.print(f"  unmatched {line}", markup=False, highlight=False)
     return True
 
 

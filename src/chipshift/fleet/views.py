@@ -140,3 +140,20 @@ def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     writer.writeheader()
     writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()
+
+
+def unmatched_summary(devices: Sequence[FleetDevice], *, limit: int = 20) -> list[str]:
+    """One line per unmatched model: count, name, vendor, reason and the first lines it is on."""
+    groups: dict[tuple[str, str, str], list[FleetDevice]] = {}
+    for device in devices:
+        key = (device.record.model or "(no name)", device.vendor or "unknown vendor", device.reason or "")
+        groups.setdefault(key, []).append(device)
+    lines = []
+    for (model, vendor, reason), members in sorted(groups.items(), key=lambda kv: -len(kv[1]))[:limit]:
+        where = [str(d.record.line) for d in members if d.record.line][:5]
+        more = ", ..." if len(members) > len(where) and where else ""
+        at = f" (line {', '.join(where)}{more})" if where else ""
+        lines.append(f"{sum(d.count for d in members):,} × {model} [{vendor}]: {reason}{at}")
+    if len(groups) > limit:
+        lines.append(f"... and {len(groups) - limit} more models; see 'chipshift fleet export'")
+    return lines
