@@ -44,3 +44,9 @@ def test_xlsx_zip_bomb_is_refused(catalog: Catalog, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(register, "MAX_UNPACKED_BYTES", 1_000_000)
     with pytest.raises(InputFileError, match=r"bomb\.xlsx: workbook unpacks to 2,000,000 bytes"):
         read_inventory_bytes("bomb.xlsx", buffer.getvalue(), catalog=catalog)
+
+
+def test_example_paths_exist() -> None:
+    from chipshift.fleet import EXAMPLE_REGISTER, EXAMPLE_TARGETS
+
+    assert EXAMPLE_REGISTER.is_file() and EXAMPLE_TARGETS.is_file()

@@ -6,7 +6,12 @@ Public API:
 - :func:`compute_ratios` gives domestic shares by count, compute, memory, value and power, per site, sector and
   business unit, against the targets of a :class:`FleetPolicy` (see :func:`load_policy`);
 - :class:`FleetStore` keeps snapshots in a database (``ingest``, ``snapshots``, ``devices``, ``fleet``, ``history``).
+
+``EXAMPLE_REGISTER`` and ``EXAMPLE_TARGETS`` are the shipped example register (a mixed H20/H800/A800/910B fleet and
+ADAS chips) and its targets file, for ``chipshift assess --example`` and tests.
 """
+
+from pathlib import Path
 
 from chipshift.fleet.inventory import read_inventory, read_inventory_bytes
 from chipshift.fleet.model import DeviceRecord, FleetDevice, InventoryRead, LineProblem, MatchMethod
@@ -24,7 +29,14 @@ from chipshift.fleet.rules import (
 )
 from chipshift.fleet.store import FleetStore, HistoryPoint, IngestOutcome, IngestResult, SnapshotInfo
 
+EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
+EXAMPLE_REGISTER = EXAMPLES_DIR / "fleet-register.csv"
+EXAMPLE_TARGETS = EXAMPLES_DIR / "fleet-targets.yaml"
+
 __all__ = [
+    "EXAMPLES_DIR",
+    "EXAMPLE_REGISTER",
+    "EXAMPLE_TARGETS",
     "FORMAT_NAMES",
     "Consolidation",
     "DeviceRecord",
