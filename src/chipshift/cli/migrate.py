@@ -16,7 +16,7 @@ SHOWN_MANUAL = 40
 
 
 def migrate(
-    paths: list[Path] = typer.Argument(..., help="Python files or folders to migrate."),
+    paths: list[Path] = typer.Argument(..., help="Python files, notebooks (.ipynb) or folders to migrate."),
     target: str = typer.Option(
         "portable", "--target", "-t", help=f"Target: {', '.join(available_targets())} (files in migrate/targets/)."
     ),
