@@ -128,9 +128,9 @@ def _dispatch(
         return _python(source, data, analyzers, reexports)
     if kind is FileKind.NOTEBOOK:
         return _notebook(source, data, analyzers, reexports), {}
-    text = _utf8(data)
-    if kind in (FileKind.CUDA, FileKind.CPP):
+    if kind in (FileKind.CUDA, FileKind.CPP):  # tree-sitter reads bytes: a stray non-UTF-8 byte is harmless
         return analyze_cpp(data, path, analyzers.cpp, grammar_for(source.path.suffix.lower(), data)), {}
+    text = _utf8(data)
     if kind in _DEPENDENCY_KINDS:
         try:
             return analyze_dependencies(_DEPENDENCY_KINDS[kind], text, path, analyzers.dependency_rules), {}

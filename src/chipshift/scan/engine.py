@@ -74,7 +74,7 @@ def _read(source: SourceFile) -> bytes | SkippedFile:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return SkippedFile(path.as_posix(), f"too large ({size / 1e6:.1f} MB > {MAX_FILE_BYTES / 1e6:.0f} MB)")
+            return SkippedFile(path.as_posix(), f"too large ({size:,} bytes > {MAX_FILE_BYTES:,})")
         return path.read_bytes()
     except OSError as error:
         return SkippedFile(path.as_posix(), f"unreadable: {error.strerror or error}")

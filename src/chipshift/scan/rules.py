@@ -11,10 +11,10 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from chipshift.errors import InputFileError
 from chipshift.scan.model import ALL_TARGETS, Severity, Support
@@ -157,8 +157,8 @@ class Rule(BaseModel):
     """One line shown with every finding."""
     category: str
     """Group for counts (``device-api``, ``cuda-library``, ``kernel`` ...)."""
-    severity: Severity
-    """How much it blocks a port."""
+    severity: Annotated[Severity, WithJsonSchema({"type": "string", "enum": [s.label for s in Severity]})]
+    """How much it blocks a port (written by name in rule files: ``info`` ... ``critical``)."""
     confidence: Literal["low", "medium", "high"]
     """How sure a hit is real."""
     match: Matcher
@@ -175,7 +175,12 @@ class Rule(BaseModel):
     @field_validator("severity", mode="before")
     @classmethod
     def _severity_name(cls, value: object) -> object:
-        return Severity.parse(value) if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        try:
+            return Severity.parse(value)
+        except KeyError:
+            raise ValueError(f"unknown severity {value!r}; one of {[s.label for s in Severity]}") from None
 
     @field_validator("targets")
     @classmethod

@@ -13,7 +13,8 @@ _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f3f3f3}
 .critical,.high{color:#b00020;font-weight:600}.medium{color:#a66a00}.low,.info{color:#555}
-.bar{background:#eee;width:120px;height:10px;display:inline-block}.bar span{background:#b00020;height:10px;display:block}
+.bar{background:#eee;width:120px;height:10px;display:inline-block}
+.bar span{background:#b00020;height:10px;display:block}
 code{font-size:90%}
 """
 
