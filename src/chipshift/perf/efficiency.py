@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -154,17 +155,13 @@ class EfficiencyFile(BaseModel):
         return self.chips.get(chip_id, self.defaults)
 
     def stack(self, stack_id: str | None) -> StackEfficiency:
-        """An inference stack's factors (``other`` when none is named)."""
-        key = (stack_id or "other").lower()
-        if key not in self.stacks:
-            raise UnknownIdError("inference stack", key, sorted(self.stacks))
+        """An inference stack's factors; ``other`` when none is named or the stack is a training framework."""
+        key = _stack_key(stack_id, self.stacks, self.training_stacks, "inference stack")
         return self.stacks[key]
 
     def training_stack(self, stack_id: str | None) -> TrainingStackEfficiency:
-        """A training stack's factors (``other`` when none is named)."""
-        key = (stack_id or "other").lower()
-        if key not in self.training_stacks:
-            raise UnknownIdError("training stack", key, sorted(self.training_stacks))
+        """A training stack's factors; ``other`` when none is named or the stack is an inference engine."""
+        key = _stack_key(stack_id, self.training_stacks, self.stacks, "training stack")
         return self.training_stacks[key]
 
     def imbalance(self, balance: str) -> float:
@@ -180,6 +177,15 @@ class EfficiencyFile(BaseModel):
             if source.get("id") == source_id:
                 return source.get("title", source_id)
         return source_id
+
+
+def _stack_key(stack_id: str | None, wanted: dict[str, Any], other_kind: dict[str, Any], kind: str) -> str:
+    key = (stack_id or "other").lower()
+    if key in wanted:
+        return key
+    if key in other_kind:
+        return "other"
+    raise UnknownIdError(kind, key, sorted(set(wanted) | set(other_kind)))
 
 
 @cache

@@ -259,10 +259,14 @@ def _load_shipped(model_id: str) -> ModelArch:
 
 
 def load_model(wanted: str) -> ModelArch:
-    """A shipped model by id (case-insensitive) or any path to a ``config.json`` (or a folder holding one)."""
+    """A shipped model by id (case-insensitive, Hugging Face names such as ``Qwen/Qwen3-32B`` too) or any path to
+    a ``config.json`` (or a folder holding one)."""
     key = wanted.strip().lower()
     if key in shipped_model_ids():
         return _load_shipped(key)
+    short = key.rsplit("/", 1)[-1].removesuffix("-instruct").replace("_", "-").replace("meta-llama-", "llama-")
+    if not Path(wanted).expanduser().exists() and short in shipped_model_ids():
+        return _load_shipped(short)
     path = Path(wanted).expanduser()
     if path.is_dir():
         path = path / "config.json"

@@ -126,7 +126,7 @@ def _predict_inference(case: Case, catalog: Catalog) -> float:
         draft = w.mtp.tokens if w.mtp else 0
         acceptance = w.mtp.acceptance if w.mtp else 0.0
         result = estimate_decode(
-            setup, w.batch_per_chip or 1, w.input_tokens or 1, draft_tokens=draft, acceptance=acceptance
+            setup, w.batch_per_chip or 1, w.input_tokens or 1, draft_tokens=draft, acceptance=acceptance, check_kv=False
         )
         return result.tokens_per_s_per_chip
     if w.mtp is not None:
