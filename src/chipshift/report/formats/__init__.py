@@ -1,0 +1,1 @@
+"""Report formats: each module turns the assessment's plain data into text."""
