@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 
 import highspy
@@ -27,6 +29,28 @@ TIGHT = 0.999
 """Use of a limit at or above which it is reported as binding."""
 
 
+def _quiet_highs() -> highspy.Highs:
+    """A solver instance; HiGHS prints its banner to file descriptor 1 on the first one in a process, which would
+    corrupt ``--format json`` on stdout, so that one is made with descriptor 1 pointed at /dev/null."""
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        return highspy.Highs()
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _BANNER_SHOWN = True
+    return h
+
+
+_BANNER_SHOWN = False
+
+
 def _highs(model: Model, problem: PlanProblem, *, relax: bool = False) -> highspy.Highs:
     matrix = csc_matrix(
         (model.entries_val, (model.entries_row, model.entries_col)),
@@ -48,7 +72,7 @@ def _highs(model: Model, problem: PlanProblem, *, relax: bool = False) -> highsp
         lp.integrality_ = [
             highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in model.integer
         ]
-    h = highspy.Highs()
+    h = _quiet_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(problem.time_limit_s))
     h.setOptionValue("mip_rel_gap", float(problem.mip_gap))
