@@ -95,8 +95,14 @@ def assess(
     progress: Progress | None = None,
     executor: str = "local",
     workers: int | None = None,
+    plan: bool = True,
+    monte_carlo: bool = True,
 ) -> Assessment:
-    """Run every step; ``executor`` runs the Monte Carlo (``local`` or ``ray``)."""
+    """Run every step; ``executor`` runs the Monte Carlo (``local`` or ``ray``).
+
+    ``plan=False`` stops after the comparison; ``monte_carlo=False`` skips the sweep even when the scenario asks
+    for runs.
+    """
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
     t = time.perf_counter()
@@ -114,10 +120,12 @@ def assess(
     comparison = compare(candidates, options)
     timings["compare"], t = time.perf_counter() - t, time.perf_counter()
     result = Assessment(scenario, fleet, efforts, scan, candidates, fleet_only, comparison, timings=timings)
+    if not plan:
+        return result
     say("plan: solving the multi-year MILP with HiGHS")
     _plan(result, options.costs)
     timings["plan"], t = time.perf_counter() - t, time.perf_counter()
-    if scenario.monte_carlo.runs:
+    if monte_carlo and scenario.monte_carlo.runs:
         say(f"monte carlo: {scenario.monte_carlo.runs} runs on the {executor} executor")
         _monte_carlo(result, executor, workers)
         timings["monte_carlo"] = time.perf_counter() - t

@@ -114,7 +114,10 @@ def _gate_reason(
     if c.chip_id in revoked:
         return "export licence revoked in the first plan year (scenario)"
     if c.fits and not any(fit.fits for fit in c.fits):
-        return "cannot run any workload: " + "; ".join(f"{f.workload}: {f.reason}" for f in c.fits)
+        by_reason: dict[str, list[str]] = {}
+        for f in c.fits:
+            by_reason.setdefault(f.reason or "does not fit", []).append(f.workload)
+        return "cannot run any workload: " + "; ".join(f"{', '.join(w)}: {r}" for r, w in by_reason.items())
     if c.price_per_chip is None:
         return "no price known: the catalog has none; give one under candidates[].price"
     return None

@@ -336,9 +336,19 @@ def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
+        first, *others = error.errors()
         location = _without_union_tags(list(first["loc"]))
-        raise InputFileError(path, first["msg"], line=_line_of(node, location), field=_dotted(location)) from None
+        problem = first["msg"] + _more_problems(others)
+        raise InputFileError(path, problem, line=_line_of(node, location), field=_dotted(location)) from None
+
+
+def _more_problems(others: list[Any], shown: int = 3) -> str:
+    """The other validation errors, briefly, so that one run shows every mistake."""
+    if not others:
+        return ""
+    parts = [f"'{_dotted(_without_union_tags(list(e['loc'])))}': {e['msg']}" for e in others[:shown]]
+    more = f" and {len(others) - shown} more" if len(others) > shown else ""
+    return "; also " + "; ".join(parts) + more
 
 
 def _without_union_tags(location: list[int | str]) -> list[int | str]:

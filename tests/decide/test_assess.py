@@ -1,0 +1,107 @@
+"""The whole pipeline on the shipped example scenario (chipshift/examples/example.yaml), and scenario errors.
+
+The example fleet (chipshift/examples/fleet.csv) holds 832 accelerators of which 320 are Ascend 910B
+(128 + 64 + 128 rows), so the domestic share by count now is 320 / 832 = 38.5%.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chipshift.catalog import load_catalog
+from chipshift.cli.decide import example_scenario_path
+from chipshift.decide.assess import Assessment, assess
+from chipshift.decide.compare import cost_inputs
+from chipshift.decide.scenario import RatioMetric, load_scenario, parse_scenario
+from chipshift.errors import InputFileError
+from chipshift.plan.model import PlanStatus
+from chipshift.plan.montecarlo import run_monte_carlo
+
+
+@pytest.fixture(scope="module")
+def example() -> Assessment:
+    return assess(load_scenario(example_scenario_path()), load_catalog())
+
+
+def test_fleet_ratio_now_counts_the_example_inventory(example: Assessment) -> None:
+    overall = example.fleet.ratios["overall"]["count"]
+    assert (overall["domestic"], overall["total"]) == (320, 832)
+    assert overall["ratio"] == pytest.approx(320 / 832)
+
+
+def test_every_step_ran_and_was_timed(example: Assessment) -> None:
+    assert set(example.timings) == {"fleet", "scan", "perf", "compare", "plan", "monte_carlo"}
+    assert example.scan is not None and example.scan["findings"] > 0
+    assert example.efforts["ascend"] > 0  # the example repository uses CUDA kernels and torch.cuda
+
+
+def test_candidate_without_memory_bandwidth_is_gated_out_with_the_reason(example: Assessment) -> None:
+    excluded = {e.id: e.reason for e in example.comparison.excluded}
+    assert "memory bandwidth" in excluded["cambricon-mlu590"]
+    assert "cambricon-mlu590" not in example.comparison.topsis.order
+    assert len(example.comparison.topsis.order) == 4
+
+
+def test_plan_is_optimal_and_meets_every_fleet_wide_target(example: Assessment) -> None:
+    plan = example.plan
+    assert plan is not None and plan.status is PlanStatus.OPTIMAL
+    assert not plan.violations
+    for target in example.scenario.targets:
+        if target.scope.site or target.scope.sector:
+            continue
+        for year in plan.years:
+            if year.year >= target.year:
+                assert year.domestic_share[target.metric.value] >= target.min_share - 1e-6
+
+
+def test_plan_respects_budget_and_state_funded_rule(example: Assessment) -> None:
+    plan = example.plan
+    assert plan is not None
+    for year in plan.years:
+        assert year.capex <= example.scenario.budget_per_year[year.year] * (1 + 1e-9)
+        for chip in year.buy.get("guizhou-state-dc", {}):
+            assert chip.startswith(("huawei", "cloudmatrix")), chip  # domestic only at the state-funded site
+
+
+def test_monte_carlo_is_reproducible_from_its_seed(example: Assessment) -> None:
+    from chipshift.decide.assess import problem_of
+
+    problem = problem_of(example, cost_inputs(example.scenario))
+    spec = example.scenario.monte_carlo.model_copy(update={"runs": 6})
+    first = run_monte_carlo(problem, spec, workers=1).to_dict()
+    again = run_monte_carlo(problem, spec, workers=2).to_dict()
+    other = run_monte_carlo(problem, spec.model_copy(update={"seed": spec.seed + 1}), workers=1).to_dict()
+    assert first["costs"] == again["costs"]
+    assert first["costs"] != other["costs"]
+
+
+def test_stopping_after_compare_solves_no_plan() -> None:
+    result = assess(load_scenario(example_scenario_path()), load_catalog(), plan=False)
+    assert result.plan is None and result.monte_carlo is None
+    assert result.comparison.top is not None
+
+
+def test_scenario_error_names_file_line_and_field() -> None:
+    text = example_scenario_path().read_text(encoding="utf-8").replace("min_share: 0.6", "min_share: 1.6")
+    with pytest.raises(InputFileError) as caught:
+        parse_scenario(text, "mine.yaml")
+    message = str(caught.value)
+    assert "mine.yaml" in message and "targets[1].min_share" in message
+    line = next(i for i, s in enumerate(text.splitlines(), start=1) if "min_share: 1.6" in s)
+    assert f":{line}" in message
+
+
+def test_scenario_rejects_unknown_fields_and_bad_yaml(tmp_path: Path) -> None:
+    with pytest.raises(InputFileError, match="budget_per_yeer"):
+        parse_scenario("name: x\nyears: [2025]\nbudget_per_yeer: {}\n", "s.yaml")
+    with pytest.raises(InputFileError, match="not valid YAML"):
+        parse_scenario("name: [x\n", "s.yaml")
+    missing = tmp_path / "nope.yaml"
+    with pytest.raises(InputFileError, match=r"nope\.yaml"):
+        load_scenario(missing)
+
+
+def test_target_metrics_are_the_documented_ones() -> None:
+    assert {m.value for m in RatioMetric} == {"count", "compute", "value"}
