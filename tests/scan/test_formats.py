@@ -64,3 +64,21 @@ def test_table_text_lists_targets_and_model(fixture_scan: ScanResult) -> None:
     for target in fixture_scan.targets:
         assert target in text
     assert "effort model" in text
+
+
+@pytest.mark.parametrize("root", [".", "./", "train", "./train", "train/"])
+def test_summary_counts_findings_under_a_relative_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, root: str
+) -> None:
+    """``chipshift scan .`` once gave a summary of 0 findings: relative roots did not match finding paths."""
+    from chipshift.scan import scan_paths
+
+    (tmp_path / "train").mkdir()
+    code = "import torch\nimport flash_attn\nx = torch.zeros(1).cuda()\ntorch.cuda.synchronize()\n"
+    (tmp_path / "train" / "run.py").write_text(code)
+    monkeypatch.chdir(tmp_path)
+    result = scan_paths([Path(root)], jobs=1, use_cache=False)
+    assert len(result.findings) >= 3
+    part = result.for_root(result.roots[0])
+    assert part.findings == result.findings
+    assert part.effort_person_days("ascend") == result.effort_person_days("ascend") > 0

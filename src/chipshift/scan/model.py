@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import posixpath
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -171,5 +172,8 @@ _FINDING_FIELDS = frozenset(f.name for f in fields(Finding))
 
 
 def _under(path: str, root: str) -> bool:
-    root = root.rstrip("/")
-    return path == root or path.startswith(root + "/")
+    """Whether ``path`` lies in ``root``, both as given on the command line (``.``, ``./src`` and ``src/`` work)."""
+    root, path = posixpath.normpath(root), posixpath.normpath(path)
+    if root == ".":
+        return not path.startswith("/") and path != ".." and not path.startswith("../")
+    return path == root or path.startswith(root.rstrip("/") + "/")
