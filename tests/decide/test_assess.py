@@ -15,7 +15,7 @@ from chipshift.cli.decide import example_scenario_path
 from chipshift.decide.assess import Assessment, assess
 from chipshift.decide.compare import cost_inputs
 from chipshift.decide.scenario import RatioMetric, load_scenario, parse_scenario
-from chipshift.errors import InputFileError
+from chipshift.errors import InputFileError, UnknownIdError
 from chipshift.plan.model import PlanStatus
 from chipshift.plan.montecarlo import run_monte_carlo
 
@@ -105,3 +105,19 @@ def test_scenario_rejects_unknown_fields_and_bad_yaml(tmp_path: Path) -> None:
 
 def test_target_metrics_are_the_documented_ones() -> None:
     assert {m.value for m in RatioMetric} == {"count", "compute", "value"}
+
+
+def test_a_misspelt_target_site_is_an_error_not_an_empty_scope() -> None:
+    text = example_scenario_path().read_text(encoding="utf-8")
+    scenario = parse_scenario(text.replace("scope: {site: shanghai-ai-centre}", "scope: {site: shanghai-ai-center}"))
+    scenario = scenario.resolve_paths(example_scenario_path().parent)
+    with pytest.raises(UnknownIdError, match="shanghai-ai-center"):
+        assess(scenario, load_catalog(), monte_carlo=False)
+
+
+def test_demand_grows_by_calendar_years_between_plan_years() -> None:
+    from chipshift.plan.build import _demand
+
+    scenario = load_scenario(example_scenario_path()).model_copy(update={"years": [2025, 2027]})
+    chat = next(w for w in _demand(scenario) if w.id == "chat")
+    assert chat.demand[2027] == pytest.approx(chat.demand[2025] * 1.4**2)  # growth_per_year 0.4, two years

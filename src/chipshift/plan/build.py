@@ -8,6 +8,7 @@ from chipshift.decide.criteria import CostInputs, effective_price
 from chipshift.decide.evidence import CandidateEvidence
 from chipshift.decide.fleet_input import FleetInput
 from chipshift.decide.scenario import InferenceWorkload, Scenario
+from chipshift.errors import UnknownIdError
 from chipshift.plan.model import PlanOption, PlanProblem, PlanSite, PlanTarget, PlanWorkload, TargetMetric
 
 
@@ -17,7 +18,7 @@ def buy_years(scenario: Scenario, evidence: CandidateEvidence, buyable: bool) ->
         return frozenset()
     allowed = set(scenario.years)
     for change in sorted(scenario.regulatory.licences, key=lambda c: c.year):
-        if change.chip != evidence.chip_id:
+        if change.chip not in (evidence.id, evidence.chip_id):
             continue
         later = {y for y in scenario.years if y >= change.year}
         allowed = allowed - later if change.status == "revoked" else allowed | later
@@ -40,6 +41,7 @@ def plan_option(
         risk=risk,
         supply_per_year=None if evidence.supply_per_year is None else float(evidence.supply_per_year),
         buy_years=buy_years(scenario, evidence, buyable),
+        chip_id=evidence.chip_id,
     )
 
 
@@ -47,7 +49,8 @@ def _demand(scenario: Scenario) -> tuple[PlanWorkload, ...]:
     out = []
     for w in scenario.workloads:
         base = w.output_tokens_per_s if isinstance(w, InferenceWorkload) else w.concurrent_runs
-        demand = {y: base * (1 + w.growth_per_year) ** i for i, y in enumerate(scenario.years)}
+        first = scenario.years[0]
+        demand = {y: base * (1 + w.growth_per_year) ** (y - first) for y in scenario.years}
         out.append(PlanWorkload(w.id, demand, tuple(w.sites)))
     return tuple(out)
 
@@ -76,7 +79,23 @@ def _sites(scenario: Scenario, fleet: FleetInput) -> tuple[PlanSite, ...]:
     return tuple(sites)
 
 
+def _check_site_names(scenario: Scenario, sites: tuple[PlanSite, ...]) -> None:
+    """A target or workload naming a site or sector that exists nowhere is a typo, not an empty scope."""
+    site_ids = {s.id for s in sites}
+    sectors = {s.sector for s in sites if s.sector}
+    for i, t in enumerate(scenario.targets):
+        if t.scope.site and t.scope.site not in site_ids:
+            raise UnknownIdError(f"site (targets[{i}].scope.site)", t.scope.site, sorted(site_ids))
+        if t.scope.sector and t.scope.sector not in sectors:
+            raise UnknownIdError(f"sector (targets[{i}].scope.sector)", t.scope.sector, sorted(sectors))
+    for w in scenario.workloads:
+        for site in w.sites:
+            if site not in site_ids:
+                raise UnknownIdError(f"site (workload {w.id!r} sites)", site, sorted(site_ids))
+
+
 def _targets(scenario: Scenario, sites: tuple[PlanSite, ...]) -> tuple[PlanTarget, ...]:
+    _check_site_names(scenario, sites)
     out = []
     for t in scenario.targets:
         if t.scope.site:

@@ -35,6 +35,8 @@ class PlanOption:
     """Most chips obtainable per year, all sites together (None: not limited)."""
     buy_years: frozenset[int] | None = None
     """Years in which it may be bought (None: every year; empty: never)."""
+    chip_id: str | None = None
+    """Catalog chip id when ``id`` names a candidate or system (licence events match either)."""
 
 
 @dataclass(frozen=True)

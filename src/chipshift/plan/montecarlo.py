@@ -57,7 +57,7 @@ def apply_draw(problem: PlanProblem, spec: MonteCarlo, draw: Draw) -> PlanProble
         allowed = set(problem.years) if o.buy_years is None else set(o.buy_years)
         for i in draw.events:
             event = spec.events[i]
-            if event.chip == o.id:
+            if event.chip in (o.id, o.chip_id):
                 later = {y for y in problem.years if y >= event.year}
                 allowed = allowed - later if event.status == "revoked" else allowed | later
         buy = None if allowed == set(problem.years) else frozenset(allowed)
