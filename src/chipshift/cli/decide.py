@@ -13,17 +13,19 @@ import time
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
 from chipshift.cli.common import catalog, stderr, stdout
-from chipshift.decide.assess import Assessment, assess
-from chipshift.decide.scenario import Scenario, load_scenario
 from chipshift.errors import ChipshiftError, InputFileError
 from chipshift.plan.executors.interface import ExecutorKind
 from chipshift.report import Language, ReportFormat, render
+
+if TYPE_CHECKING:  # the engines (pymcdm, HiGHS) are imported when a command runs, so every command starts fast
+    from chipshift.decide.assess import Assessment
+    from chipshift.decide.scenario import Scenario
 
 SCENARIO_ARG = typer.Argument(None, help="Scenario YAML file (see docs/scenario.md).", show_default=False)
 EXAMPLE_OPTION = typer.Option(False, "--example", help="Use the shipped example scenario instead of a file.")
@@ -39,6 +41,8 @@ def example_scenario_path() -> Path:
 
 
 def _scenario(path: Path | None, example: bool) -> Scenario:
+    from chipshift.decide.scenario import load_scenario
+
     if example and path is not None:
         raise ChipshiftError("give either a scenario file or --example, not both")
     if example:
@@ -63,6 +67,8 @@ def _progress(quiet: bool) -> Any:
 def _run(
     path: Path | None, example: bool, quiet: bool, *, plan: bool, monte_carlo: bool, executor: str, workers: int | None
 ) -> Assessment:
+    from chipshift.decide.assess import assess
+
     scenario = _scenario(path, example)
     return assess(
         scenario,

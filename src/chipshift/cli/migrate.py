@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from chipshift.cli.common import stderr, stdout
 from chipshift.errors import InputFileError
-from chipshift.migrate import MigrationResult, available_targets, load_target, load_target_file, migrate_paths
-from chipshift.migrate.apply import check_writable, file_diff, patch_text, write_atomically, write_files
+
+if TYPE_CHECKING:
+    from chipshift.migrate import MigrationResult
+
+# The engine (LibCST) is imported when the command runs, so that every other command starts fast.
+TARGETS_DIR = Path(__file__).resolve().parent.parent / "migrate" / "targets"
+TARGET_NAMES = ", ".join(sorted(path.stem for path in TARGETS_DIR.glob("*.yaml")))
 
 SHOWN_MANUAL = 40
 
@@ -18,7 +24,10 @@ SHOWN_MANUAL = 40
 def migrate(
     paths: list[Path] = typer.Argument(..., help="Python files, notebooks (.ipynb) or folders to migrate."),
     target: str = typer.Option(
-        "portable", "--target", "-t", help=f"Target: {', '.join(available_targets())} (files in migrate/targets/)."
+        "portable",
+        "--target",
+        "-t",
+        help=f"Target: {TARGET_NAMES} (files in migrate/targets/).",
     ),
     target_file: Path | None = typer.Option(
         None, "--target-file", help="A target of your own, as YAML in the shape of migrate/targets/*.yaml."
@@ -32,6 +41,9 @@ def migrate(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No diff on stdout, only the summary."),
 ) -> None:
     """Port CUDA-specific PyTorch code to a target through syntax-tree codemods. A dry run unless --write."""
+    from chipshift.migrate import load_target, load_target_file, migrate_paths
+    from chipshift.migrate.apply import check_writable, file_diff, patch_text, write_atomically, write_files
+
     for path in paths:
         if not path.exists():
             raise InputFileError(str(path), "no such file or folder")
