@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from chipshift.cli.common import stderr, stdout
-from chipshift.errors import ChipshiftError
+from chipshift.errors import ChipshiftError, InputFileError
 from chipshift.scan import ALL_TARGETS, ScanResult, Severity, scan_paths
 from chipshift.scan.formats import ReportFormat
 from chipshift.scan.formats.table import TableFormat
@@ -56,6 +56,9 @@ def scan_command(
     """Scan code for CUDA lock-in: what each target supports, what a port costs, what blocks it."""
     if fail_on not in FAIL_ON_CHOICES:
         raise ChipshiftError(f"--fail-on must be one of {', '.join(FAIL_ON_CHOICES)}, not '{fail_on}'")
+    for path in paths:
+        if not path.exists():
+            raise InputFileError(str(path), "no such file or folder")
     formatter = output_format.formatter()
     result = _run_scan(paths, target, jobs, cache_dir, not no_cache)
     if output is not None:

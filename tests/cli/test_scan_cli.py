@@ -1,0 +1,52 @@
+"""``chipshift scan`` driven through the CLI runner on the shipped example repository."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from chipshift.cli.main import app
+
+runner = CliRunner()
+EXAMPLE_REPO = Path(__file__).resolve().parents[2] / "src" / "chipshift" / "examples" / "example-repo"
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_json_report_counts_and_efforts() -> None:
+    code, out, err = invoke("scan", str(EXAMPLE_REPO), "--format", "json", "--no-cache", "-j", "1")
+    assert code == 0
+    data = json.loads(out)
+    (repo,) = data["repositories"]
+    assert repo["findings"] >= 40  # the example uses CUDA kernels, torch.cuda, nccl, apex and flash-attn
+    assert repo["targets"]["ascend"]["effort_person_days"] > 1
+    assert "findings in" in err
+
+
+def test_fail_on_exits_1_when_a_finding_is_that_severe() -> None:
+    assert invoke("scan", str(EXAMPLE_REPO), "--fail-on", "critical", "--no-cache", "-j", "1")[0] == 1
+    clean = invoke("scan", str(EXAMPLE_REPO / "README.md"), "--fail-on", "low", "--no-cache", "-j", "1")
+    assert clean[0] == 0
+
+
+def test_sarif_written_to_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "scan.sarif"
+    code, _, _ = invoke("scan", str(EXAMPLE_REPO), "--format", "sarif", "-o", str(target), "--no-cache", "-j", "1")
+    assert code == 0
+    assert json.loads(target.read_text(encoding="utf-8"))["version"] == "2.1.0"
+
+
+def test_a_missing_path_is_an_error_not_an_empty_scan() -> None:
+    code, _, err = invoke("scan", "/no/such/repo")
+    assert code == 2
+    assert "/no/such/repo" in err and "no such file" in err
+
+
+def test_bad_fail_on_is_refused() -> None:
+    code, _, err = invoke("scan", str(EXAMPLE_REPO), "--fail-on", "loud")
+    assert code == 2 and "--fail-on" in err
