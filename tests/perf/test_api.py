@@ -87,3 +87,13 @@ def test_chip_without_figures_is_a_reason_not_an_invention() -> None:
     assert not result.fits and "in the catalog, so it cannot be estimated" in (result.reason or "")
     rows = size_deployment("qwen3-8b", [missing, "H100"], ServingDemand(output_tokens_per_s=1000))
     assert [r.fits for r in rows] == [False, True]
+
+
+def test_training_size_is_the_smallest_count_that_meets_the_deadline() -> None:
+    """It once at least doubled the count at every step: 688 H100s for a run that 384 finish in time."""
+    from chipshift.perf.sizing import size_training
+
+    sized = size_training("llama-3.1-70b", "H100", tokens=1e12, days=30, seq_len=8192)
+    assert sized.days <= 30
+    fewer = training_throughput("llama-3.1-70b", "H100", seq_len=8192, chips=sized.chips - 8)
+    assert fewer.days_for(1e12, sized.chips - 8) > 30

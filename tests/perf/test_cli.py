@@ -48,3 +48,10 @@ def test_validate_malformed_file(tmp_path) -> None:  # type: ignore[no-untyped-d
     path.write_text("version: 1\ncases:\n  - id: X\n    source: s\n")
     result = runner.invoke(app, ["validate", str(path), "--json"])
     assert result.exit_code == 2 and "cases.yaml" in result.output
+
+
+def test_estimate_refuses_impossible_inputs() -> None:
+    assert runner.invoke(app, ["estimate", "qwen3-8b", "H100", "--batch", "0"]).exit_code == 2
+    assert runner.invoke(app, ["estimate", "qwen3-8b", "H100", "--mtp", "1.5"]).exit_code == 2
+    no_mtp = runner.invoke(app, ["estimate", "qwen3-8b", "H100", "--mtp", "0.7"])
+    assert no_mtp.exit_code == 2 and "no MTP modules" in no_mtp.stderr

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from chipshift.catalog import Catalog
+from chipshift.errors import ChipshiftError
 from chipshift.perf.capacity import decode_frontier, replica_layouts
 from chipshift.perf.comm import kv_transfer_s
 from chipshift.perf.efficiency import efficiencies
@@ -181,7 +182,9 @@ def estimate(
         kv = memory_plan(setup).kv_tokens_per_group / setup.layout.pp
         points = [p for p in decode_frontier(setup, mid_context, kv) if tpot_ms is None or p.tpot_ms <= tpot_ms]
         batch_per_chip = max(points, key=lambda p: p.tokens_per_s_per_chip).batch_per_chip if points else 1
-    draft = 1 if mtp_acceptance is not None and arch.mtp_layers else 0
+    if mtp_acceptance is not None and not arch.mtp_layers:
+        raise ChipshiftError(f"{arch.id} has no MTP modules: speculative decoding with MTP needs a model that has them")
+    draft = 1 if mtp_acceptance is not None else 0
     decode = estimate_decode(setup, batch_per_chip, mid_context, draft_tokens=draft, acceptance=mtp_acceptance or 0.0)
     prefill = estimate_prefill(setup, input_tokens)
     eff = efficiencies()

@@ -165,18 +165,38 @@ def size_training(
     stack: str | None = None,
     catalog: Catalog | None = None,
 ) -> TrainingSizing:
-    """Smallest power-of-two chip count (times 8) that trains ``tokens`` within ``days``."""
-    n = 8
-    while n <= 2**20:
+    """Smallest chip count (a multiple of 8) that trains ``tokens`` within ``days``.
+
+    Grows the count until the run fits in time, then bisects between the last count that was too slow and the
+    first that was fast enough (step time is close to monotone in the count, so this is the smallest or very near).
+    """
+
+    def attempt(n: int) -> tuple[float, TrainingResult] | None:
         try:
             result = training_throughput(
                 model, chip, seq_len=seq_len, precision=precision, chips=n, stack=stack, catalog=catalog
             )
         except ChipshiftError:
-            n *= 2
-            continue
-        taken = result.days_for(tokens, n)
-        if taken <= days:
-            return TrainingSizing(chip, n, taken, result)
-        n = max(n * 2, 8 * math.ceil(n * taken / days / 8))
+            return None
+        return result.days_for(tokens, n), result
+
+    slow, n = 0, 8
+    found = None
+    while n <= 2**20:
+        found = attempt(n)
+        if found is not None and found[0] <= days:
+            break
+        slow = n
+        n = n * 2 if found is None else max(n * 2, 8 * math.ceil(n * found[0] / days / 8))
+        found = None
+    if found is not None:
+        low, high = slow // 8, n // 8
+        while high - low > 1:
+            middle = (low + high) // 2
+            tried = attempt(middle * 8)
+            if tried is not None and tried[0] <= days:
+                high, found = middle, tried
+            else:
+                low = middle
+        return TrainingSizing(chip, high * 8, found[0], found[1])
     raise ChipshiftError(f"{model} cannot train {tokens:.3g} tokens in {days} days on up to 2^20 x {chip}")
