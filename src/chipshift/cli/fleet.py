@@ -132,7 +132,11 @@ def ingest_command(
     files: list[str] = typer.Argument(None, help="Inventory files (any supported format); '-' reads stdin."),
     site: str | None = typer.Option(None, help="Site of devices the file does not place."),
     when: str | None = typer.Option(None, help="When the inventory was taken (ISO date; default now)."),
-    source: str | None = typer.Option(None, help="Source name: a newer snapshot of the same source replaces it."),
+    source: str | None = typer.Option(
+        None,
+        help="Source name (default: the one host the inventory names, else the file's name without its folder). "
+        "A newer snapshot with the same site and source replaces the older one in status and ratios.",
+    ),
     encoding: str | None = typer.Option(None, help="Text encoding when not UTF-8 (gb18030 for Chinese Excel CSV)."),
     local: bool = typer.Option(False, "--local", help="Run this machine's vendor tools (read-only) and ingest."),
     db: str | None = DB_OPTION,
