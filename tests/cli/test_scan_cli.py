@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from chipshift.cli.main import app
@@ -50,3 +51,15 @@ def test_a_missing_path_is_an_error_not_an_empty_scan() -> None:
 def test_bad_fail_on_is_refused() -> None:
     code, _, err = invoke("scan", str(EXAMPLE_REPO), "--fail-on", "loud")
     assert code == 2 and "--fail-on" in err
+
+
+def test_sarif_locations_are_relative_to_a_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Code-scanning services want repository-relative paths with a base id, not bare absolute paths."""
+    monkeypatch.chdir(EXAMPLE_REPO)
+    target = tmp_path / "scan.sarif"
+    assert invoke("scan", str(EXAMPLE_REPO), "--format", "sarif", "-o", str(target), "--no-cache", "-j", "1")[0] == 0
+    run = json.loads(target.read_text(encoding="utf-8"))["runs"][0]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == EXAMPLE_REPO.as_uri() + "/"
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
+    assert "train/finetune.py" in uris
+    assert all(not uri.startswith("/") for uri in uris)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from chipshift import __version__
 from chipshift.scan.formats.interface import ScanFormat
@@ -33,6 +35,7 @@ class SarifFormat(ScanFormat):
                     "rules": [_descriptor(book.by_id[rule_id], result.targets) for rule_id in used],
                 }
             },
+            "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().as_uri() + "/"}},
             "results": [_result(f, index[f.rule_id], book.by_id[f.rule_id], result.targets) for f in result.findings],
             "invocations": [
                 {
@@ -82,7 +85,7 @@ def _result(finding: Any, rule_index: int, rule: Rule, targets: list[str]) -> di
     region: dict[str, Any] = {"startLine": finding.line, "startColumn": finding.column}
     if finding.snippet:
         region["snippet"] = {"text": finding.snippet}
-    location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": _uri(finding.path)}, "region": region}}
+    location: dict[str, Any] = {"physicalLocation": {"artifactLocation": _artifact(finding.path), "region": region}}
     if finding.cell is not None:
         location["logicalLocations"] = [{"name": f"cell {finding.cell}", "kind": "member"}]
     return {
@@ -103,3 +106,19 @@ def _result(finding: Any, rule_index: int, rule: Rule, targets: list[str]) -> di
 
 def _uri(path: str) -> str:
     return path.removeprefix("./")
+
+
+SRCROOT = "%SRCROOT%"
+"""Base of relative artifact URIs: the folder the scan ran in (code-scanning services expect repository-relative
+paths with a base id)."""
+
+
+def _artifact(path: str) -> dict[str, str]:
+    """A repository-relative URI under ``%SRCROOT%`` where possible, else an absolute ``file://`` URI."""
+    given = Path(path)
+    if not given.is_absolute():
+        return {"uri": quote(_uri(given.as_posix())), "uriBaseId": SRCROOT}
+    try:
+        return {"uri": quote(given.relative_to(Path.cwd()).as_posix()), "uriBaseId": SRCROOT}
+    except ValueError:
+        return {"uri": given.as_uri()}
