@@ -7,6 +7,7 @@ aside for the shell rules.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 
@@ -50,17 +51,24 @@ def read_notebook(data: bytes) -> NotebookSource:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = _cell_source(cell)
-        cell_magic = source.lstrip().startswith("%%")
-        shell_cell = source.lstrip().startswith(("%%bash", "%%sh", "%%script bash"))
+        magic = _cell_magic(source)
+        cell_magic = magic is not None and magic not in PYTHON_CELL_MAGICS
+        shell_cell = magic in SHELL_CELL_MAGICS or source.lstrip().startswith("%%script bash")
         for number, line in enumerate(source.splitlines(), start=1):
             stripped = line.lstrip()
-            if cell_magic:
-                if shell_cell and number > 1:
+            assigned = _SHELL_ASSIGNMENT.fullmatch(line)
+            if magic is not None and number == 1:
+                line = ""
+            elif cell_magic:
+                if shell_cell:
                     result.shell_lines.append((index, number, stripped))
                 line = ""
             elif stripped.startswith("!"):
                 result.shell_lines.append((index, number, stripped[1:]))
                 line = line[: len(line) - len(stripped)] + "pass"
+            elif assigned is not None:  # files = !ls: the shell part is kept, the Python assignment stays valid
+                result.shell_lines.append((index, number, assigned.group(2)))
+                line = assigned.group(1) + "None"
             elif stripped.startswith("%"):
                 line = line[: len(line) - len(stripped)] + "pass"
             lines.append(line)
@@ -68,3 +76,18 @@ def read_notebook(data: bytes) -> NotebookSource:
         lines.append("")
     result.text = "\n".join(lines)
     return result
+
+
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
+"""Cell magics whose body is Python: only their first line is blanked."""
+SHELL_CELL_MAGICS = frozenset({"bash", "sh"})
+"""Cell magics whose body is shell: kept for the line rules."""
+_SHELL_ASSIGNMENT = re.compile(r"(\s*[A-Za-z_][\w.,\s]*=\s*)!(.*)")
+
+
+def _cell_magic(source: str) -> str | None:
+    """The name of a cell's ``%%magic`` (``time`` for ``%%time -n 1``), or None."""
+    first = source.lstrip().split("\n", 1)[0]
+    if not first.startswith("%%"):
+        return None
+    return first[2:].split(maxsplit=1)[0] if first[2:].strip() else ""
