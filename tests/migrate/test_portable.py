@@ -270,3 +270,20 @@ def test_mark_comments_manual_work() -> None:
         """,
         mark=True,
     )
+
+
+def test_pin_memory_calls_are_guarded_where_the_tensor_is_a_plain_name() -> None:
+    result = migrate(
+        """
+        import torch
+
+        x = x.pin_memory()
+        y = batch.target.pin_memory()
+        z = make().pin_memory()
+        """,
+        "portable",
+    )
+    assert "x = (x.pin_memory() if torch.accelerator.is_available() else x)" in result.migrated
+    assert "y = (batch.target.pin_memory() if torch.accelerator.is_available() else batch.target)" in result.migrated
+    assert "z = make().pin_memory()" in result.migrated  # make() must not be written twice: left and listed
+    assert [item.code for item in result.manual] == ["make().pin_memory()"]

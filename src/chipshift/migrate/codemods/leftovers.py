@@ -21,7 +21,7 @@ class LeftoversCommand(MigrationCommand):
 
     DESCRIPTION = "list what is left for manual work"
     REWRITE = "leftovers"
-    TRIGGERS = ("cuda", "CUDA", "nccl", "NCCL", *sorted(CUDA_ONLY_LIBRARIES))
+    TRIGGERS = ("cuda", "CUDA", "nccl", "NCCL", "pin_memory", *sorted(CUDA_ONLY_LIBRARIES))
 
     def __init__(self, state: MigrationState) -> None:
         super().__init__(state)
@@ -40,9 +40,14 @@ class LeftoversCommand(MigrationCommand):
         method = node.func.attr.value if isinstance(node.func, cst.Attribute) else ""
         if method == "cuda":
             self._note(node, ".cuda() with arguments chipshift does not rewrite")
-        elif method == "pin_memory":
+        elif method == "pin_memory" and self.state.target.pin_memory is not None:
             self._note(node, ".pin_memory() fails where no accelerator is present: guard it")
         return True
+
+    def visit_IfExp(self, node: cst.IfExp) -> bool:
+        """``(x.pin_memory() if <accelerator present> else x)`` is already guarded."""
+        guard = self.state.target.pin_memory
+        return guard is None or code_of(node.test) != self.state.render(guard)
 
     def visit_Comparison(self, node: cst.Comparison) -> bool:
         """Our own guards compare ``<device>.type`` with ``"cuda"``: not a leftover."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from chipshift.migrate.codemods.base import MigrationCommand, requote, string_value
+from chipshift.migrate.codemods.base import MigrationCommand, MigrationState, code_of, requote, string_value
 from chipshift.migrate.target import Target
 
 
@@ -14,6 +14,10 @@ class PinMemoryCommand(MigrationCommand):
     DESCRIPTION = "pin_memory=True -> pin_memory=<accelerator present>"
     REWRITE = "pin-memory"
     TRIGGERS = ("pin_memory",)
+
+    def __init__(self, state: MigrationState) -> None:
+        super().__init__(state)
+        self._guarded: set[int] = set()
 
     @classmethod
     def applies_to(cls, target: Target) -> bool:
@@ -28,6 +32,30 @@ class PinMemoryCommand(MigrationCommand):
             return updated_node
         self.record(original_node, f"pin_memory=True -> pin_memory={self.target.pin_memory}")
         return updated_node.with_changes(value=self.build(str(self.target.pin_memory)))
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        """A call that is already the guarded branch is left alone (a second run changes nothing)."""
+        if code_of(node.test) == self.state.render(str(self.target.pin_memory)):
+            self._guarded.add(id(node.body))
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        """``x.pin_memory()`` -> ``(x.pin_memory() if <accelerator present> else x)`` for a plain name or attribute
+        ``x`` (anything else could run twice in the reader's mind, so it is left and listed)."""
+        func = original_node.func
+        if id(original_node) in self._guarded:
+            return updated_node
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "pin_memory") or original_node.args:
+            return updated_node
+        if not isinstance(func.value, cst.Name | cst.Attribute) or not isinstance(updated_node.func, cst.Attribute):
+            return updated_node
+        self.record(original_node, f".pin_memory() -> pinned only if {self.target.pin_memory}")
+        return cst.IfExp(
+            test=self.build(str(self.target.pin_memory)),
+            body=updated_node,
+            orelse=updated_node.func.value,
+            lpar=[cst.LeftParen()],
+            rpar=[cst.RightParen()],
+        )
 
 
 class AttributeRenameCommand(MigrationCommand):
