@@ -22,6 +22,7 @@ from chipshift.cli.common import catalog, stderr, stdout
 from chipshift.errors import ChipshiftError, InputFileError
 from chipshift.plan.executors.interface import ExecutorKind
 from chipshift.report import Language, ReportFormat, render
+from chipshift.report.numbers import number as _num
 
 if TYPE_CHECKING:  # the engines (pymcdm, HiGHS) are imported when a command runs, so every command starts fast
     from chipshift.decide.assess import Assessment
@@ -79,12 +80,6 @@ def _run(
         plan=plan,
         monte_carlo=monte_carlo,
     )
-
-
-def _num(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
 
 
 def _money(value: float, currency: str) -> str:

@@ -10,18 +10,7 @@ from jinja2 import Environment, StrictUndefined
 
 from chipshift.report.figures import all_figures
 from chipshift.report.i18n import Language, messages
-
-
-def _num(value: float | None) -> str:
-    if value is None:
-        return "—"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:,.3g}"
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
+from chipshift.report.numbers import number, percent
 
 
 def _template() -> Any:
@@ -52,8 +41,8 @@ def write_html(data: dict[str, Any], lang: Language) -> str:
             ratio_now=now,
             ratio_end=_share(data, -1),
             assumptions=yaml.safe_dump(data.get("assumptions", {}), allow_unicode=True, sort_keys=False),
-            num=_num,
-            pct=_pct,
+            num=number,
+            pct=percent,
             money=lambda v: "—" if v is None else f"{v / 1e6:,.2f} M {currency}",
         )
     )

@@ -6,18 +6,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from chipshift.report.i18n import Language, messages
+from chipshift.report.numbers import number as _num
+from chipshift.report.numbers import percent as _pct
 
 METRICS = ("count", "compute", "value")
-
-
-def _num(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
 
 
 def _cell(value: object) -> str:
