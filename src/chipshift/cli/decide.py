@@ -7,8 +7,6 @@ stdout (tables or JSON), progress and warnings to stderr; ``assess`` writes its 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Mapping
 from importlib import resources
@@ -20,6 +18,7 @@ from rich.table import Table
 
 from chipshift.cli.common import catalog, stderr, stdout
 from chipshift.errors import ChipshiftError, InputFileError
+from chipshift.files import write_atomically
 from chipshift.plan.executors.interface import ExecutorKind
 from chipshift.report import Language, ReportFormat, render
 from chipshift.report.numbers import number as _num
@@ -185,18 +184,6 @@ def plan_command(
     _print_plan(result)
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def assess_command(
     scenario: Path | None = SCENARIO_ARG,
     example: bool = EXAMPLE_OPTION,
@@ -216,7 +203,8 @@ def assess_command(
     )
     target = out or Path(f"chipshift-report{fmt.suffix}")
     text = render(assessment_data(result), fmt, lang)
-    _write_atomically(target, text)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(target, text)
     top = result.comparison.top or "none (every candidate was excluded)"
     status = result.plan.status.value if result.plan else "not solved"
     stdout.print(f"top candidate: {top}; plan: {status}", highlight=False)

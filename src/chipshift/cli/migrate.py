@@ -41,8 +41,9 @@ def migrate(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No diff on stdout, only the summary."),
 ) -> None:
     """Port CUDA-specific PyTorch code to a target through syntax-tree codemods. A dry run unless --write."""
+    from chipshift.files import write_atomically
     from chipshift.migrate import load_target, load_target_file, migrate_paths
-    from chipshift.migrate.apply import check_writable, file_diff, patch_text, write_atomically, write_files
+    from chipshift.migrate.apply import check_writable, file_diff, patch_text, write_files
 
     for path in paths:
         if not path.exists():
@@ -55,8 +56,6 @@ def migrate(
             stdout.print(file_diff(item, root), end="", markup=False, highlight=False)
     if patch is not None:
         patch.parent.mkdir(parents=True, exist_ok=True)
-        if not patch.exists():
-            patch.touch()
         write_atomically(patch, patch_text(result, root))
         _say(f"patch written to {patch}")
     if write and result.migrated:

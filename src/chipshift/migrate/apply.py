@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import difflib
-import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 from chipshift.errors import ChipshiftError
+from chipshift.files import write_atomically
 from chipshift.migrate.outcome import FileMigrated, MigrationResult
 
 BACKUP_SUFFIX = ".chipshift-orig"
@@ -72,21 +71,6 @@ def check_writable(paths: list[Path], *, backup: bool) -> None:
     if dirty:
         shown = ", ".join(dirty[:5]) + (" ..." if len(dirty) > 5 else "")
         raise ChipshiftError(f"--write needs a clean git work tree; uncommitted changes: {shown}. Commit or --backup")
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` by ``text`` through a temporary file in the same folder, keeping its permissions."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        shutil.copymode(path, temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def write_files(result: MigrationResult, *, backup: bool) -> list[Path]:
