@@ -56,7 +56,6 @@ def read_notebook(data: bytes) -> NotebookSource:
         shell_cell = magic in SHELL_CELL_MAGICS or source.lstrip().startswith("%%script bash")
         for number, line in enumerate(source.splitlines(), start=1):
             stripped = line.lstrip()
-            assigned = _SHELL_ASSIGNMENT.fullmatch(line)
             if magic is not None and number == 1:
                 line = ""
             elif cell_magic:
@@ -66,7 +65,8 @@ def read_notebook(data: bytes) -> NotebookSource:
             elif stripped.startswith("!"):
                 result.shell_lines.append((index, number, stripped[1:]))
                 line = line[: len(line) - len(stripped)] + "pass"
-            elif assigned is not None:  # files = !ls: the shell part is kept, the Python assignment stays valid
+            elif "!" in line and (assigned := _SHELL_ASSIGNMENT.fullmatch(line)) is not None:
+                # files = !ls: the shell part is kept, the Python assignment stays valid
                 result.shell_lines.append((index, number, assigned.group(2)))
                 line = assigned.group(1) + "None"
             elif stripped.startswith("%"):

@@ -6,6 +6,7 @@ import libcst as cst
 from libcst.metadata import PositionProvider
 
 from chipshift.migrate.codemods.base import CUDA_DEVICE, MigrationCommand, MigrationState, code_of, string_value
+from chipshift.migrate.codemods.small_rewrites import is_pin_memory_guard
 from chipshift.migrate.outcome import ManualItem
 
 MARK = "chipshift: manual"
@@ -46,8 +47,7 @@ class LeftoversCommand(MigrationCommand):
 
     def visit_IfExp(self, node: cst.IfExp) -> bool:
         """``(x.pin_memory() if <accelerator present> else x)`` is already guarded."""
-        guard = self.state.target.pin_memory
-        return guard is None or code_of(node.test) != self.state.render(guard)
+        return not is_pin_memory_guard(node, self.state)
 
     def visit_Comparison(self, node: cst.Comparison) -> bool:
         """Our own guards compare ``<device>.type`` with ``"cuda"``: not a leftover."""

@@ -8,6 +8,12 @@ from chipshift.migrate.codemods.base import MigrationCommand, MigrationState, co
 from chipshift.migrate.target import Target
 
 
+def is_pin_memory_guard(node: cst.IfExp, state: MigrationState) -> bool:
+    """Whether ``node`` is ``(x.pin_memory() if <accelerator present> else x)`` as the target writes it."""
+    guard = state.target.pin_memory
+    return guard is not None and code_of(node.test) == state.render(str(guard))
+
+
 class PinMemoryCommand(MigrationCommand):
     """``pin_memory=True`` -> pinned only where an accelerator is present."""
 
@@ -35,7 +41,7 @@ class PinMemoryCommand(MigrationCommand):
 
     def visit_IfExp(self, node: cst.IfExp) -> None:
         """A call that is already the guarded branch is left alone (a second run changes nothing)."""
-        if code_of(node.test) == self.state.render(str(self.target.pin_memory)):
+        if is_pin_memory_guard(node, self.state):
             self._guarded.add(id(node.body))
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
