@@ -95,7 +95,6 @@ def _check_site_names(scenario: Scenario, sites: tuple[PlanSite, ...]) -> None:
 
 
 def _targets(scenario: Scenario, sites: tuple[PlanSite, ...]) -> tuple[PlanTarget, ...]:
-    _check_site_names(scenario, sites)
     out = []
     for t in scenario.targets:
         if t.scope.site:
@@ -129,6 +128,7 @@ def build_problem(
             e = replace(e, price_per_chip=fleet.unit_price[e.chip_id], price_source="fleet register")
         options[e.id] = plan_option(scenario, e, costs, buyable=e.id in buyable, risk=risks.get(e.id, 1.0))
     sites = _sites(scenario, fleet)
+    _check_site_names(scenario, sites)
     return PlanProblem(
         years=tuple(scenario.years),
         options=tuple(options.values()),
