@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chipshift.errors import InputFileError, UnknownIdError
+from chipshift.errors import ChipshiftError, InputFileError, UnknownIdError
 from chipshift.perf.models import AttentionKind, load_model, shipped_model_ids
 
 # Published totals (billions), each from the model card or paper cited in its JSON file.
@@ -75,3 +75,32 @@ def test_config_missing_field_names_it(tmp_path: Path) -> None:
 def test_unknown_model_suggests() -> None:
     with pytest.raises(UnknownIdError, match="qwen3-32b"):
         load_model("qwen3-23b")
+
+
+@pytest.mark.parametrize(
+    ("model_id", "active_b"),
+    [
+        ("deepseek-v3", 37.0),  # DeepSeek-V3 technical report, arXiv 2412.19437: 37B activated per token
+        ("qwen3-30b-a3b", 3.3),  # Qwen3 model card: 3.3B activated
+        ("qwen3-235b-a22b", 22.0),  # Qwen3 model card: 22B activated
+        ("mixtral-8x7b", 12.9),  # Mixtral of Experts, arXiv 2401.04088: 12.9B active
+        ("pangu-ultra-moe-718b", 39.0),  # Pangu Ultra MoE, arXiv 2505.04519: 39B activated
+    ],
+)
+def test_active_params_match_model_cards(model_id: str, active_b: float) -> None:
+    model = load_model(model_id)
+    assert model.active_params_published / 1e9 == pytest.approx(active_b, rel=0.04)
+    # The per-token GEMM weights leave the embedding and LM head out.
+    assert model.active_params == model.active_params_published - model.embedding_params
+
+
+def test_mla_head_dim_is_the_query_key_width() -> None:
+    model = load_model("deepseek-v3")
+    assert model.head_dim == model.qk_head_dim == 192
+
+
+def test_context_window_from_config() -> None:
+    assert load_model("qwen3-8b").max_context == 40960
+    assert load_model("gpt3-175b").max_context == 2048
+    with pytest.raises(ChipshiftError, match="exceeds the model's context window of 4,096"):
+        load_model("llama-2-70b").check_context(5000)

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from chipshift.errors import InputFileError, UnknownIdError
+from chipshift.errors import ChipshiftError, InputFileError, UnknownIdError
 
 
 class AttentionKind(enum.StrEnum):
@@ -47,7 +47,7 @@ class ModelArch:
     num_kv_heads: int
     """Key/value heads (GQA); equal to ``num_heads`` for MHA and MLA."""
     head_dim: int
-    """Per-head width of queries and keys (MHA/GQA)."""
+    """Per-head width of queries and keys (for MLA: the no-rope plus rotary part, as in :attr:`qk_head_dim`)."""
     intermediate_size: int
     """Dense FFN width."""
     vocab_size: int
@@ -82,8 +82,19 @@ class ModelArch:
     """Multi-token prediction modules (speculative decoding heads)."""
     routed_groups_per_token: int = 0
     """Group-limited routing: expert groups (nodes) one token may reach (``topk_group``; 0 = no limit)."""
+    max_context: int | None = None
+    """Longest sequence the model was trained for (``max_position_embeddings``); None where the config lacks it."""
     note: str | None = None
     """What was not published and how the gap was filled."""
+
+    def check_context(self, tokens: int) -> None:
+        """Refuse a sequence (prompt plus output) longer than the model's context window."""
+        if self.max_context is not None and tokens > self.max_context:
+            raise ChipshiftError(
+                f"{self.id}: a sequence of {tokens:,} tokens (prompt plus output) exceeds the model's context window "
+                f"of {self.max_context:,} (max_position_embeddings; for a longer window with rope scaling, pass a "
+                "config.json that declares it)"
+            )
 
     @property
     def is_moe(self) -> bool:
@@ -145,6 +156,11 @@ class ModelArch:
         experts = self.moe_layers * (self.experts_per_token + self.num_shared_experts) * self.expert_params
         return self.num_layers * self.attention_params + ffn + experts
 
+    @property
+    def active_params_published(self) -> int:
+        """Active weights as model cards count them: :attr:`active_params` plus the embedding and LM head."""
+        return self.active_params + self.embedding_params
+
     def kv_elems_per_token_layer(self) -> int:
         """Cached values per token per layer (latent plus rotary key for MLA; K and V per KV head otherwise)."""
         if self.attention is AttentionKind.MLA:
@@ -176,6 +192,12 @@ def _attention_kind(config: dict[str, Any], heads: int, kv_heads: int) -> Attent
     if config.get("kv_lora_rank"):
         return AttentionKind.MLA
     return AttentionKind.GQA if kv_heads < heads else AttentionKind.MHA
+
+
+def _head_dim(config: dict[str, Any], hidden: int, heads: int, mla: bool) -> int:
+    if mla:
+        return _int(config, "qk_nope_head_dim", default=0) + _int(config, "qk_rope_head_dim", default=0)
+    return _int(config, "head_dim", default=hidden // heads)
 
 
 def _moe_fields(config: dict[str, Any], layers: int) -> dict[str, int]:
@@ -213,7 +235,7 @@ def arch_from_config(config: dict[str, Any], *, model_id: str) -> ModelArch:
         num_layers=layers,
         num_heads=heads,
         num_kv_heads=kv_heads,
-        head_dim=_int(config, "head_dim", default=hidden // heads),
+        head_dim=_head_dim(config, hidden, heads, mla),
         intermediate_size=_int(config, "intermediate_size", "n_inner", "ffn_hidden_size", default=4 * hidden),
         vocab_size=_int(config, "vocab_size"),
         gated_mlp=act in {"silu", "swiglu", "swish"},
@@ -225,6 +247,7 @@ def arch_from_config(config: dict[str, Any], *, model_id: str) -> ModelArch:
         qk_rope_head_dim=_int(config, "qk_rope_head_dim", default=0) if mla else 0,
         v_head_dim=_int(config, "v_head_dim", default=0) if mla else 0,
         mtp_layers=_int(config, "num_nextn_predict_layers", default=0),
+        max_context=_int(config, "max_position_embeddings", "n_positions", default=0) or None,
         **_moe_fields(config, layers),
     )
 
