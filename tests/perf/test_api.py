@@ -6,7 +6,9 @@ import time
 
 import pytest
 
+from chipshift.errors import ChipshiftError
 from chipshift.perf import ServingDemand, serving_capacity, size_deployment, training_throughput
+from chipshift.perf.serving import fixed_lengths
 
 
 def test_serving_capacity_fields() -> None:
@@ -87,6 +89,10 @@ def test_chip_without_figures_is_a_reason_not_an_invention() -> None:
     assert not result.fits and "in the catalog, so it cannot be estimated" in (result.reason or "")
     rows = size_deployment("qwen3-8b", [missing, "H100"], ServingDemand(output_tokens_per_s=1000))
     assert [r.fits for r in rows] == [False, True]
+    simulated = ServingDemand(requests_per_s=1, lengths=fixed_lengths(20, 256, 32))
+    rows = size_deployment("qwen3-8b", [missing, "H100"], simulated)
+    assert [r.fits for r in rows] == [False, True]
+    assert "in the catalog, so it cannot be estimated" in (rows[0].reason or "")
 
 
 def test_training_size_is_the_smallest_count_that_meets_the_deadline() -> None:
@@ -97,3 +103,23 @@ def test_training_size_is_the_smallest_count_that_meets_the_deadline() -> None:
     assert sized.days <= 30
     fewer = training_throughput("llama-3.1-70b", "H100", seq_len=8192, chips=sized.chips - 8)
     assert fewer.days_for(1e12, sized.chips - 8) > 30
+
+
+def test_size_deployment_with_a_length_distribution_simulates_a_replica() -> None:
+    from chipshift.perf.serving import sharegpt_like
+
+    demand = ServingDemand(requests_per_s=40, ttft_ms=1500, tpot_ms=40, lengths=sharegpt_like(300))
+    row = size_deployment("qwen3-8b", ["H100"], demand)[0]
+    assert row.fits and row.serving is not None and row.chips is not None
+    found = row.serving
+    # The replica's simulated latencies meet the targets at the percentile asked for (p90 by default).
+    assert found.result.ttft.p90 <= 1500 and found.result.tpot.p90 <= 40
+    # Enough replicas for 40 requests/s, and not one more.
+    replicas = row.chips // row.chips_per_replica
+    assert replicas * found.requests_per_s >= 40 > (replicas - 1) * found.requests_per_s
+    assert row.tokens_per_s_per_chip == pytest.approx(found.requests_per_s * demand.mean_output_tokens())
+    too_long = ServingDemand(requests_per_s=1, lengths=fixed_lengths(4, 40_000, 1_000))
+    with pytest.raises(ChipshiftError, match=r"41,000 tokens .* exceeds the model's context window of 40,960"):
+        size_deployment("qwen3-8b", ["H100"], too_long)
+    with pytest.raises(ChipshiftError, match="context window"):
+        serving_capacity("llama-2-70b", "H100", input_tokens=4000, output_tokens=200)

@@ -11,9 +11,10 @@ import typer
 from rich.table import Table
 
 from chipshift.cli.common import catalog, stderr, stdout
-from chipshift.errors import ChipshiftError
+from chipshift.errors import ChipshiftError, NotSupportedYetError
 from chipshift.perf import (
     ServingDemand,
+    SizingRow,
     estimate,
     load_model,
     shipped_model_ids,
@@ -22,8 +23,9 @@ from chipshift.perf import (
     training_throughput,
     validate_file,
 )
-from chipshift.perf.estimate import Estimate, PhaseEstimate
+from chipshift.perf.estimate import Estimate, PhaseEstimate, ServingEstimate, estimate_serving
 from chipshift.perf.search import SearchResult, search_inference
+from chipshift.perf.serving import RequestSet, fixed_lengths, load_lengths, sharegpt_like
 from chipshift.perf.training import TrainingResult
 from chipshift.perf.validate import ValidationReport
 
@@ -32,6 +34,19 @@ models_app = typer.Typer(help="Model architectures the performance model knows: 
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON.")
 PRECISION_OPTION = typer.Option("bf16", help="bf16, fp16, fp8, w8a8 or w4a16.")
 STACK_OPTION = typer.Option(None, help="Software stack: vllm, vllm-ascend, sglang, trtllm, mindie, ...")
+REQUESTS_OPTION = typer.Option(1000, min=1, help="Requests of a sharegpt or fixed request set.")
+
+
+def _request_set(spec: str, count: int, input_tokens: int, output_tokens: int) -> RequestSet:
+    """``sharegpt`` (shipped ShareGPT-like lengths), ``fixed`` (the --input/--output tokens) or a lengths file."""
+    if spec == "sharegpt":
+        return sharegpt_like(count)
+    if spec == "fixed":
+        return fixed_lengths(count, input_tokens, output_tokens)
+    path = Path(spec)
+    if not path.is_file():
+        raise ChipshiftError(f"{spec}: not 'sharegpt', 'fixed' or a file of request lengths (CSV or JSON Lines)")
+    return load_lengths(path)
 
 
 def _print_json(data: Any) -> None:
@@ -46,7 +61,10 @@ def _num(value: float | None, digits: int = 1) -> str:
 
 @models_app.command("list")
 def models_list(as_json: bool = JSON_OPTION) -> None:
-    """Shipped model architectures with their size and attention kind."""
+    """Shipped model architectures with their size and attention kind.
+
+    Active parameters count the embedding and LM head, as model cards do (DeepSeek-V3: 37B).
+    """
     rows: list[dict[str, Any]] = []
     for model_id in shipped_model_ids():
         m = load_model(model_id)
@@ -55,7 +73,7 @@ def models_list(as_json: bool = JSON_OPTION) -> None:
                 "id": m.id,
                 "name": m.name,
                 "total_params_b": round(m.total_params / 1e9, 1),
-                "active_params_b": round(m.active_params / 1e9, 1),
+                "active_params_b": round(m.active_params_published / 1e9, 1),
                 "attention": m.attention.value,
                 "moe": m.is_moe,
                 "source": m.source,
@@ -87,7 +105,8 @@ def models_show(
     m = load_model(model)
     data = asdict(m) | {
         "total_params": m.total_params,
-        "active_params": m.active_params,
+        "active_params": m.active_params_published,
+        "active_params_without_embeddings": m.active_params,
         "kv_cache_values_per_token_per_layer": m.kv_elems_per_token_layer(),
     }
     if as_json:
@@ -176,6 +195,15 @@ def estimate_command(
     ),
     search: bool = typer.Option(False, "--search", help="Search every layout and batch; print best and frontier."),
     ttft_ms: float | None = typer.Option(None, help="TTFT target in ms (with --search)."),
+    serve: str | None = typer.Option(
+        None,
+        help="Simulate serving a request set with continuous batching on one replica: sharegpt, fixed (the --input/"
+        "--output tokens) or a CSV/JSON Lines file with input_tokens, output_tokens (and arrival_s).",
+    ),
+    requests: int = REQUESTS_OPTION,
+    request_rate: float | None = typer.Option(
+        None, help="Poisson arrivals at this many requests/s (with --serve; default: all at once)."
+    ),
     train: bool = typer.Option(False, "--train", help="Estimate training instead (with --chips, --seq-len)."),
     chips: int = typer.Option(8, min=1, help="Chips of the training job (with --train)."),
     seq_len: int = typer.Option(4096, min=1, help="Training sequence length (with --train)."),
@@ -183,6 +211,11 @@ def estimate_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Prefill and decode of one model on one chip, with compute, memory and communication per operator group."""
+    modes = [flag for flag, on in (("--train", train), ("--search", search), ("--serve", serve is not None)) if on]
+    if len(modes) > 1:
+        raise ChipshiftError(f"choose one of {', '.join(modes)}")
+    if request_rate is not None and serve is None:
+        raise ChipshiftError("--request-rate applies to a serving simulation: add --serve sharegpt|fixed|FILE")
     if train:
         fixed = {"tp": tp or 1, "pp": pp, "ep": ep} if tp or pp > 1 or ep > 1 else None
         trained = training_throughput(
@@ -197,6 +230,24 @@ def estimate_command(
             catalog=catalog(),
         )
         _print_training(trained, as_json)
+        return
+    if serve is not None:
+        if mtp is not None:
+            raise NotSupportedYetError("speculative decoding (MTP) in the serving simulation")
+        served = estimate_serving(
+            model,
+            chip,
+            _request_set(serve, requests, input_tokens, output_tokens),
+            request_rate=request_rate,
+            precision=precision,
+            tp=tp,
+            pp=pp,
+            ep=ep,
+            stack=stack,
+            system=system,
+            catalog=catalog(),
+        )
+        _print_serving(served, as_json)
         return
     if search:
         found = search_inference(
@@ -232,6 +283,30 @@ def estimate_command(
         _print_json(result.to_dict())
     else:
         _print_estimate(result)
+
+
+def _print_serving(served: ServingEstimate, as_json: bool) -> None:
+    if as_json:
+        _print_json(served.to_dict())
+        return
+    r = served.result
+    arrivals = "sent at once" if r.request_rate is None else f"arriving at {r.request_rate:,.2f} requests/s"
+    stdout.print(
+        f"[bold]{served.model}[/] on [bold]{served.chip}[/] ({served.precision}, stack {served.stack}), "
+        f"replica {served.layout} = {served.chips_per_replica} chips: {served.requests}, {arrivals}"
+    )
+    stdout.print(
+        f"served in {r.makespan_s:,.1f} s: {r.output_tokens_per_s:,.0f} output tokens/s "
+        f"({r.output_tokens_per_s_per_chip:,.0f} per chip), {r.total_tokens_per_s:,.0f} total tokens/s, "
+        f"{r.requests_per_s:,.2f} requests/s; {r.steps:,} engine steps, at most {r.peak_running:,} sequences "
+        f"running, {r.preemptions:,} preemptions"
+    )
+    table = Table(title="latency, ms", title_justify="left")
+    for column in ("", "mean", "p50", "p90", "p99"):
+        table.add_column(column, justify="left" if not column else "right")
+    for name, latency in (("TTFT", r.ttft), ("TPOT", r.tpot)):
+        table.add_row(name, *(_num(v) for v in (latency.mean, latency.p50, latency.p90, latency.p99)))
+    stdout.print(table)
 
 
 def _print_training(result: TrainingResult, as_json: bool) -> None:
@@ -294,6 +369,13 @@ def size_command(
     output_tokens: int = typer.Option(256, min=1, help="Mean output tokens."),
     ttft_ms: float | None = typer.Option(None, help="TTFT target, ms."),
     tpot_ms: float | None = typer.Option(None, help="TPOT target, ms."),
+    lengths: str | None = typer.Option(
+        None,
+        help="Size by simulating a length distribution: sharegpt, fixed (the --input/--output tokens) or a CSV/JSON "
+        "Lines file with input_tokens, output_tokens; the targets then apply to --percentile.",
+    ),
+    requests: int = REQUESTS_OPTION,
+    percentile: int = typer.Option(90, help="Percentile of TTFT and TPOT the targets apply to (0 = mean, 50, 90, 99)."),
     train_tokens: float | None = typer.Option(None, help="Train this many tokens instead (with --days)."),
     days: float | None = typer.Option(None, help="Days to train --train-tokens in."),
     seq_len: int = typer.Option(4096, min=1, help="Training sequence length."),
@@ -307,16 +389,36 @@ def size_command(
         return
     if requests_per_s is None and output_tokens_per_s is None:
         raise ChipshiftError("give a demand: --requests-per-s or --output-tokens-per-s (or --train-tokens and --days)")
-    demand = ServingDemand(requests_per_s, output_tokens_per_s, input_tokens, output_tokens, ttft_ms, tpot_ms)
+    distribution = None if lengths is None else _request_set(lengths, requests, input_tokens, output_tokens)
+    demand = ServingDemand(
+        requests_per_s, output_tokens_per_s, input_tokens, output_tokens, ttft_ms, tpot_ms, distribution, percentile
+    )
     rows = size_deployment(model, chips, demand, precision=precision, stack=stack, catalog=catalog())
     if as_json:
-        _print_json([{k: v for k, v in asdict(r).items() if k != "capacity"} for r in rows])
+        _print_json([_sizing_json(r) for r in rows])
         return
-    table = Table(title=f"{model}: {demand.output_rate():,.0f} output tokens/s")
-    for column in ("chip", "chips", "servers", "replica", "tokens/s/chip", "power kW", "cost USD", "note"):
+    _print_sizing(model, demand, rows)
+
+
+def _sizing_json(row: SizingRow) -> dict[str, Any]:
+    data = {k: v for k, v in asdict(row).items() if k not in {"capacity", "serving"}}
+    if row.serving is not None:
+        data["serving"] = asdict(row.serving)
+    return data
+
+
+def _print_sizing(model: str, demand: ServingDemand, rows: list[SizingRow]) -> None:
+    title = f"{model}: {demand.output_rate():,.0f} output tokens/s"
+    columns = ["chip", "chips", "servers", "replica", "tokens/s/chip", "power kW", "cost USD"]
+    label = "mean" if demand.percentile == 0 else f"p{demand.percentile:g}"
+    if demand.lengths is not None:
+        title += f" ({demand.request_rate():,.2f} requests/s of {demand.lengths.describe()}, simulated)"
+        columns += ["req/s/replica", f"TTFT {label} ms", f"TPOT {label} ms"]
+    table = Table(title=title)
+    for column in [*columns, "note"]:
         table.add_column(column, justify="left" if column in {"chip", "note"} else "right")
     for r in rows:
-        table.add_row(
+        cells = [
             r.chip,
             _num(r.chips, 0) if r.chips else "—",
             _num(r.servers, 0) if r.servers else "—",
@@ -324,8 +426,19 @@ def size_command(
             _num(r.tokens_per_s_per_chip, 0),
             _num(r.power_kw),
             _num(r.cost_usd, 0),
-            r.reason or "",
-        )
+        ]
+        if demand.lengths is not None:
+            served = r.serving
+            cells += (
+                ["—", "—", "—"]
+                if served is None
+                else [
+                    _num(served.requests_per_s, 2),
+                    _num(served.result.ttft.at(demand.percentile), 0),
+                    _num(served.result.tpot.at(demand.percentile)),
+                ]
+            )
+        table.add_row(*cells, r.reason or "")
     stdout.print(table)
 
 

@@ -125,6 +125,7 @@ def serving_capacity(
     """Output tokens per second per chip that ``chip`` sustains for ``model`` under the latency targets."""
     arch = load_model(model)
     stack_id = stack or "other"
+    arch.check_context(input_tokens + output_tokens)
     try:
         hw = hardware_view(chip, catalog=catalog)
     except MissingFigureError as error:

@@ -24,6 +24,7 @@ from chipshift.perf.layout import InferenceLayout, layout_from_degrees
 from chipshift.perf.memory import MemoryPlan, memory_plan
 from chipshift.perf.models import load_model
 from chipshift.perf.operators import ChipSetup
+from chipshift.perf.serving import RequestSet, ServingResult, simulate_serving, with_poisson_arrivals
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,37 @@ def _choose_setup(
     raise DoesNotFitError(f"{model_id} does not fit{where}: it needs {short}{fix}")
 
 
+def replica_setup(
+    model: str,
+    chip: str,
+    *,
+    context_tokens: int,
+    precision: str = "bf16",
+    tp: int | None = None,
+    pp: int = 1,
+    ep: int = 1,
+    stack: str | None = None,
+    system: str | None = None,
+    catalog: Catalog | None = None,
+) -> ChipSetup:
+    """The replica of the given degrees, or the smallest that fits the weights and one ``context_tokens`` sequence."""
+    arch = load_model(model)
+    arch.check_context(context_tokens)
+    hw = hardware_view(chip, system, catalog=catalog)
+    stack_id = stack or "other"
+    dp_attention = efficiencies().stack(stack_id).dp_attention
+
+    def make(layout: InferenceLayout) -> ChipSetup:
+        return make_setup(arch, hw, precision=precision, layout=layout, stack=stack_id)
+
+    automatic = replica_layouts(arch, hw.scale_up_domain, dp_attention)
+    if tp is not None or ep > 1 or pp > 1:
+        layouts = [layout_from_degrees(arch, tp=tp or 1, pp=pp, ep=ep, dp_attention=dp_attention)]
+    else:
+        layouts = automatic
+    return _choose_setup(arch.id, make, layouts, context_tokens, automatic)
+
+
 def estimate(
     model: str,
     chip: str,
@@ -162,21 +194,19 @@ def estimate(
     catalog: Catalog | None = None,
 ) -> Estimate:
     """Prefill and decode of ``model`` on ``chip``; the layout is chosen (smallest that fits) unless given."""
-    arch = load_model(model)
-    hw = hardware_view(chip, system, catalog=catalog)
-    stack_id = stack or "other"
-    dp_attention = efficiencies().stack(stack_id).dp_attention
-
-    def make(layout: InferenceLayout) -> ChipSetup:
-        return make_setup(arch, hw, precision=precision, layout=layout, stack=stack_id)
-
-    context = input_tokens + output_tokens
-    automatic = replica_layouts(arch, hw.scale_up_domain, dp_attention)
-    if tp is not None or ep > 1 or pp > 1:
-        layouts = [layout_from_degrees(arch, tp=tp or 1, pp=pp, ep=ep, dp_attention=dp_attention)]
-    else:
-        layouts = automatic
-    setup = _choose_setup(arch.id, make, layouts, context, automatic)
+    setup = replica_setup(
+        model,
+        chip,
+        context_tokens=input_tokens + output_tokens,
+        precision=precision,
+        tp=tp,
+        pp=pp,
+        ep=ep,
+        stack=stack,
+        system=system,
+        catalog=catalog,
+    )
+    arch, hw, stack_id = setup.model, setup.hw, stack or "other"
     mid_context = input_tokens + output_tokens // 2
     if batch_per_chip is None:
         kv = memory_plan(setup).kv_tokens_per_group / setup.layout.pp
@@ -204,4 +234,66 @@ def estimate(
         kv_transfer_s(setup, input_tokens) * 1000,
         decode.tokens_per_s_per_chip / hw.tdp_w if hw.tdp_w else None,
         decode.tokens_per_s_per_chip / hw.price_usd if hw.price_usd else None,
+    )
+
+
+@dataclass(frozen=True)
+class ServingEstimate:
+    """A request set served by one replica with continuous batching."""
+
+    model: str
+    chip: str
+    precision: str
+    stack: str
+    layout: str
+    chips_per_replica: int
+    requests: str
+    """The request set: count, kind and mean lengths."""
+    result: ServingResult
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json``."""
+        return asdict(self)
+
+
+def estimate_serving(
+    model: str,
+    chip: str,
+    requests: RequestSet,
+    *,
+    request_rate: float | None = None,
+    precision: str = "bf16",
+    tp: int | None = None,
+    pp: int = 1,
+    ep: int = 1,
+    stack: str | None = None,
+    system: str | None = None,
+    seed: int = 0,
+    catalog: Catalog | None = None,
+) -> ServingEstimate:
+    """Serve ``requests`` on one replica (chosen as in :func:`estimate`), at once or as a Poisson stream."""
+    longest = int((requests.input_tokens + requests.output_tokens).max())
+    setup = replica_setup(
+        model,
+        chip,
+        context_tokens=longest,
+        precision=precision,
+        tp=tp,
+        pp=pp,
+        ep=ep,
+        stack=stack,
+        system=system,
+        catalog=catalog,
+    )
+    arriving = requests if request_rate is None else with_poisson_arrivals(requests, request_rate, seed)
+    result = simulate_serving(setup, arriving, setup.layout.chips)
+    return ServingEstimate(
+        setup.model.id,
+        setup.hw.chip_id,
+        precision,
+        stack or "other",
+        setup.layout.describe(),
+        setup.layout.chips,
+        requests.describe(),
+        result,
     )

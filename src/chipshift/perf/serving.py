@@ -3,21 +3,35 @@
 Each step decodes one token for every running sequence, fills the rest of the token budget with chunks of waiting
 prompts (FIFO), admits new requests while sequences and KV cache allow, and preempts the newest sequence when the
 cache overflows (recomputed later, as vLLM does). The step time is the roofline of :mod:`chipshift.perf.inference`.
+
+Requests either arrive all at once (vLLM's offline throughput benchmark) or at the times of a
+:class:`RequestSet` made by :func:`with_poisson_arrivals` (``benchmark_serving --request-rate``); then TTFT counts
+from each request's arrival and :func:`max_request_rate` finds the highest rate at which a percentile of TTFT and
+TPOT stays within targets. Request lengths come from :func:`sharegpt_like`, :func:`fixed_lengths` or a file
+(:func:`load_lengths`).
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import math
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtri
 
+from chipshift.errors import ChipshiftError
 from chipshift.perf.inference import DoesNotFitError, step_estimate
 from chipshift.perf.memory import memory_plan
 from chipshift.perf.operators import ChipSetup, StepBatch
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 
 SHAREGPT_MEAN_INPUT = 217
 """Mean prompt tokens of vLLM's ShareGPT benchmark sample (1,000 prompts)."""
@@ -37,11 +51,32 @@ class RequestSet:
     """Prompt length of each request."""
     output_tokens: IntArray
     """Output length of each request."""
+    arrival_s: FloatArray | None = None
+    """Arrival time of each request, non-decreasing; None: all arrive at time 0."""
+    rate: float | None = None
+    """Nominal arrival rate in requests per second, when the arrivals are a Poisson stream."""
 
     @property
     def count(self) -> int:
         """Number of requests."""
         return len(self.input_tokens)
+
+    def every(self, step: int) -> RequestSet:
+        """Every ``step``-th request (the share of one of ``step`` attention groups)."""
+        arrivals = None if self.arrival_s is None else self.arrival_s[::step]
+        return RequestSet(self.name, self.input_tokens[::step], self.output_tokens[::step], arrivals, self.rate)
+
+    def cycled(self, count: int) -> RequestSet:
+        """At least ``count`` requests (at most :data:`MAX_SIMULATED_REQUESTS`), repeating these lengths in order."""
+        n = max(self.count, min(count, MAX_SIMULATED_REQUESTS))
+        return RequestSet(self.name, np.resize(self.input_tokens, n), np.resize(self.output_tokens, n))
+
+    def describe(self) -> str:
+        """Count and mean lengths, for tables."""
+        return (
+            f"{self.count:,} {self.name} requests, mean {self.input_tokens.mean():,.0f} in / "
+            f"{self.output_tokens.mean():,.0f} out"
+        )
 
 
 def _lognormal_lengths(n: int, mean: float, cap: int, rng: np.random.Generator) -> IntArray:
@@ -69,6 +104,114 @@ def fixed_lengths(count: int, input_tokens: int, output_tokens: int) -> RequestS
     )
 
 
+def with_poisson_arrivals(requests: RequestSet, rate: float, seed: int = 0) -> RequestSet:
+    """The same requests arriving as a Poisson process of ``rate`` requests per second (deterministic per seed)."""
+    if rate <= 0:
+        raise ChipshiftError(f"a request rate must be positive, not {rate}")
+    gaps = np.random.default_rng(seed).exponential(1.0, requests.count)
+    return RequestSet(requests.name, requests.input_tokens, requests.output_tokens, np.cumsum(gaps) / rate, rate)
+
+
+def load_lengths(path: Path) -> RequestSet:
+    """Request lengths from a CSV (columns ``input_tokens``, ``output_tokens``) or JSON Lines file (same keys).
+
+    A trace with an ``arrival_s`` column keeps its arrival times. Errors name the file, line and field.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ChipshiftError(f"{path}: cannot read request lengths ({error})") from error
+    rows = _jsonl_rows(path, text) if path.suffix in {".jsonl", ".ndjson"} else _csv_rows(path, text)
+    if not rows:
+        raise ChipshiftError(f"{path}: no requests")
+    inputs = np.array([r[0] for r in rows], dtype=np.int64)
+    outputs = np.array([r[1] for r in rows], dtype=np.int64)
+    arrivals = [r[2] for r in rows]
+    if all(a is None for a in arrivals):
+        return RequestSet(path.stem, inputs, outputs)
+    if any(a is None for a in arrivals):
+        raise ChipshiftError(f"{path}: arrival_s is given for some requests but not all")
+    times = np.array(arrivals, dtype=np.float64)
+    order = np.argsort(times, kind="stable")
+    return RequestSet(path.stem, inputs[order], outputs[order], times[order] - times.min())
+
+
+_Row = tuple[int, int, float | None]
+
+
+def _csv_rows(path: Path, text: str) -> list[_Row]:
+    reader = csv.DictReader(io.StringIO(text))
+    missing = {"input_tokens", "output_tokens"} - set(reader.fieldnames or [])
+    if missing:
+        raise ChipshiftError(f"{path}: line 1: missing column(s) {', '.join(sorted(missing))}")
+    return [_length_row(path, line, row) for line, row in enumerate(reader, start=2)]
+
+
+def _jsonl_rows(path: Path, text: str) -> list[_Row]:
+    rows = []
+    for line, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise ChipshiftError(f"{path}: line {line}: not JSON ({error.msg})") from error
+        if not isinstance(record, dict):
+            raise ChipshiftError(f"{path}: line {line}: expected an object with input_tokens and output_tokens")
+        rows.append(_length_row(path, line, record))
+    return rows
+
+
+def _length_row(path: Path, line: int, row: dict[str, Any]) -> _Row:
+    values: list[int] = []
+    for field_name in ("input_tokens", "output_tokens"):
+        raw = row.get(field_name)
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            raise ChipshiftError(f"{path}: line {line}: {field_name} must be a whole number, not {raw!r}") from None
+        if value < 1:
+            raise ChipshiftError(f"{path}: line {line}: {field_name} must be at least 1, not {value}")
+        values.append(value)
+    arrival = row.get("arrival_s")
+    if arrival in (None, ""):
+        return values[0], values[1], None
+    try:
+        seconds = float(str(arrival))
+    except ValueError:
+        raise ChipshiftError(f"{path}: line {line}: arrival_s must be a number, not {arrival!r}") from None
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ChipshiftError(f"{path}: line {line}: arrival_s must be a finite number of seconds >= 0")
+    return values[0], values[1], seconds
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Mean and percentiles of one latency over the requests, in milliseconds."""
+
+    mean: float
+    p50: float
+    p90: float
+    p99: float
+
+    @classmethod
+    def of(cls, values_ms: FloatArray) -> Latency:
+        """Summary of the finite values (requests with a single output token have no TPOT)."""
+        finite = values_ms[np.isfinite(values_ms)]
+        if not len(finite):
+            return cls(math.nan, math.nan, math.nan, math.nan)
+        p50, p90, p99 = np.percentile(finite, [50, 90, 99])
+        return cls(float(finite.mean()), float(p50), float(p90), float(p99))
+
+    def at(self, percentile: float) -> float:
+        """The value at ``percentile`` (50, 90 or 99), or the mean for 0."""
+        return {0: self.mean, 50: self.p50, 90: self.p90, 99: self.p99}[int(percentile)]
+
+
+SLO_PERCENTILES = (0, 50, 90, 99)
+"""Percentiles latency targets can apply to (0: the mean)."""
+
+
 @dataclass(frozen=True)
 class ServingResult:
     """Outcome of serving a request set on a number of chips."""
@@ -86,7 +229,7 @@ class ServingResult:
     output_tokens_per_s_per_chip: float
     """Output tokens per second per chip."""
     mean_ttft_ms: float
-    """Mean time to first token."""
+    """Mean time to first token (from the request's arrival)."""
     mean_tpot_ms: float
     """Mean time per output token after the first."""
     steps: int
@@ -95,6 +238,17 @@ class ServingResult:
     """Sequences preempted for lack of KV cache."""
     peak_running: int
     """Most sequences running at once in one group."""
+    ttft: Latency
+    """Time to first token over the requests of one group."""
+    tpot: Latency
+    """Time per output token over the requests of one group."""
+    request_rate: float | None = None
+    """Arrival rate in requests per second, whole setup: the Poisson rate, or a trace's mean (None: all at once)."""
+
+    @property
+    def requests_per_s(self) -> float:
+        """Requests completed per second over the makespan."""
+        return self.requests / self.makespan_s
 
 
 @dataclass
@@ -105,16 +259,30 @@ class _State:
     out_len: IntArray
     prefilled: IntArray
     generated: IntArray
-    first_token_s: npt.NDArray[np.float64]
-    finish_s: npt.NDArray[np.float64]
+    first_token_s: FloatArray
+    finish_s: FloatArray
+    arrival_s: FloatArray
     waiting: list[int]
     running: IntArray
+    arrived: int = 0
+    """Requests (in arrival order) already moved to the waiting queue."""
     preemptions: int = 0
     peak_running: int = 0
 
     def kv_used(self) -> float:
         """Tokens held in the KV cache by running sequences."""
         return float(np.sum(self.prefilled[self.running] + self.generated[self.running]))
+
+    def release(self, now: float) -> None:
+        """Queue every request that has arrived by ``now``."""
+        count = int(np.searchsorted(self.arrival_s, now, side="right"))
+        if count > self.arrived:
+            self.waiting.extend(range(self.arrived, count))
+            self.arrived = count
+
+    def next_arrival(self) -> float:
+        """Arrival time of the next request not yet queued (inf when all have arrived)."""
+        return float(self.arrival_s[self.arrived]) if self.arrived < len(self.arrival_s) else math.inf
 
 
 def _admit(state: _State, setup: ChipSetup, kv_capacity: float, budget: int) -> None:
@@ -184,38 +352,49 @@ def _preempt(state: _State, kv_capacity: float) -> None:
         state.preemptions += 1
 
 
-def _simulate_group(setup: ChipSetup, requests: RequestSet, kv_capacity: float) -> tuple[_State, int, float]:
+def _new_state(requests: RequestSet) -> _State:
     n = requests.count
-    state = _State(
+    arrivals = np.zeros(n) if requests.arrival_s is None else requests.arrival_s.astype(np.float64)
+    return _State(
         in_len=requests.input_tokens.copy(),
         out_len=np.maximum(requests.output_tokens, 1).copy(),
         prefilled=np.zeros(n, dtype=np.int64),
         generated=np.zeros(n, dtype=np.int64),
         first_token_s=np.full(n, np.nan),
         finish_s=np.full(n, np.nan),
-        waiting=list(range(n)),
+        arrival_s=arrivals,
+        waiting=[],
         running=np.zeros(0, dtype=np.int64),
     )
+
+
+def _step_s(setup: ChipSetup, batch: StepBatch) -> float:
+    return float(step_estimate(setup, batch).step_s) * setup.layout.pp
+
+
+def _simulate_group(setup: ChipSetup, requests: RequestSet, kv_capacity: float) -> tuple[_State, int, float]:
+    state = _new_state(requests)
     budget = setup.stack_eff.max_batched_tokens
     now, steps = 0.0, 0
-    while state.waiting or len(state.running):
+    while state.arrived < requests.count or state.waiting or len(state.running):
+        state.release(now)
+        if not state.waiting and not len(state.running):
+            now = state.next_arrival()
+            continue
         _admit(state, setup, kv_capacity, budget)
         if not len(state.running):
             raise DoesNotFitError(f"a prompt of {int(state.in_len[state.waiting[0]])} tokens does not fit the KV cache")
         state.peak_running = max(state.peak_running, len(state.running))
         batch, decoding, prefilling, chunk = _plan_step(state, budget)
-        repeat = _quiet_steps(state, decoding, prefilling, kv_capacity)
+        step_s = _step_s(setup, batch)
+        repeat = _quiet_steps(state, decoding, prefilling, kv_capacity, (state.next_arrival() - now) / step_s)
         if repeat > 1:
-            mid = StepBatch(
-                decode_seqs=batch.decode_seqs, decode_ctx=batch.decode_ctx + len(decoding) * (repeat - 1) / 2
-            )
-            now += float(step_estimate(setup, mid).step_s) * setup.layout.pp * (repeat - 1)
+            mid = _shifted(batch, len(decoding) * (repeat - 1) / 2)
+            now += _step_s(setup, mid) * (repeat - 1)
             state.generated[decoding] += repeat - 1
             steps += repeat - 1
-        now += (
-            float(step_estimate(setup, batch if repeat == 1 else _shifted(batch, len(decoding) * (repeat - 1))).step_s)
-            * setup.layout.pp
-        )
+            step_s = _step_s(setup, _shifted(batch, len(decoding) * (repeat - 1)))
+        now += step_s
         steps += 1
         _advance(state, now, decoding, prefilling, chunk)
         _preempt(state, kv_capacity)
@@ -226,32 +405,44 @@ def _shifted(batch: StepBatch, extra_ctx: float) -> StepBatch:
     return StepBatch(decode_seqs=batch.decode_seqs, decode_ctx=batch.decode_ctx + extra_ctx)
 
 
-def _quiet_steps(state: _State, decoding: IntArray, prefilling: IntArray, kv_capacity: float) -> int:
-    """Decode-only steps that can run before anything changes (a sequence finishes or the cache fills)."""
+def _quiet_steps(
+    state: _State, decoding: IntArray, prefilling: IntArray, kv_capacity: float, steps_to_arrival: float
+) -> int:
+    """Decode-only steps that can run before anything changes (a sequence finishes, the cache fills, one arrives)."""
     if len(prefilling) or not len(decoding):
         return 1
     to_finish = int(np.min(state.out_len[decoding] - state.generated[decoding]))
     kv_used = float(np.sum(state.prefilled[decoding] + state.generated[decoding]))
     room = int((kv_capacity - kv_used) // len(decoding))
-    return max(1, min(to_finish, room))
+    limit = min(to_finish, room)
+    if not state.waiting and steps_to_arrival < limit:
+        limit = math.ceil(steps_to_arrival)
+    return max(1, limit)
 
 
-def simulate_serving(setup: ChipSetup, requests: RequestSet, chips: int) -> ServingResult:
-    """Serve ``requests`` on ``chips`` chips, split evenly over attention groups, sent all at once."""
+def simulate_serving(setup: ChipSetup, requests: RequestSet, chips: int, *, warmup_s: float = 0.0) -> ServingResult:
+    """Serve ``requests`` on ``chips`` chips, split evenly over attention groups, at their arrival times.
+
+    Latency percentiles count the requests that arrive after ``warmup_s`` (an empty system serves the first ones
+    faster than a loaded one would).
+    """
     group_chips = setup.layout.tp * setup.layout.pp
     groups = max(1, chips // group_chips)
     mem = memory_plan(setup)
     if not mem.fits:
         raise DoesNotFitError(f"{setup.model.id} does not fit {setup.layout.describe()}: {mem.missing_gb:.1f} GB short")
-    share = RequestSet(requests.name, requests.input_tokens[::groups], requests.output_tokens[::groups])
-    state, steps, makespan = _simulate_group(setup, share, mem.kv_tokens_per_group)
-    scale = requests.count / share.count
+    share = requests.every(groups)
+    state, steps, finished_at = _simulate_group(setup, share, mem.kv_tokens_per_group)
+    makespan = finished_at - float(state.arrival_s.min())
     out_tokens = float(requests.output_tokens.sum())
     total = float(requests.input_tokens.sum()) + out_tokens
-    ttft = float(np.nanmean(state.first_token_s)) * 1000
-    decode_s = state.finish_s - state.first_token_s
-    tpot = float(np.nanmean(decode_s / np.maximum(share.output_tokens - 1, 1))) * 1000
-    del scale
+    ttft = (state.first_token_s - state.arrival_s) * 1000
+    per_token = (state.finish_s - state.first_token_s) / np.maximum(share.output_tokens - 1, 1)
+    tpot = np.where(share.output_tokens > 1, per_token, np.nan)
+    measured = state.arrival_s >= warmup_s
+    rate = requests.rate
+    if rate is None and requests.arrival_s is not None and requests.arrival_s[-1] > requests.arrival_s[0]:
+        rate = (requests.count - 1) / float(requests.arrival_s[-1] - requests.arrival_s[0])
     return ServingResult(
         chips=chips,
         requests=requests.count,
@@ -259,9 +450,99 @@ def simulate_serving(setup: ChipSetup, requests: RequestSet, chips: int) -> Serv
         total_tokens_per_s=total / makespan,
         output_tokens_per_s=out_tokens / makespan,
         output_tokens_per_s_per_chip=out_tokens / makespan / chips,
-        mean_ttft_ms=ttft,
-        mean_tpot_ms=tpot,
+        mean_ttft_ms=float(np.nanmean(ttft)),
+        mean_tpot_ms=float(np.nanmean(per_token)) * 1000,
         steps=steps,
         preemptions=state.preemptions,
         peak_running=state.peak_running,
+        ttft=Latency.of(ttft[measured]),
+        tpot=Latency.of(tpot[measured] * 1000),
+        request_rate=rate,
     )
+
+
+STEADY_WINDOW_S = 60.0
+"""Seconds of arrivals simulated per rate when searching the highest rate (several lifetimes of a request)."""
+WARMUP_SHARE = 0.2
+"""Share of that window whose requests are left out of the latency percentiles."""
+MAX_SIMULATED_REQUESTS = 20_000
+"""Most requests simulated per rate (bounds the search's time at very high rates)."""
+
+
+@dataclass(frozen=True)
+class RateCapacity:
+    """The highest arrival rate a setup serves within latency targets, with the simulation at that rate."""
+
+    requests_per_s: float
+    """Requests per second, whole setup (0 when even a light load misses the targets)."""
+    result: ServingResult
+    """The simulation at that rate (at the lightest load tried when the targets cannot be met)."""
+    percentile: float
+    """Percentile the targets apply to (0: the mean)."""
+    reason: str | None = None
+    """Why the targets cannot be met."""
+
+
+def _misses(result: ServingResult, ttft_ms: float | None, tpot_ms: float | None, percentile: float) -> str | None:
+    label = "mean" if percentile == 0 else f"p{percentile:g}"
+    ttft, tpot = result.ttft.at(percentile), result.tpot.at(percentile)
+    if ttft_ms is not None and ttft > ttft_ms:
+        return f"{label} TTFT {ttft:,.0f} ms exceeds {ttft_ms:g} ms"
+    if tpot_ms is not None and tpot > tpot_ms:
+        return f"{label} TPOT {tpot:,.1f} ms exceeds {tpot_ms:g} ms"
+    return None
+
+
+def max_request_rate(
+    setup: ChipSetup,
+    requests: RequestSet,
+    chips: int,
+    *,
+    ttft_ms: float | None = None,
+    tpot_ms: float | None = None,
+    percentile: float = 90,
+    seed: int = 0,
+    tolerance: float = 0.02,
+    window_s: float = STEADY_WINDOW_S,
+) -> RateCapacity:
+    """Highest Poisson arrival rate at which the ``percentile`` of TTFT and TPOT meets the targets.
+
+    Each rate is simulated over at least ``window_s`` seconds of arrivals (the lengths cycled, at most
+    :data:`MAX_SIMULATED_REQUESTS`), and latencies count the requests after the first :data:`WARMUP_SHARE` of it,
+    so that the cache and the batch reach the occupancy the rate brings. The search starts from the throughput
+    with every request sent at once, doubles the rate while the targets hold (a backlog makes TTFT grow once the
+    rate passes what the setup sustains), then bisects (geometric, to ``tolerance``) with the same seed, so the
+    search is deterministic. With no targets the answer is the all-at-once throughput. A trace's own arrival
+    times are replaced by the Poisson stream.
+    """
+    if percentile not in SLO_PERCENTILES:
+        raise ChipshiftError(f"latency percentile must be one of {', '.join(map(str, SLO_PERCENTILES))}")
+    offline = simulate_serving(setup, requests, chips)
+    if ttft_ms is None and tpot_ms is None:
+        return RateCapacity(offline.requests_per_s, offline, percentile)
+
+    def attempt(rate: float) -> tuple[str | None, ServingResult]:
+        steady = with_poisson_arrivals(requests.cycled(math.ceil(rate * window_s)), rate, seed)
+        result = simulate_serving(setup, steady, chips, warmup_s=window_s * WARMUP_SHARE)
+        return _misses(result, ttft_ms, tpot_ms, percentile), result
+
+    low = offline.requests_per_s * 0.01
+    miss, best = attempt(low)
+    if miss is not None:
+        return RateCapacity(0.0, best, percentile, f"{miss} even at {low:.3g} requests/s")
+    high = offline.requests_per_s
+    for _ in range(12):
+        miss, result = attempt(high)
+        if miss is not None:
+            break
+        low, best, high = high, result, high * 2
+    else:
+        return RateCapacity(low, best, percentile)
+    while high / low > 1 + tolerance:
+        middle = math.sqrt(low * high)
+        miss, result = attempt(middle)
+        if miss is None:
+            low, best = middle, result
+        else:
+            high = middle
+    return RateCapacity(low, best, percentile)

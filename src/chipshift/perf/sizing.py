@@ -1,4 +1,11 @@
-"""Sizing: how many chips (and servers) of each candidate serve a demand, or train N tokens in D days."""
+"""Sizing: how many chips (and servers) of each candidate serve a demand, or train N tokens in D days.
+
+A serving demand with mean lengths is sized analytically (:func:`chipshift.perf.capacity.serving_capacity`: the best
+decode batch under the TPOT target, prefill time added). A demand with a length distribution (ShareGPT-like, fixed
+or a file of lengths) is sized by simulation: the highest Poisson request rate one replica serves with a percentile
+of TTFT and TPOT within the targets (:func:`chipshift.perf.serving.max_request_rate`), then as many replicas as the
+demand needs.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,11 @@ from dataclasses import dataclass
 from chipshift.catalog import Catalog, load_catalog
 from chipshift.errors import ChipshiftError
 from chipshift.perf.capacity import CapacityResult, serving_capacity
-from chipshift.perf.hardware import hardware_view
+from chipshift.perf.estimate import replica_setup
+from chipshift.perf.hardware import MissingFigureError, hardware_view
+from chipshift.perf.inference import DoesNotFitError
 from chipshift.perf.models import load_model
+from chipshift.perf.serving import SLO_PERCENTILES, RateCapacity, RequestSet, max_request_rate
 from chipshift.perf.training import Recompute, TrainingResult
 from chipshift.perf.training_search import best_training_layout
 
@@ -30,14 +40,33 @@ class ServingDemand:
     """Time-to-first-token target."""
     tpot_ms: float | None = None
     """Time-per-output-token target."""
+    lengths: RequestSet | None = None
+    """Distribution of request lengths; when given, sizing simulates serving and the means above are unused."""
+    percentile: float = 90
+    """Percentile of TTFT and TPOT the targets apply to, with ``lengths`` (0: the mean)."""
+
+    def __post_init__(self) -> None:
+        if self.percentile not in SLO_PERCENTILES:
+            raise ChipshiftError(
+                f"latency percentile must be one of {', '.join(map(str, SLO_PERCENTILES))} (0 = mean), "
+                f"not {self.percentile:g}"
+            )
+
+    def mean_output_tokens(self) -> float:
+        """Mean output length: of the distribution when there is one."""
+        return float(self.lengths.output_tokens.mean()) if self.lengths is not None else float(self.output_tokens)
 
     def output_rate(self) -> float:
         """Output tokens per second the demand amounts to."""
         if self.output_tokens_per_s is not None:
             return self.output_tokens_per_s
         if self.requests_per_s is not None:
-            return self.requests_per_s * self.output_tokens
+            return self.requests_per_s * self.mean_output_tokens()
         raise ChipshiftError("a serving demand needs requests_per_s or output_tokens_per_s")
+
+    def request_rate(self) -> float:
+        """Requests per second the demand amounts to."""
+        return self.output_rate() / self.mean_output_tokens()
 
 
 @dataclass(frozen=True)
@@ -58,6 +87,9 @@ class SizingRow:
     """Chip cost where the catalog has a USD price."""
     reason: str | None = None
     capacity: CapacityResult | None = None
+    """The analytic capacity (mean lengths)."""
+    serving: RateCapacity | None = None
+    """The simulated capacity of one replica (length distribution)."""
 
 
 def _servers(chips: int, domain: int) -> int:
@@ -76,6 +108,8 @@ def size_deployment(
 ) -> list[SizingRow]:
     """Chips and servers of every candidate that serve ``demand`` within its latency targets."""
     cat = catalog or load_catalog()
+    if demand.lengths is not None:
+        return [_simulated_row(model, chip, demand, precision, stack, cat) for chip in chips]
     rows = []
     for chip in chips:
         cap = serving_capacity(
@@ -111,6 +145,43 @@ def size_deployment(
             )
         )
     return rows
+
+
+def _simulated_row(
+    model: str, chip: str, demand: ServingDemand, precision: str, stack: str | None, catalog: Catalog
+) -> SizingRow:
+    """One candidate sized by simulating its replica under Poisson arrivals of the demand's lengths."""
+    assert demand.lengths is not None
+    lengths = demand.lengths
+    longest = int((lengths.input_tokens + lengths.output_tokens).max())
+    try:
+        hw = hardware_view(chip, catalog=catalog)
+        setup = replica_setup(model, chip, context_tokens=longest, precision=precision, stack=stack, catalog=catalog)
+        found = max_request_rate(
+            setup,
+            lengths,
+            setup.layout.chips,
+            ttft_ms=demand.ttft_ms,
+            tpot_ms=demand.tpot_ms,
+            percentile=demand.percentile,
+        )
+    except (MissingFigureError, DoesNotFitError) as error:
+        return SizingRow(chip, False, None, None, 0, 0.0, None, None, error.message)
+    per_replica = setup.layout.chips
+    if found.requests_per_s <= 0:
+        return SizingRow(hw.chip_id, False, None, None, per_replica, 0.0, None, None, found.reason, serving=found)
+    n = math.ceil(demand.request_rate() / found.requests_per_s) * per_replica
+    return SizingRow(
+        hw.chip_id,
+        True,
+        n,
+        _servers(n, hw.scale_up_domain),
+        per_replica,
+        found.requests_per_s * demand.mean_output_tokens() / per_replica,
+        n * hw.tdp_w / 1000 if hw.tdp_w else None,
+        n * hw.price_usd if hw.price_usd else None,
+        serving=found,
+    )
 
 
 @dataclass(frozen=True)
