@@ -10,7 +10,7 @@ from .conftest import hits
 
 EXPECTED = {
     "python/pkg/train.py": {
-        "12:CS141",  # def train(..., device="cuda:0")
+        "12:CS149",  # def train(..., device="cuda:0"): an indexed default migrate leaves to a person
         "14:CS105",  # tc.synchronize() after import torch.cuda as tc
         "15:CS106",  # cuda.empty_cache() after from torch import cuda
         "16:CS102",

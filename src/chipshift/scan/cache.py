@@ -19,7 +19,7 @@ import platformdirs
 
 from chipshift.scan.model import FileOutcome, Finding, SkippedFile
 
-ENGINE_VERSION = 1
+ENGINE_VERSION = 2
 """Bumped when analyzers change what they report for the same rules."""
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 from chipshift.scan.model import Finding
+from chipshift.scan.python_positions import PositionFacts
 from chipshift.scan.rules import Rule
 
 _SNIPPET_CHARS = 200
@@ -84,7 +85,7 @@ class PythonRules:
     def build(cls, rules: list[Rule]) -> PythonRules:
         """Index ``rules`` (only Python ones are used)."""
         strings = [(re.compile(r.match.string), r) for r in rules if r.match.kind == "string" and r.match.string]
-        # compare- and call-context rules are tried before rules for any context
+        # compare-, call- and device-context rules are tried before rules for any context
         strings.sort(key=lambda pair: pair[1].match.context == "any")
         fstrings = [(re.compile(r.match.fstring), r) for r in rules if r.match.kind == "fstring" and r.match.fstring]
         return cls(
@@ -129,6 +130,7 @@ class _Context:
     call_args: set[int] = field(default_factory=set)
     skip_strings: set[int] = field(default_factory=set)
     exports: dict[str, str] = field(default_factory=dict)
+    positions: PositionFacts = field(default_factory=PositionFacts)
 
 
 def module_name(relative_path: str) -> str:
@@ -164,6 +166,7 @@ class PythonAnalyzer:
     def _context(self, tree: ast.Module, module: str, is_package: bool) -> _Context:
         ctx = _Context()
         for node in ast.walk(tree):
+            ctx.positions.visit(node)
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -230,8 +233,11 @@ class _Run(ast.NodeVisitor):
         self.consumed: set[int] = set()
 
     def findings(self, path: str, line_map: Mapping[int, tuple[int, int]] | None = None) -> Iterator[Finding]:
-        """Hits as findings; ``line_map`` maps a line to (cell, line in cell) for notebooks."""
+        """Hits as findings, except in CUDA-guarded blocks; ``line_map`` maps a line to (cell, line in cell)."""
+        guarded = self.ctx.positions.guarded_lines
         for rule, line, column, text in self.hits:
+            if line in guarded:
+                continue
             snippet = self.lines[line - 1].strip()[:_SNIPPET_CHARS] if 0 < line <= len(self.lines) else ""
             cell, cell_line = line_map[line] if line_map and line in line_map else (None, line)
             yield Finding(
@@ -332,13 +338,15 @@ class _Run(ast.NodeVisitor):
     def visit_Constant(self, node: ast.Constant) -> None:
         if not isinstance(node.value, str) or id(node) in self.consumed or id(node) in self.ctx.skip_strings:
             return
-        if len(node.value) > 200:
+        if len(node.value) > 200 or id(node) in self.ctx.positions.guard_strings:
             return
         for pattern, rule in self.rules.strings:
             context = rule.match.context
             if context == "compare" and id(node) not in self.ctx.compared:
                 continue
             if context == "call" and id(node) not in self.ctx.call_args:
+                continue
+            if context == "device" and id(node) not in self.ctx.positions.device_strings:
                 continue
             if pattern.fullmatch(node.value):
                 self._hit(rule, node, repr(node.value))

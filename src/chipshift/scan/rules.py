@@ -121,8 +121,9 @@ class Matcher(BaseModel):
     """For ``line_regex``: which kinds of file the rule reads."""
     arg: ArgCondition | None = None
     """For ``call``: a string argument the call must have."""
-    context: Literal["any", "compare", "call"] = "any"
-    """For ``string``: only literals compared with ``==``/``!=``/``in``, or only call arguments."""
+    context: Literal["any", "compare", "call", "device"] = "any"
+    """For ``string``: only literals compared with ``==``/``!=``/``in``, only call arguments, or only literals in
+    the device positions migrate rewrites (:mod:`chipshift.scan.python_positions`)."""
     tokens: list[str] | None = None
     """Lower-case texts of which one must be in a file for the rule to fire; required for regular expressions."""
 
