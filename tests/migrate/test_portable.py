@@ -88,12 +88,34 @@ def test_other_strings_are_left_alone_and_listed() -> None:
         """
         import torch
         print("cuda")
+        on_gpu = x.device.type == "cuda"
         if x.device.type == "cuda":
             pass
         """
     )
     assert not result.changed
+    # The guard on line 4 is not a leftover: what it guards runs only on CUDA.
     assert [item.line for item in result.manual] == [2, 3]
+
+
+def test_code_under_a_cuda_guard_is_kept_as_written() -> None:
+    # kornia's losses/ms_ssim.py: per-device branches are already portable; rewriting them would only add churn.
+    source = """
+        import torch
+        if img.device.type == "cpu":
+            with torch.autocast(device_type="cpu", enabled=False):
+                loss = f(img)
+        elif img.device.type == "cuda":
+            with torch.autocast(device_type="cuda", enabled=False):
+                torch.cuda.synchronize()
+        else:
+            torch.cuda.synchronize()
+        """
+    result = migrate(source)
+    assert result.migrated.count('device_type="cuda"') == 1
+    assert result.migrated.count("torch.cuda.synchronize()") == 1
+    assert "torch.get_device_module(device).synchronize()" in result.migrated
+    assert result.manual == ()
 
 
 def test_no_cuda_means_no_change() -> None:
@@ -287,3 +309,48 @@ def test_pin_memory_calls_are_guarded_where_the_tensor_is_a_plain_name() -> None
     assert "y = (batch.target.pin_memory() if torch.accelerator.is_available() else batch.target)" in result.migrated
     assert "z = make().pin_memory()" in result.migrated  # make() must not be written twice: left and listed
     assert [item.code for item in result.manual] == ["make().pin_memory()"]
+
+
+def test_availability_beside_cuda_code_left_as_is_becomes_a_cuda_check() -> None:
+    # torch.accelerator.is_available() here would let is_bf16_supported() run on Ascend or MPS, where the
+    # original never called it; the CUDA check keeps the original's meaning and the call is listed.
+    result = assert_migrates(
+        """
+        import torch
+        bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+        many = torch.cuda.is_available() and torch.cuda.device_count() > 1
+        """,
+        f"""
+        import torch
+        {RESOLVE}
+        bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
+        many = torch.accelerator.is_available() and torch.accelerator.device_count() > 1
+        """,
+    )
+    assert [(item.line, item.code) for item in result.manual] == [(3, "torch.cuda.is_bf16_supported")]
+
+
+def test_availability_over_a_branch_that_keeps_cuda_code_becomes_a_cuda_check() -> None:
+    # kornia's get_cuda_device_if_available: with torch.accelerator.is_available() it would return "cuda:0" on
+    # Ascend; the CUDA check keeps the original's CPU fallback there. Branches without CUDA code are rewritten.
+    assert_migrates(
+        """
+        import torch
+        def pick(index=0):
+            if torch.cuda.is_available():
+                return torch.device(f"cuda:{index}")
+            return torch.device("cpu")
+        def count():
+            return torch.cuda.device_count() if torch.cuda.is_available() else 0
+        """,
+        f"""
+        import torch
+        {RESOLVE}
+        def pick(index=0):
+            if device.type == "cuda":
+                return torch.device(f"cuda:{{index}}")
+            return torch.device("cpu")
+        def count():
+            return torch.accelerator.device_count() if torch.accelerator.is_available() else 0
+        """,
+    )

@@ -42,7 +42,9 @@ def migrate_module(module: cst.Module, state: MigrationState) -> cst.Module:
     """``module`` migrated to the state's target; ``state`` collects the changes and what is left."""
     rewrites = [command(state) for command in REWRITES if command.applies_to(state.target)]
     code = module.code
-    module = RewriteBatch([rewrite for rewrite in rewrites if rewrite.is_needed(code)]).transform_module(module)
+    needed = [rewrite for rewrite in rewrites if rewrite.is_needed(code)]
+    keep = state.target.resolve_device is not None
+    module = RewriteBatch(needed, keep_cuda_guarded=keep).transform_module(module)
     for command_class in FINISHING:
         command = command_class(state)
         if command.applies_to(state.target) and command.is_needed(module.code):

@@ -41,6 +41,24 @@ def cuda_device_match(node: cst.CSTNode) -> re.Match[str] | None:
     return CUDA_DEVICE.fullmatch(value) if value is not None else None
 
 
+def cuda_guard_comparison(test: cst.BaseExpression) -> cst.Comparison | None:
+    """``<x>.type == "cuda"`` when ``test`` is that comparison or an ``and`` chain starting with it, else None.
+
+    Code under such a condition runs only on CUDA, so it is portable as written (``chipshift scan`` agrees).
+    """
+    while isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        test = test.left
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return None
+    target = test.comparisons[0]
+    if not isinstance(target.operator, cst.Equal):
+        return None
+    for attribute, constant in ((test.left, target.comparator), (target.comparator, test.left)):
+        if isinstance(attribute, cst.Attribute) and attribute.attr.value == "type" and string_value(constant) == "cuda":
+            return test
+    return None
+
+
 def requote(original: cst.SimpleString, value: str) -> cst.SimpleString:
     """A string literal holding ``value`` written with the quotes and prefix of ``original``."""
     prefix = original.prefix

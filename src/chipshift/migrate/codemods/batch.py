@@ -3,6 +3,9 @@
 Every rewrite is called on each node in turn, with the original node (for metadata) and the node as the rewrites
 before it left it; when one of them changes the kind of node (a call that became a conditional expression), the
 rest leave it alone. Metadata is computed once for the batch instead of once per rewrite.
+
+For targets that resolve one device (portable), the body of ``if <x>.type == "cuda":`` is left as it is: it runs
+only on CUDA, so ``torch.autocast(device_type="cuda")`` there is right as written (kornia's per-device branches).
 """
 
 from __future__ import annotations
@@ -15,15 +18,18 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper
 
-from chipshift.migrate.codemods.base import MigrationCommand
+from chipshift.migrate.codemods.base import MigrationCommand, cuda_guard_comparison
 
 
 class RewriteBatch(cst.CSTTransformer):
     """The rewrites of one target, applied together."""
 
-    def __init__(self, rewrites: Sequence[MigrationCommand]) -> None:
+    def __init__(self, rewrites: Sequence[MigrationCommand], *, keep_cuda_guarded: bool = False) -> None:
         super().__init__()
         self.rewrites = list(rewrites)
+        self.keep_cuda_guarded = keep_cuda_guarded
+        self._kept: set[int] = set()
+        """Ids of guarded bodies not to descend into."""
         self.context = CodemodContext()
         for rewrite in self.rewrites:
             rewrite.context = self.context
@@ -44,6 +50,10 @@ class RewriteBatch(cst.CSTTransformer):
         return module
 
     def on_visit(self, node: cst.CSTNode) -> bool:
+        if id(node) in self._kept:
+            return False
+        if self.keep_cuda_guarded and isinstance(node, cst.If) and cuda_guard_comparison(node.test) is not None:
+            self._kept.add(id(node.body))
         for rewrite in self.rewrites:
             rewrite.on_visit(node)
         return True

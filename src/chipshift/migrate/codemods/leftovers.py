@@ -5,7 +5,14 @@ from __future__ import annotations
 import libcst as cst
 from libcst.metadata import PositionProvider
 
-from chipshift.migrate.codemods.base import CUDA_DEVICE, MigrationCommand, MigrationState, code_of, string_value
+from chipshift.migrate.codemods.base import (
+    CUDA_DEVICE,
+    MigrationCommand,
+    MigrationState,
+    code_of,
+    cuda_guard_comparison,
+    string_value,
+)
 from chipshift.migrate.codemods.small_rewrites import is_pin_memory_guard
 from chipshift.migrate.outcome import ManualItem
 
@@ -14,6 +21,8 @@ CUDA_ONLY_LIBRARIES = frozenset(
     {"apex", "amp_C", "xformers", "bitsandbytes", "flash_attn", "cupy", "pycuda", "pynvml", "tensorrt", "triton"}
 )
 CUDA_STRINGS = frozenset({"nccl", "NCCL", "CUDA_VISIBLE_DEVICES"})
+TF32_SWITCHES = "torch.backends.cuda.matmul"
+"""Targets without a CUDA guard keep these lines, which do nothing there (portable guards them instead)."""
 SHORT = 70
 
 
@@ -26,7 +35,20 @@ class LeftoversCommand(MigrationCommand):
 
     def __init__(self, state: MigrationState) -> None:
         super().__init__(state)
-        self._guard_tests = 0
+        self._skip: set[int] = set()
+        """Ids of CUDA-guarded bodies (kept as written) and of the guards' comparisons."""
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        """Guards and what they guard are not leftovers (a vendor target renamed them already)."""
+        if id(node) in self._skip:
+            return False
+        if isinstance(node, cst.If | cst.IfExp) and (guard := cuda_guard_comparison(node.test)) is not None:
+            self._skip.add(id(guard))
+            if isinstance(node, cst.If) and self.state.target.resolve_device is not None:
+                self._skip.add(id(node.body))
+        elif isinstance(node, cst.BooleanOperation) and (guard := cuda_guard_comparison(node)) is not None:
+            self._skip.add(id(guard))
+        return super().on_visit(node)
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         if node.attr.value == "is_cuda":
@@ -91,7 +113,11 @@ class LeftoversCommand(MigrationCommand):
         return updated_node.with_changes(trailing_whitespace=whitespace)
 
     def _check_cuda_name(self, node: cst.Attribute | cst.Name) -> bool:
-        names = [name for name in self.names_of(node) if name == "torch.cuda" or name.startswith("torch.cuda.")]
+        found = self.names_of(node)
+        if self.state.target.cudnn_guard is None and any(name.startswith(TF32_SWITCHES) for name in found):
+            self._note(node, "TF32 switch, no effect off CUDA: set the target's reduced-precision mode (Ascend: HF32)")
+            return False
+        names = [name for name in found if name == "torch.cuda" or name.startswith("torch.cuda.")]
         if not names:
             return True
         self._note(node, f"{min(names, key=len)}: no safe rewrite for this target")
