@@ -27,9 +27,9 @@ def test_ascend_rewrites_in_the_documented_form() -> None:
         """
         import os
         import torch
+        import torch_npu
         import torch.distributed as dist
         from torch.npu.amp import GradScaler, autocast
-        import torch_npu
 
         os.environ["ASCEND_RT_VISIBLE_DEVICES"] = "0,1"
         torch.npu.set_device(local_rank)

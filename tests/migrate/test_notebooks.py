@@ -46,7 +46,7 @@ def test_portable_notebook() -> None:
 def test_ascend_notebook() -> None:
     result = migrate_notebook(NOTEBOOK.read_text(), load_target("ascend"))
     cells = code_cells(result.migrated)
-    assert cells[0] == "%matplotlib inline\nimport torch\nimport torch.nn as nn\nimport torch_npu"
+    assert cells[0] == "%matplotlib inline\nimport torch\nimport torch_npu\nimport torch.nn as nn"
     assert cells[1].startswith('model = nn.Linear(4, 2).npu()\nx = torch.randn(3, 4, device="npu")\n')
 
 

@@ -50,7 +50,6 @@ def test_a_target_written_as_data_migrates(tmp_path: Path) -> None:
             """
         import torch
         import torch_mlu
-
         torch.distributed.init_process_group("cncl")
         x = torch.ones(2, device="mlu:1").mlu()
         torch.mlu.synchronize()

@@ -95,6 +95,16 @@ class DeviceResolutionCommand(MigrationCommand):
         return updated_node.with_changes(body=body)
 
 
+def _imports(body: Sequence[cst.BaseStatement], module: str) -> bool:
+    """Whether a top-level statement of ``body`` is ``import <module>`` (alone or among others, any alias)."""
+    for statement in body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Import) and any(code_of(a.name) == module for a in small.names):
+                    return True
+    return False
+
+
 def _after_leading_imports(body: Sequence[cst.BaseStatement]) -> int:
     """Index just after the docstring and the imports that open a module."""
     at = 0
@@ -125,7 +135,17 @@ class TargetImportsCommand(MigrationCommand):
         return bool(target.imports)
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        if self.state.changes:
-            for module in self.target.imports:
+        """``import torch_npu`` right after ``import torch``, as Ascend's documentation writes it."""
+        if not self.state.changes:
+            return updated_node
+        body = list(updated_node.body)
+        for module in self.target.imports:
+            if _imports(body, module):
+                continue
+            at = next((i + 1 for i, statement in enumerate(body) if _imports([statement], "torch")), None)
+            if at is None:
                 AddImportsVisitor.add_needed_import(self.context, module)
-        return updated_node
+                continue
+            alias = cst.ImportAlias(name=cst.parse_expression(module))  # type: ignore[arg-type]
+            body.insert(at, cst.SimpleStatementLine(body=[cst.Import(names=[alias])]))
+        return updated_node.with_changes(body=body)
