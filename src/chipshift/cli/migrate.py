@@ -39,6 +39,7 @@ def migrate(
     ),
     mark: bool = typer.Option(False, "--mark", help="Mark code left for manual work with '# chipshift: manual'."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No diff on stdout, only the summary."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
 ) -> None:
     """Port CUDA-specific PyTorch code to a target through syntax-tree codemods. A dry run unless --write."""
     from chipshift.files import write_atomically
@@ -49,7 +50,7 @@ def migrate(
         if not path.exists():
             raise InputFileError(str(path), "no such file or folder")
     spec = load_target_file(target_file) if target_file is not None else load_target(target)
-    result = migrate_paths(paths, spec, mark=mark)
+    result = migrate_paths(paths, spec, mark=mark, jobs=jobs)
     root = Path(os.getcwd())
     if not quiet and not write:
         for item in result.migrated:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import libcst as cst
@@ -35,6 +38,9 @@ def migrate_file(path: Path, target: Target, *, mark: bool = False) -> FileOutco
     except cst.ParserSyntaxError as error:
         where = "a code cell" if path.suffix == ".ipynb" else f"line {error.raw_line}"
         return FileFailed(path, f"{where}: not valid Python ({error.message})")
+    except SyntaxError as error:
+        where = "a code cell" if path.suffix == ".ipynb" else f"line {error.lineno}"
+        return FileFailed(path, f"{where}: not valid Python ({error.msg})")
 
 
 def gather_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -49,7 +55,23 @@ def gather_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def migrate_paths(paths: Iterable[Path], target: Target, *, mark: bool = False) -> MigrationResult:
-    """Migrate every Python file under ``paths``; one outcome per file."""
-    outcomes = tuple(migrate_file(path, target, mark=mark) for path in gather_files(paths))
+PARALLEL_MIN_FILES = 16
+"""Fewer files than this are migrated in this process (starting workers costs more)."""
+
+
+def migrate_paths(
+    paths: Iterable[Path], target: Target, *, mark: bool = False, jobs: int | None = None
+) -> MigrationResult:
+    """Migrate every Python file under ``paths``; one outcome per file, in a stable order.
+
+    ``jobs`` worker processes share the files (default: all cores); outcomes do not depend on the count.
+    """
+    files = list(gather_files(paths))
+    workers = min(jobs or os.cpu_count() or 1, max(1, len(files) // PARALLEL_MIN_FILES))
+    if workers <= 1:
+        outcomes = tuple(migrate_file(path, target, mark=mark) for path in files)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            migrate_one = partial(migrate_file, target=target, mark=mark)
+            outcomes = tuple(pool.map(migrate_one, files, chunksize=max(1, len(files) // (workers * 8))))
     return MigrationResult(target=target.name, files=outcomes)

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 
-from chipshift.migrate.codemods import MigrationState, choose_device_name, migrate_module
+from chipshift.migrate.codemods import MigrationState, choose_device_name, may_need_migration, migrate_module
 from chipshift.migrate.outcome import SourceMigration
 from chipshift.migrate.target import Target
 
 
 def migrate_source(source: str, target: Target, *, mark: bool = False) -> SourceMigration:
-    """Migrate one Python source; raises ``libcst.ParserSyntaxError`` on invalid Python."""
+    """Migrate one Python source; raises ``libcst.ParserSyntaxError`` (or ``SyntaxError``) on invalid Python.
+
+    A source without any text a rewrite looks for (``cuda``, ``nccl``, ``pin_memory``, CUDA-only libraries) is only
+    checked with :func:`ast.parse` and returned unchanged: most files of a repository are like that, and LibCST's
+    parse and metadata cost ten times more.
+    """
+    if not may_need_migration(source):
+        try:
+            ast.parse(source)
+        except ValueError as error:  # null bytes, on Python 3.11
+            raise SyntaxError(str(error)) from None
+        return SourceMigration(source, source, (), ())
     module = cst.parse_module(source)
     state = MigrationState(target=target, device_name=choose_device_name(module, target), mark=mark)
     module = migrate_module(module, state)

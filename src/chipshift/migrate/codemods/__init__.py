@@ -38,6 +38,11 @@ FINISHING: tuple[type[MigrationCommand], ...] = (DeviceResolutionCommand, Target
 """Passes after the rewrites: they depend on what the rewrites did."""
 
 
+def may_need_migration(code: str) -> bool:
+    """Whether some rewrite or the leftovers list may have something in ``code`` (a text test, before parsing)."""
+    return any(trigger in code for command in (*REWRITES, *FINISHING) for trigger in command.TRIGGERS)
+
+
 def migrate_module(module: cst.Module, state: MigrationState) -> cst.Module:
     """``module`` migrated to the state's target; ``state`` collects the changes and what is left."""
     rewrites = [command(state) for command in REWRITES if command.applies_to(state.target)]
@@ -52,4 +57,12 @@ def migrate_module(module: cst.Module, state: MigrationState) -> cst.Module:
     return module
 
 
-__all__ = ["FINISHING", "REWRITES", "MigrationCommand", "MigrationState", "choose_device_name", "migrate_module"]
+__all__ = [
+    "FINISHING",
+    "REWRITES",
+    "MigrationCommand",
+    "MigrationState",
+    "choose_device_name",
+    "may_need_migration",
+    "migrate_module",
+]
