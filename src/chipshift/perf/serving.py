@@ -212,6 +212,14 @@ SLO_PERCENTILES = (0, 50, 90, 99)
 """Percentiles latency targets can apply to (0: the mean)."""
 
 
+def check_percentile(percentile: float) -> None:
+    """Refuse a percentile the latency summaries do not hold."""
+    if percentile not in SLO_PERCENTILES:
+        raise ChipshiftError(
+            f"latency percentile must be one of {', '.join(map(str, SLO_PERCENTILES))} (0 = mean), not {percentile:g}"
+        )
+
+
 @dataclass(frozen=True)
 class ServingResult:
     """Outcome of serving a request set on a number of chips."""
@@ -515,8 +523,7 @@ def max_request_rate(
     search is deterministic. With no targets the answer is the all-at-once throughput. A trace's own arrival
     times are replaced by the Poisson stream.
     """
-    if percentile not in SLO_PERCENTILES:
-        raise ChipshiftError(f"latency percentile must be one of {', '.join(map(str, SLO_PERCENTILES))}")
+    check_percentile(percentile)
     offline = simulate_serving(setup, requests, chips)
     if ttft_ms is None and tpot_ms is None:
         return RateCapacity(offline.requests_per_s, offline, percentile)

@@ -19,7 +19,7 @@ from chipshift.perf.estimate import replica_setup
 from chipshift.perf.hardware import MissingFigureError, hardware_view
 from chipshift.perf.inference import DoesNotFitError
 from chipshift.perf.models import load_model
-from chipshift.perf.serving import SLO_PERCENTILES, RateCapacity, RequestSet, max_request_rate
+from chipshift.perf.serving import RateCapacity, RequestSet, check_percentile, max_request_rate
 from chipshift.perf.training import Recompute, TrainingResult
 from chipshift.perf.training_search import best_training_layout
 
@@ -46,11 +46,7 @@ class ServingDemand:
     """Percentile of TTFT and TPOT the targets apply to, with ``lengths`` (0: the mean)."""
 
     def __post_init__(self) -> None:
-        if self.percentile not in SLO_PERCENTILES:
-            raise ChipshiftError(
-                f"latency percentile must be one of {', '.join(map(str, SLO_PERCENTILES))} (0 = mean), "
-                f"not {self.percentile:g}"
-            )
+        check_percentile(self.percentile)
 
     def mean_output_tokens(self) -> float:
         """Mean output length: of the distribution when there is one."""
