@@ -272,11 +272,10 @@ def estimate_serving(
     catalog: Catalog | None = None,
 ) -> ServingEstimate:
     """Serve ``requests`` on one replica (chosen as in :func:`estimate`), at once or as a Poisson stream."""
-    longest = int((requests.input_tokens + requests.output_tokens).max())
     setup = replica_setup(
         model,
         chip,
-        context_tokens=longest,
+        context_tokens=requests.longest,
         precision=precision,
         tp=tp,
         pp=pp,

@@ -61,6 +61,11 @@ class RequestSet:
         """Number of requests."""
         return len(self.input_tokens)
 
+    @property
+    def longest(self) -> int:
+        """Tokens of the longest request, prompt plus output."""
+        return int((self.input_tokens + self.output_tokens).max())
+
     def every(self, step: int) -> RequestSet:
         """Every ``step``-th request (the share of one of ``step`` attention groups)."""
         arrivals = None if self.arrival_s is None else self.arrival_s[::step]

@@ -16,7 +16,7 @@ from chipshift.catalog import Catalog, load_catalog
 from chipshift.errors import ChipshiftError
 from chipshift.perf.capacity import CapacityResult, serving_capacity
 from chipshift.perf.estimate import replica_setup
-from chipshift.perf.hardware import MissingFigureError, hardware_view
+from chipshift.perf.hardware import Hardware, MissingFigureError, hardware_view
 from chipshift.perf.inference import DoesNotFitError
 from chipshift.perf.models import load_model
 from chipshift.perf.serving import RateCapacity, RequestSet, check_percentile, max_request_rate
@@ -123,23 +123,8 @@ def size_deployment(
             rows.append(SizingRow(cap.chip, False, None, None, cap.chips_per_replica, 0.0, None, None, cap.reason, cap))
             continue
         hw = hardware_view(chip, catalog=cat)
-        raw = demand.output_rate() / cap.tokens_per_s_per_chip
-        replicas = math.ceil(raw / cap.chips_per_replica)
-        n = replicas * cap.chips_per_replica
-        rows.append(
-            SizingRow(
-                hw.chip_id,
-                True,
-                n,
-                _servers(n, hw.scale_up_domain),
-                cap.chips_per_replica,
-                cap.tokens_per_s_per_chip,
-                n * hw.tdp_w / 1000 if hw.tdp_w else None,
-                n * hw.price_usd if hw.price_usd else None,
-                None,
-                cap,
-            )
-        )
+        replicas = math.ceil(demand.output_rate() / cap.tokens_per_s_per_chip / cap.chips_per_replica)
+        rows.append(_fitting_row(hw, replicas, cap.chips_per_replica, cap.tokens_per_s_per_chip, capacity=cap))
     return rows
 
 
@@ -149,10 +134,10 @@ def _simulated_row(
     """One candidate sized by simulating its replica under Poisson arrivals of the demand's lengths."""
     assert demand.lengths is not None
     lengths = demand.lengths
-    longest = int((lengths.input_tokens + lengths.output_tokens).max())
     try:
-        hw = hardware_view(chip, catalog=catalog)
-        setup = replica_setup(model, chip, context_tokens=longest, precision=precision, stack=stack, catalog=catalog)
+        setup = replica_setup(
+            model, chip, context_tokens=lengths.longest, precision=precision, stack=stack, catalog=catalog
+        )
         found = max_request_rate(
             setup,
             lengths,
@@ -163,20 +148,36 @@ def _simulated_row(
         )
     except (MissingFigureError, DoesNotFitError) as error:
         return SizingRow(chip, False, None, None, 0, 0.0, None, None, error.message)
-    per_replica = setup.layout.chips
+    hw, per_replica = setup.hw, setup.layout.chips
     if found.requests_per_s <= 0:
         return SizingRow(hw.chip_id, False, None, None, per_replica, 0.0, None, None, found.reason, serving=found)
-    n = math.ceil(demand.request_rate() / found.requests_per_s) * per_replica
+    replicas = math.ceil(demand.request_rate() / found.requests_per_s)
+    per_chip = found.requests_per_s * demand.mean_output_tokens() / per_replica
+    return _fitting_row(hw, replicas, per_replica, per_chip, serving=found)
+
+
+def _fitting_row(
+    hw: Hardware,
+    replicas: int,
+    per_replica: int,
+    per_chip: float,
+    *,
+    capacity: CapacityResult | None = None,
+    serving: RateCapacity | None = None,
+) -> SizingRow:
+    """The row of a candidate that serves the demand with ``replicas`` replicas of ``per_replica`` chips."""
+    n = replicas * per_replica
     return SizingRow(
         hw.chip_id,
         True,
         n,
         _servers(n, hw.scale_up_domain),
         per_replica,
-        found.requests_per_s * demand.mean_output_tokens() / per_replica,
+        per_chip,
         n * hw.tdp_w / 1000 if hw.tdp_w else None,
         n * hw.price_usd if hw.price_usd else None,
-        serving=found,
+        capacity=capacity,
+        serving=serving,
     )
 
 
