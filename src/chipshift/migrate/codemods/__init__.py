@@ -48,8 +48,7 @@ def migrate_module(module: cst.Module, state: MigrationState) -> cst.Module:
     rewrites = [command(state) for command in REWRITES if command.applies_to(state.target)]
     code = module.code
     needed = [rewrite for rewrite in rewrites if rewrite.is_needed(code)]
-    keep = state.target.resolve_device is not None
-    module = RewriteBatch(needed, keep_cuda_guarded=keep).transform_module(module)
+    module = RewriteBatch(needed, state.target).transform_module(module)
     for command_class in FINISHING:
         command = command_class(state)
         if command.applies_to(state.target) and command.is_needed(module.code):

@@ -59,6 +59,16 @@ def cuda_guard_comparison(test: cst.BaseExpression) -> cst.Comparison | None:
     return None
 
 
+def kept_cuda_body(node: cst.CSTNode, target: Target) -> cst.BaseSuite | None:
+    """The body of ``if <x>.type == "cuda":`` that ``target`` keeps as written (targets that resolve one device).
+
+    Vendor targets rename every ``"cuda"``, the guard's included, so they rewrite the body with it.
+    """
+    if target.resolve_device is None or not isinstance(node, cst.If):
+        return None
+    return node.body if cuda_guard_comparison(node.test) is not None else None
+
+
 def requote(original: cst.SimpleString, value: str) -> cst.SimpleString:
     """A string literal holding ``value`` written with the quotes and prefix of ``original``."""
     prefix = original.prefix

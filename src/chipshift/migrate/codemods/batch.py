@@ -18,16 +18,17 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper
 
-from chipshift.migrate.codemods.base import MigrationCommand, cuda_guard_comparison
+from chipshift.migrate.codemods.base import MigrationCommand, kept_cuda_body
+from chipshift.migrate.target import Target
 
 
 class RewriteBatch(cst.CSTTransformer):
     """The rewrites of one target, applied together."""
 
-    def __init__(self, rewrites: Sequence[MigrationCommand], *, keep_cuda_guarded: bool = False) -> None:
+    def __init__(self, rewrites: Sequence[MigrationCommand], target: Target) -> None:
         super().__init__()
         self.rewrites = list(rewrites)
-        self.keep_cuda_guarded = keep_cuda_guarded
+        self.target = target
         self._kept: set[int] = set()
         """Ids of guarded bodies not to descend into."""
         self.context = CodemodContext()
@@ -52,8 +53,8 @@ class RewriteBatch(cst.CSTTransformer):
     def on_visit(self, node: cst.CSTNode) -> bool:
         if id(node) in self._kept:
             return False
-        if self.keep_cuda_guarded and isinstance(node, cst.If) and cuda_guard_comparison(node.test) is not None:
-            self._kept.add(id(node.body))
+        if (body := kept_cuda_body(node, self.target)) is not None:
+            self._kept.add(id(body))
         for rewrite in self.rewrites:
             rewrite.on_visit(node)
         return True

@@ -11,6 +11,7 @@ from chipshift.migrate.codemods.base import (
     MigrationState,
     code_of,
     cuda_guard_comparison,
+    kept_cuda_body,
     string_value,
 )
 from chipshift.migrate.codemods.small_rewrites import is_pin_memory_guard
@@ -44,8 +45,8 @@ class LeftoversCommand(MigrationCommand):
             return False
         if isinstance(node, cst.If | cst.IfExp) and (guard := cuda_guard_comparison(node.test)) is not None:
             self._skip.add(id(guard))
-            if isinstance(node, cst.If) and self.state.target.resolve_device is not None:
-                self._skip.add(id(node.body))
+            if (body := kept_cuda_body(node, self.state.target)) is not None:
+                self._skip.add(id(body))
         elif isinstance(node, cst.BooleanOperation) and (guard := cuda_guard_comparison(node)) is not None:
             self._skip.add(id(guard))
         return super().on_visit(node)
