@@ -1,39 +1,66 @@
-"""Migrate sources, files and trees to a target. Never writes: see :mod:`chipshift.migrate.apply` for that."""
+"""Migrate sources, files and trees to a target. Never writes: see :mod:`chipshift.migrate.writing` for that.
+
+Files are migrated in guarded worker processes (:mod:`chipshift.workers`): a file that crashes the parser, nests
+too deeply, is too large or takes too long is reported as failed with the reason, and the other files go on.
+"""
 
 from __future__ import annotations
 
+import ast
 import os
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import libcst as cst
 
+from chipshift.errors import ChipshiftError
+from chipshift.files import decode_utf8, read_input
 from chipshift.migrate.notebook import NotebookError, migrate_notebook
-from chipshift.migrate.outcome import (
-    FileFailed,
-    FileMigrated,
-    FileOutcome,
-    MigrationResult,
-)
+from chipshift.migrate.outcome import UTF8_BOM, FileFailed, FileMigrated, FileOutcome, MigrationResult
 from chipshift.migrate.source import migrate_source
 from chipshift.migrate.target import Target
+from chipshift.workers import Crashed, Limits, Progress, run_guarded
 
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "node_modules", ".tox", "build"})
 
 
-def migrate_file(path: Path, target: Target, *, mark: bool = False) -> FileOutcome:
-    """Migrate one file, as a result value: never raises for a bad file."""
+@dataclass(frozen=True)
+class MigrateLimits:
+    """What one file may cost; beyond it the file is reported as failed and left as it is."""
+
+    max_file_bytes: int = 1024 * 1024
+    """Largest file migrated (LibCST needs about 1 GB and a minute for a 400 KB one-line list)."""
+    max_nesting: int = 1000
+    """Deepest syntax tree migrated (LibCST's work grows with the square of the depth)."""
+    seconds_per_file: float | None = 120.0
+    """Wall-clock limit per file."""
+    memory_bytes: int | None = 4 * 1024**3
+    """Memory a worker may use beyond what it starts with."""
+
+
+DEFAULT_LIMITS = MigrateLimits()
+
+
+def migrate_file(
+    path: Path, target: Target, *, mark: bool = False, limits: MigrateLimits = DEFAULT_LIMITS
+) -> FileOutcome:
+    """Migrate one file in this process, as a result value: never raises for a bad file."""
     try:
-        source = path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        return FileFailed(path, f"cannot read: {error}")
+        data = read_input(path, limit_bytes=limits.max_file_bytes, what="source file")
+        source = decode_utf8(data, str(path))
+    except ChipshiftError as error:
+        return FileFailed(path, error.message.removeprefix(f"{path}:").strip())
+    bom = data.startswith(UTF8_BOM)
     try:
         if path.suffix == ".ipynb":
-            return FileMigrated(path, migrate_notebook(source, target, mark=mark))
-        return FileMigrated(path, migrate_source(source, target, mark=mark))
+            return FileMigrated(path, migrate_notebook(source, target, mark=mark), bom=bom)
+        check_nesting(source, limits.max_nesting)
+        return FileMigrated(path, migrate_source(source, target, mark=mark), bom=bom)
     except NotebookError as error:
+        return FileFailed(path, str(error))
+    except TooDeepError as error:
         return FileFailed(path, str(error))
     except cst.ParserSyntaxError as error:
         where = "a code cell" if path.suffix == ".ipynb" else f"line {error.raw_line}"
@@ -43,8 +70,42 @@ def migrate_file(path: Path, target: Target, *, mark: bool = False) -> FileOutco
         return FileFailed(path, f"{where}: not valid Python ({error.msg})")
 
 
+class TooDeepError(ValueError):
+    """A source whose syntax tree is deeper than the limit."""
+
+
+def check_nesting(source: str, limit: int) -> None:
+    """Raise :class:`TooDeepError` if the syntax tree of ``source`` is deeper than ``limit`` (an iterative walk).
+
+    Invalid Python raises ``SyntaxError`` here, with its line, before LibCST sees it.
+    """
+    try:
+        tree = ast.parse(source)
+    except ValueError as error:  # null bytes, on Python 3.11
+        raise SyntaxError(str(error)) from None
+    stack: list[tuple[ast.AST, int, int]] = [(tree, 1, 1)]
+    while stack:
+        node, depth, line = stack.pop()
+        line = getattr(node, "lineno", line)
+        if depth > limit:
+            raise TooDeepError(f"line {line}: nested more than {limit:,} levels deep: not migrated (left as it is)")
+        stack.extend((child, depth + 1, line) for child in ast.iter_child_nodes(node))
+
+
 def gather_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Python files and notebooks under ``paths``, in a stable order, skipping VCS and virtualenv folders."""
+    """Python files and notebooks under ``paths``, in a stable order, skipping VCS and virtualenv folders.
+
+    A file reached twice (named twice, or through a symbolic link to a file also found) is given once.
+    """
+    seen: set[Path] = set()
+    for path in _candidates(paths):
+        real = path.resolve()
+        if real not in seen:
+            seen.add(real)
+            yield path
+
+
+def _candidates(paths: Iterable[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
@@ -55,23 +116,30 @@ def gather_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-PARALLEL_MIN_FILES = 16
-"""Fewer files than this are migrated in this process (starting workers costs more)."""
-
-
 def migrate_paths(
-    paths: Iterable[Path], target: Target, *, mark: bool = False, jobs: int | None = None
+    paths: Iterable[Path],
+    target: Target,
+    *,
+    mark: bool = False,
+    jobs: int | None = None,
+    limits: MigrateLimits = DEFAULT_LIMITS,
+    progress: Progress | None = None,
 ) -> MigrationResult:
     """Migrate every Python file under ``paths``; one outcome per file, in a stable order.
 
-    ``jobs`` worker processes share the files (default: all cores); outcomes do not depend on the count.
+    ``jobs`` guarded worker processes share the files (default: all cores); outcomes do not depend on the count.
+    A file whose worker crashes or runs past the limits is a :class:`FileFailed` with the reason.
     """
     files = list(gather_files(paths))
-    workers = min(jobs or os.cpu_count() or 1, max(1, len(files) // PARALLEL_MIN_FILES))
-    if workers <= 1:
-        outcomes = tuple(migrate_file(path, target, mark=mark) for path in files)
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            migrate_one = partial(migrate_file, target=target, mark=mark)
-            outcomes = tuple(pool.map(migrate_one, files, chunksize=max(1, len(files) // (workers * 8))))
+    workers = min(jobs or os.cpu_count() or 1, len(files))
+    guard = Limits(seconds_per_item=limits.seconds_per_file, memory_bytes=limits.memory_bytes)
+    migrate_one = partial(migrate_file, target=target, mark=mark, limits=limits)
+    results = run_guarded(migrate_one, files, workers=workers, limits=guard, progress=progress)
+    outcomes = tuple(_outcome(result) for result in results)
     return MigrationResult(target=target.name, files=outcomes)
+
+
+def _outcome(result: FileOutcome | Crashed[Path]) -> FileOutcome:
+    if isinstance(result, Crashed):
+        return FileFailed(result.item, f"not migrated, left as it is: {result.reason}")
+    return result

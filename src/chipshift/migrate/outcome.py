@@ -56,9 +56,26 @@ class FileMigrated:
     """A file whose source was migrated (possibly with nothing to change)."""
 
     path: Path
-    """The file."""
+    """The file, as it was named or found (a symbolic link stays a link: the write goes to its target)."""
     result: SourceMigration
-    """Its migration."""
+    """Its migration (texts without the byte-order mark)."""
+    bom: bool = False
+    """Whether the file starts with a UTF-8 byte-order mark, which a write keeps."""
+
+    def original_bytes(self) -> bytes:
+        """The file's bytes as they were read."""
+        return _encoded(self.result.original, self.bom)
+
+    def migrated_bytes(self) -> bytes:
+        """The bytes a write puts in the file."""
+        return _encoded(self.result.migrated, self.bom)
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _encoded(text: str, bom: bool) -> bytes:
+    return (UTF8_BOM if bom else b"") + text.encode("utf-8")
 
 
 @dataclass(frozen=True)
