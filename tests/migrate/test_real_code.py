@@ -20,7 +20,7 @@ import libcst as cst
 import pytest
 
 from chipshift.migrate import FileMigrated, load_target, migrate_paths, migrate_source
-from chipshift.migrate.apply import write_files
+from chipshift.migrate.writing import apply_migration
 
 USAGE = """
 import sys, torch, torchinfo
@@ -77,7 +77,7 @@ def test_torchinfo_ported_to_portable_imports_and_works(tmp_path: Path) -> None:
     ]
     assert [(item.line, item.code) for item in migrated.manual] == [(486, "model_parameter.is_cuda")]
     assert 'torch.device("cuda" if' not in migrated.migrated
-    write_files(result, backup=False)
+    apply_migration(result, backup=True)  # a copy outside git: backups beside the files
     env = dict(os.environ, PYTHONPATH=str(tmp_path), OMP_NUM_THREADS="1")
     run = subprocess.run(
         [sys.executable, "-c", USAGE, str(tmp_path)], env=env, capture_output=True, text=True, timeout=120
@@ -124,7 +124,7 @@ def test_kornia_ported_to_portable_runs_and_scan_agrees(tmp_path: Path) -> None:
     }
     utils = by_file["core/utils.py"].migrated
     assert 'if accel_device.type == "cuda":\n        return torch.device(f"cuda:{index}")' in utils
-    write_files(result, backup=False)
+    apply_migration(result, backup=True)  # a copy outside git: backups beside the files
     # The scan of the port lists, per file, the lines migrate left for a person (native findings need nothing).
     rules = load_rules().by_id
     for name, migrated in by_file.items():

@@ -32,8 +32,15 @@ def migrate(
     target_file: Path | None = typer.Option(
         None, "--target-file", help="A target of your own, as YAML in the shape of migrate/targets/*.yaml."
     ),
-    write: bool = typer.Option(False, "--write", help="Apply the changes (a clean git work tree or --backup)."),
-    backup: bool = typer.Option(False, "--backup", help=f"Keep each original beside it as *.py{'.chipshift-orig'}."),
+    write: bool = typer.Option(
+        False,
+        "--write",
+        help="Apply the changes, all files or none. Each file must be one git can restore (tracked, unchanged), "
+        "or pass --backup.",
+    ),
+    backup: bool = typer.Option(
+        False, "--backup", help="Keep each original beside it as NAME.chipshift-orig (never overwriting one)."
+    ),
     patch: Path | None = typer.Option(
         None, "--patch", help="Write the changes as a patch file (git apply / patch -p1)."
     ),
@@ -42,13 +49,16 @@ def migrate(
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
 ) -> None:
     """Port CUDA-specific PyTorch code to a target through syntax-tree codemods. A dry run unless --write."""
-    from chipshift.files import write_atomically
+    from chipshift.files import check_output_path, write_atomically
     from chipshift.migrate import load_target, load_target_file, migrate_paths
-    from chipshift.migrate.apply import check_writable, file_diff, patch_text, write_files
+    from chipshift.migrate.apply import file_diff, patch_text
+    from chipshift.migrate.writing import apply_migration
 
     for path in paths:
         if not path.exists():
             raise InputFileError(str(path), "no such file or folder")
+    if patch is not None:
+        check_output_path(patch, what="patch")
     spec = load_target_file(target_file) if target_file is not None else load_target(target)
     result = migrate_paths(paths, spec, mark=mark, jobs=jobs)
     root = Path(os.getcwd())
@@ -56,13 +66,11 @@ def migrate(
         for item in result.migrated:
             stdout.print(file_diff(item, root), end="", markup=False, highlight=False)
     if patch is not None:
-        patch.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(patch, patch_text(result, root))
         _say(f"patch written to {patch}")
     if write and result.migrated:
-        check_writable(paths, backup=backup)
-        written = write_files(result, backup=backup)
-        _say(f"wrote {len(written)} file(s)")
+        report = apply_migration(result, backup=backup, say=_say)
+        _say(f"wrote {len(report.written)} file(s)" + (f", {len(report.backups)} backup(s)" if backup else ""))
     _summary(result, paths, written=write)
     if result.failed:
         raise typer.Exit(1)

@@ -1,7 +1,7 @@
 """chipshift.migrate engine: safe automatic ports of CUDA-specific PyTorch code, through LibCST codemods.
 
 ``migrate_paths(paths, load_target("portable"))`` returns a :class:`MigrationResult`; nothing is written until
-:func:`chipshift.migrate.apply.write_files` is called.
+:func:`chipshift.migrate.writing.apply_migration` is called (every file or none).
 """
 
 from chipshift.migrate.engine import gather_files, migrate_file, migrate_paths
