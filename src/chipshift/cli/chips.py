@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
 import typer
 from rich.table import Table
 
+from chipshift import jsontext
 from chipshift.catalog import ChipKind, classify_chip
 from chipshift.catalog.views import (
     LIST_COLUMNS,
@@ -43,7 +43,7 @@ def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
 
 
 def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    typer.echo(jsontext.dumps(data))
 
 
 @chips_app.command("list")

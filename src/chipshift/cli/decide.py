@@ -6,7 +6,6 @@ stdout (tables or JSON), progress and warnings to stderr; ``assess`` writes its 
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from importlib import resources
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
+from chipshift import jsontext
 from chipshift.cli.common import catalog, stderr, stdout
 from chipshift.errors import ChipshiftError, InputFileError
 from chipshift.files import write_atomically
@@ -159,7 +159,7 @@ def compare_command(
     """Rank the scenario's candidates: hard gates, then TOPSIS and weighted sum, with weight sensitivity."""
     result = _run(scenario, example, quiet, plan=False, monte_carlo=False, executor="local", workers=None)
     if as_json:
-        print(json.dumps(result.comparison.to_dict(), indent=2, ensure_ascii=False))
+        print(jsontext.dumps(result.comparison.to_dict()))
         return
     _print_comparison(result)
 
@@ -179,7 +179,7 @@ def plan_command(
     )
     if as_json:
         plan = result.plan.to_dict() if result.plan else None
-        print(json.dumps({"plan": plan, "monte_carlo": result.monte_carlo}, indent=2, ensure_ascii=False))
+        print(jsontext.dumps({"plan": plan, "monte_carlo": result.monte_carlo}))
         return
     _print_plan(result)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from chipshift import jsontext
 from chipshift.cli.common import catalog, stderr, stdout
 from chipshift.errors import ChipshiftError, NotSupportedYetError
 from chipshift.perf import (
@@ -50,7 +50,7 @@ def _request_set(spec: str, count: int, input_tokens: int, output_tokens: int) -
 
 
 def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    typer.echo(jsontext.dumps(data))
 
 
 def _num(value: float | None, digits: int = 1) -> str:
