@@ -59,6 +59,21 @@ def test_html_escapes_scenario_text(example_data: dict[str, Any]) -> None:
     assert "&lt;script&gt;" in html
 
 
+def test_markdown_escapes_html_from_every_scenario_field(example_data: dict[str, Any]) -> None:
+    attack = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    data = {
+        **example_data,
+        "title": attack,
+        "sources": [attack],
+        "workloads": [{**w, "id": attack} for w in example_data["workloads"]],
+        "targets": [{**t, "scope": {"site": attack}} for t in example_data["targets"]],
+    }
+    markdown = render(data, ReportFormat.MARKDOWN)
+    assert "<script" not in markdown and "<img" not in markdown
+    assert markdown.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 4  # title, source, workload, site
+    assert "≥" in markdown  # only HTML's own characters are touched
+
+
 def test_chinese_report_is_chinese(example_data: dict[str, Any]) -> None:
     html = render(example_data, ReportFormat.HTML, Language.ZH)
     assert '<html lang="zh-CN">' in html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -193,5 +194,9 @@ def _moves(per_site: dict[str, dict[str, float]]) -> str:
 
 
 def write_markdown(data: dict[str, Any], lang: Language) -> str:
-    """The report as one Markdown document."""
-    return _Writer(data, lang).document()
+    """The report as one Markdown document; any HTML in the data (titles, sites, sources) comes out inert.
+
+    Markdown renderers pass raw HTML through, and this writer emits none of its own, so ``<``, ``>`` and ``&`` are
+    escaped in the whole document: ``<script>`` from a scenario's title is shown, never run.
+    """
+    return html.escape(_Writer(data, lang).document(), quote=False)
