@@ -34,6 +34,7 @@ class InputFileError(ChipshiftError):
         what = f" field '{field}':" if field else ""
         super().__init__(f"{where}:{what} {problem}")
         self.path = path
+        self.problem = problem
         self.line = line
         self.field = field
 

@@ -45,15 +45,15 @@ def read_input(path: Path | str, *, limit_bytes: int = DEFAULT_INPUT_LIMIT_BYTES
     except FileNotFoundError:
         raise InputFileError(name, f"no such {what}") from None
     except IsADirectoryError:
-        raise InputFileError(name, f"is a folder, not a {what}") from None
+        raise InputFileError(name, f"is a folder, not {_a(what)}") from None
     except OSError as error:
         raise InputFileError(name, f"cannot read: {error.strerror or error}") from None
     mode = os.fstat(descriptor).st_mode
     if not stat.S_ISREG(mode):
         os.close(descriptor)
         if stat.S_ISDIR(mode):
-            raise InputFileError(name, f"is a folder, not a {what}")
-        raise InputFileError(name, f"not a regular file (a device, FIFO or socket): refused as a {what}")
+            raise InputFileError(name, f"is a folder, not {_a(what)}")
+        raise InputFileError(name, f"not a regular file (a device, FIFO or socket): refused as {_a(what)}")
     os.set_blocking(descriptor, True)
     with os.fdopen(descriptor, "rb") as stream:
         return _read_capped(stream, name, limit_bytes, what)
@@ -65,7 +65,7 @@ def _read_capped(stream: BinaryIO, name: str, limit_bytes: int, what: str) -> by
     except OSError as error:
         raise InputFileError(name, f"cannot read: {error.strerror or error}") from None
     if len(data) > limit_bytes:
-        raise InputFileError(name, f"larger than the {_size(limit_bytes)} limit for a {what}; split it")
+        raise InputFileError(name, f"larger than the {_size(limit_bytes)} limit for {_a(what)}; split it")
     return data
 
 
@@ -82,6 +82,10 @@ def decode_utf8(data: bytes, name: str) -> str:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise InputFileError(name, f"not UTF-8 text (byte 0x{data[error.start]:02x})", line=line) from None
+
+
+def _a(what: str) -> str:
+    return f"an {what}" if what[:1] in "aeiou" else f"a {what}"
 
 
 def _size(count: int) -> str:

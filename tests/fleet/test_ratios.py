@@ -132,5 +132,5 @@ def test_empty_fleet(catalog: Catalog) -> None:
 def test_bad_targets_file_names_line_and_field(tmp_path: Path) -> None:
     path = tmp_path / "t.yaml"
     path.write_text("targets:\n  - name: x\n    metric: compute\n    min_share: 1.5\n    by: 2025\n")
-    with pytest.raises(InputFileError, match=r"t\.yaml:4: field 'targets\.0\.min_share'"):
+    with pytest.raises(InputFileError, match=r"t\.yaml:4: field 'targets\[0\]\.min_share'"):
         load_policy(path)

@@ -66,5 +66,5 @@ def test_a_target_written_as_data_migrates(tmp_path: Path) -> None:
 def test_a_bad_target_file_names_the_field(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("name: x\nsummary: y\ndevice: 3\n")
-    with pytest.raises(InputFileError, match=r"bad\.yaml: field 'device'"):
+    with pytest.raises(InputFileError, match=r"bad\.yaml:3: field 'device'"):
         load_target_file(path)

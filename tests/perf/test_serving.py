@@ -10,9 +10,9 @@ import pytest
 from chipshift.errors import ChipshiftError
 from chipshift.perf.inference import estimate_prefill, setup_for
 from chipshift.perf.layout import InferenceLayout
+from chipshift.perf.lengths import load_lengths
 from chipshift.perf.serving import (
     fixed_lengths,
-    load_lengths,
     max_request_rate,
     sharegpt_like,
     simulate_serving,
@@ -127,10 +127,10 @@ def test_lengths_from_csv_and_jsonl(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "text", "message"),
     [
-        ("a.csv", "input_tokens,out\n1,2\n", "line 1: missing column(s) output_tokens"),
-        ("b.csv", "input_tokens,output_tokens\n1,2\n3,x\n", "line 3: output_tokens must be a whole number"),
-        ("c.csv", "input_tokens,output_tokens\n0,2\n", "line 2: input_tokens must be at least 1"),
-        ("d.jsonl", '{"input_tokens": 1, "output_tokens": 2}\n{oops\n', "line 2: not JSON"),
+        ("a.csv", "input_tokens,out\n1,2\n", "a.csv:1: missing column(s) output_tokens"),
+        ("b.csv", "input_tokens,output_tokens\n1,2\n3,x\n", "b.csv:3: field 'output_tokens': must be a whole number"),
+        ("c.csv", "input_tokens,output_tokens\n0,2\n", "c.csv:2: field 'input_tokens': must be 1 to"),
+        ("d.jsonl", '{"input_tokens": 1, "output_tokens": 2}\n{oops\n', "d.jsonl:2: not valid JSON"),
         ("e.csv", "input_tokens,output_tokens,arrival_s\n1,2,0\n1,2,\n", "arrival_s is given for some"),
         ("f.csv", "input_tokens,output_tokens\n", "no requests"),
     ],

@@ -17,12 +17,11 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
 from chipshift.catalog.schema import BIT_LENGTH, Chip, ChipKind, Precision
+from chipshift.datafiles import load_package_yaml
 
 
 class ExportClass(enum.StrEnum):
@@ -62,8 +61,8 @@ class Thresholds(BaseModel):
 @lru_cache(maxsize=1)
 def october_2023_thresholds() -> Thresholds:
     """The thresholds shipped in ``catalog/rules/export_controls.yaml``."""
-    text = (resources.files("chipshift.catalog") / "rules" / "export_controls.yaml").read_text(encoding="utf-8")
-    return Thresholds.model_validate(yaml.safe_load(text)["eccn_3a090"])
+    data, _ = load_package_yaml("chipshift.catalog", "rules", "export_controls.yaml")
+    return Thresholds.model_validate(data["eccn_3a090"])
 
 
 @dataclass(frozen=True)

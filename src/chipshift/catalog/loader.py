@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from chipshift.catalog.schema import CatalogFile, Chip, SoftwareStack, Source, System
+from chipshift.datafiles import load_yaml_model
 from chipshift.errors import InputFileError, UnknownIdError
+from chipshift.files import MiB
 
 Record = TypeVar("Record", Chip, System, SoftwareStack)
+
+CATALOG_FILE_LIMIT_BYTES = 16 * MiB
+"""Largest catalog file read (the shipped ones are under 100 KB)."""
 
 
 def normalise_name(name: str) -> str:
@@ -81,53 +85,16 @@ def _lookup(records: dict[str, Record], wanted: str, kind: str) -> Record:
     raise UnknownIdError(kind, wanted, suggestions)
 
 
-def _line_of(node: yaml.Node | None, location: Sequence[int | str]) -> int | None:
-    """Line (1-based) of the YAML node at a pydantic error location, or of its nearest parent."""
-    line = None if node is None else node.start_mark.line + 1
-    for step in location:
-        if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if getattr(k, "value", None) == step), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
-            child = node.value[step]
-        else:
-            child = None
-        if child is None:
-            break
-        node = child
-        line = node.start_mark.line + 1
-    return line
-
-
-def _dotted(location: Sequence[int | str]) -> str:
-    text = ""
-    for step in location:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
-    return text
-
-
 def parse_catalog_file(path: Path, text: str | None = None) -> CatalogFile:
     """Parse and validate one catalog file, raising :class:`InputFileError` at the first problem."""
-    try:
-        text = path.read_text(encoding="utf-8") if text is None else text
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError(str(path), f"cannot read: {error}") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = None if mark is None else mark.line + 1
-        raise InputFileError(str(path), f"not valid YAML: {getattr(error, 'problem', error)}", line=line) from None
-    if data is None:
-        return CatalogFile()
-    if not isinstance(data, dict):
-        raise InputFileError(str(path), "expected a mapping with 'sources', 'chips', 'systems' or 'stacks'", line=1)
-    try:
-        return CatalogFile.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        location = list(first["loc"])
-        raise InputFileError(str(path), first["msg"], line=_line_of(node, location), field=_dotted(location)) from None
+    return load_yaml_model(
+        path,
+        CatalogFile,
+        text=text,
+        limit_bytes=CATALOG_FILE_LIMIT_BYTES,
+        what="catalog file",
+        expected="expected a mapping with 'sources', 'chips', 'systems' or 'stacks'",
+    )
 
 
 def shipped_data_dir() -> Path:

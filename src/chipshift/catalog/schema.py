@@ -13,6 +13,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from chipshift.quantities import PositiveFloat, PositiveInt, PositiveMoney, Year
+
 AS_OF_PATTERN = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
@@ -94,8 +96,9 @@ class Figure(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    value: float
-    """The number, in the unit named by the field that holds it."""
+    value: PositiveFloat
+    """The number, in the unit named by the field that holds it (finite and above 0: an unknown figure is left
+    out, never written as 0)."""
     source: str
     """Id of a :class:`Source` in the catalog."""
     as_of: str
@@ -118,7 +121,7 @@ class Price(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    value: float
+    value: PositiveMoney
     """Price per unit in ``currency``."""
     currency: str
     """ISO 4217 code (USD, CNY)."""
@@ -243,7 +246,7 @@ class Chip(BaseModel):
     """Design and market segment."""
     status: ChipStatus = ChipStatus.SHIPPING
     """Shipping, announced or discontinued."""
-    release_year: int | None = None
+    release_year: Year | None = None
     """Year of first availability (or announced year for announced chips)."""
     dense_tflops: dict[Precision, Figure] = Field(default_factory=dict)
     """Dense (no sparsity) throughput per precision: TFLOPS for floats, TOPS for integers."""
@@ -322,9 +325,9 @@ class System(BaseModel):
     """Server, supernode, cluster or vehicle platform."""
     chip: str
     """Catalog id of the accelerator it holds."""
-    chip_count: int
+    chip_count: PositiveInt
     """Accelerators per system."""
-    scale_up_domain: int
+    scale_up_domain: PositiveInt
     """How many chips talk over the scale-up fabric at full bandwidth."""
     scale_up_link: str | None = None
     """Name of the scale-up fabric (NVSwitch, HCCS full mesh, UB)."""

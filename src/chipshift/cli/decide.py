@@ -17,7 +17,7 @@ from rich.table import Table
 
 from chipshift import jsontext
 from chipshift.cli.common import catalog, stderr, stdout
-from chipshift.errors import ChipshiftError, InputFileError
+from chipshift.errors import ChipshiftError
 from chipshift.files import write_atomically
 from chipshift.plan.executors.interface import ExecutorKind
 from chipshift.report import Language, ReportFormat, render
@@ -49,8 +49,6 @@ def _scenario(path: Path | None, example: bool) -> Scenario:
         return load_scenario(example_scenario_path())
     if path is None:
         raise ChipshiftError("give a scenario file (see docs/scenario.md), or --example for the shipped one")
-    if not path.is_file():
-        raise InputFileError(str(path), "no such file")
     return load_scenario(path)
 
 

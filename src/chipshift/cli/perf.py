@@ -24,8 +24,9 @@ from chipshift.perf import (
     validate_file,
 )
 from chipshift.perf.estimate import Estimate, PhaseEstimate, ServingEstimate, estimate_serving
+from chipshift.perf.lengths import load_lengths
 from chipshift.perf.search import SearchResult, search_inference
-from chipshift.perf.serving import RequestSet, fixed_lengths, load_lengths, sharegpt_like
+from chipshift.perf.serving import RequestSet, fixed_lengths, sharegpt_like
 from chipshift.perf.training import TrainingResult
 from chipshift.perf.validate import ValidationReport
 

@@ -8,13 +8,37 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from chipshift.catalog.loader import _dotted, _line_of
+from chipshift.datafiles import dotted, line_of, load_yaml, load_yaml_model, validate_model
 from chipshift.errors import InputFileError
+from chipshift.files import MiB, read_input_text
+from chipshift.quantities import (
+    FiniteFloat,
+    Fraction,
+    Money,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    PositiveMoney,
+    Year,
+    capped,
+)
+
+MAX_MONTE_CARLO_RUNS = 10_000
+"""Most Monte Carlo runs a scenario may ask for (each one solves the plan again)."""
+
+MAX_SIGMA = 3.0
+"""Largest price or growth sigma of the Monte Carlo (a price sigma of 3 already spans a factor of 400 either way)."""
+
+SAATY_SCALE = (*range(1, 10), *(1 / k for k in range(2, 10)))
+"""Values an AHP pairwise matrix may hold: 1 to 9 and their reciprocals (written to two decimals, 0.33 for 1/3)."""
+
+Growth = Annotated[FiniteFloat, Field(ge=-0.9, le=10)]
+"""Growth per year as a share: -0.9 (a tenth is left) to 10 (eleven times as much each year)."""
 
 
 class _Model(BaseModel):
@@ -31,17 +55,17 @@ class InferenceWorkload(_Model):
     """Model id known to perf (``qwen3-32b``, ``deepseek-r1``)."""
     precision: str = "bf16"
     """Weights and compute precision."""
-    input_tokens: int = Field(1024, gt=0)
+    input_tokens: PositiveInt = 1024
     """Mean prompt length in tokens."""
-    output_tokens: int = Field(256, gt=0)
+    output_tokens: PositiveInt = 256
     """Mean answer length in tokens."""
-    ttft_ms: float | None = Field(None, gt=0)
+    ttft_ms: PositiveFloat | None = None
     """Time-to-first-token target, milliseconds."""
-    tpot_ms: float | None = Field(None, gt=0)
+    tpot_ms: PositiveFloat | None = None
     """Time-per-output-token target, milliseconds."""
-    output_tokens_per_s: float = Field(gt=0)
+    output_tokens_per_s: PositiveFloat
     """Demand in the first plan year: output tokens per second at peak."""
-    growth_per_year: float = Field(0.0, ge=-0.9)
+    growth_per_year: Growth = 0.0
     """Demand growth per year (0.3 = +30% a year)."""
     sites: list[str] = Field(default_factory=list)
     """Sites that may serve it (empty: any site)."""
@@ -57,15 +81,15 @@ class TrainingWorkload(_Model):
     """Model id known to perf."""
     precision: str = "bf16"
     """Compute precision."""
-    tokens: float = Field(gt=0)
+    tokens: PositiveFloat
     """Tokens per run."""
-    days: float = Field(gt=0)
+    days: PositiveFloat
     """Wall-clock days a run may take."""
-    seq_len: int = Field(4096, gt=0)
+    seq_len: PositiveInt = 4096
     """Sequence length in tokens."""
-    concurrent_runs: float = Field(1.0, gt=0)
+    concurrent_runs: PositiveFloat = 1.0
     """Runs that must be in progress at the same time in the first plan year."""
-    growth_per_year: float = Field(0.0, ge=-0.9)
+    growth_per_year: Growth = 0.0
     """Growth of concurrent runs per year."""
     sites: list[str] = Field(default_factory=list)
     """Sites that may run it (empty: any site)."""
@@ -74,7 +98,7 @@ class TrainingWorkload(_Model):
 class PriceInput(_Model):
     """A price the user supplies (the catalog's prices are mostly unknown)."""
 
-    value: float = Field(gt=0)
+    value: PositiveMoney
     """Price per chip (or per system for a system candidate) in ``currency``."""
     currency: str = "CNY"
     """ISO 4217 code."""
@@ -89,7 +113,7 @@ class Candidate(_Model):
     """Catalog chip or system id or alias."""
     price: PriceInput | None = None
     """Overrides the catalog price."""
-    supply_per_year: int | None = Field(None, ge=0)
+    supply_per_year: NonNegativeInt | None = None
     """Most chips obtainable per year (None: not limited)."""
     perf_stack: str | None = None
     """Serving stack perf assumes (``vllm``, ``mindie``); None: perf's default."""
@@ -117,11 +141,11 @@ class RatioMetric(enum.StrEnum):
 class RatioTarget(_Model):
     """Domestic share at least ``min_share`` from ``year`` on."""
 
-    year: int
+    year: Year
     """First year the target applies."""
     metric: RatioMetric = RatioMetric.COUNT
     """Count, compute (dense BF16) or value."""
-    min_share: float = Field(ge=0, le=1)
+    min_share: Fraction
     """Minimum domestic share."""
     scope: Scope = Field(default_factory=Scope)
     """Part of the fleet it covers."""
@@ -136,9 +160,9 @@ class Site(_Model):
     """Site name as in the inventories."""
     sector: str | None = None
     """Sector (``ai-datacenter``, ``automotive``)."""
-    power_kw: float | None = Field(None, gt=0)
+    power_kw: PositiveFloat | None = None
     """Facility power available to accelerators, kW including PUE (None: not limited)."""
-    electricity_per_kwh: float | None = Field(None, ge=0)
+    electricity_per_kwh: Money | None = None
     """Tariff at this site; None: the scenario default."""
     state_funded: bool = False
     """New purchases must be domestic (state-funded data centres, Nov 2025 rule)."""
@@ -149,17 +173,17 @@ class CostAssumptions(_Model):
 
     currency: str = "CNY"
     """Currency of every money figure in the report."""
-    exchange_rates: dict[str, float] = Field(default_factory=lambda: {"USD": 7.1})
+    exchange_rates: dict[str, PositiveFloat] = Field(default_factory=lambda: {"USD": 7.1})
     """Units of ``currency`` per unit of another currency."""
-    electricity_per_kwh: float = Field(0.6, ge=0)
+    electricity_per_kwh: Money = 0.6
     """Default tariff."""
-    pue: float = Field(1.25, ge=1)
+    pue: FiniteFloat = Field(1.25, ge=1, le=10)
     """Power usage effectiveness."""
-    load_factor: float = Field(0.7, gt=0, le=1)
+    load_factor: Fraction = Field(0.7, gt=0)
     """Mean power draw as a share of TDP."""
-    depreciation_years: int = Field(5, ge=1)
+    depreciation_years: PositiveInt = Field(5, le=100)
     """Straight-line life of an accelerator."""
-    server_overhead: float = Field(0.0, ge=0)
+    server_overhead: NonNegativeFloat = 0.0
     """Extra cost per chip for host, network and storage, as a share of the chip price."""
     source: str = "scenario defaults; see docs/scenario.md"
     """Where these assumptions come from."""
@@ -172,7 +196,7 @@ class LicenceChange(_Model):
     """Catalog chip id."""
     status: Literal["granted", "revoked"]
     """What happens."""
-    year: int
+    year: Year
     """From this year."""
 
 
@@ -183,7 +207,7 @@ class Regulatory(_Model):
     """Export licence changes."""
     location_verification_mandated: bool = False
     """US-designed chips must carry location verification (proposed Chip Security Act)."""
-    tariff: dict[str, float] = Field(default_factory=dict)
+    tariff: dict[str, NonNegativeFloat] = Field(default_factory=dict)
     """Extra share of price on chips by designer country (``{US: 0.25}``)."""
     state_funded_domestic_only: bool = True
     """State-funded sites buy domestic chips only."""
@@ -201,10 +225,27 @@ class Gates(_Model):
 class AhpInput(_Model):
     """Weights derived by AHP from a pairwise matrix or a ranking of the four dimensions."""
 
-    matrix: list[list[float]] | None = None
+    matrix: list[list[PositiveFloat]] | None = None
     """Saaty pairwise matrix in the order technology, ecosystem, commercial, strategic."""
-    ranking: list[int] | None = None
+    ranking: list[Annotated[PositiveInt, Field(le=4)]] | None = Field(None, min_length=4, max_length=4)
     """Rank of each dimension (1 = most important) in the same order."""
+
+    @field_validator("matrix")
+    @classmethod
+    def _saaty(cls, matrix: list[list[float]] | None) -> list[list[float]] | None:
+        if matrix is None:
+            return None
+        if len(matrix) != 4 or any(len(row) != 4 for row in matrix):
+            raise ValueError("must be 4 x 4 (technology, ecosystem, commercial, strategic)")
+        for i, row in enumerate(matrix):
+            for j, value in enumerate(row):
+                if not any(abs(value - allowed) <= 0.01 for allowed in SAATY_SCALE):
+                    raise ValueError(f"entry [{i}][{j}] is {value:g}; use 1 to 9 or their reciprocals (0.5 ... 0.11)")
+                if i == j and value != 1:
+                    raise ValueError(f"entry [{i}][{i}] on the diagonal must be 1, not {value:g}")
+                if abs(matrix[j][i] - 1 / value) > 0.01:
+                    raise ValueError(f"entry [{j}][{i}] must be the reciprocal of [{i}][{j}] ({1 / value:.2f})")
+        return matrix
 
     @model_validator(mode="after")
     def _one_of(self) -> AhpInput:
@@ -216,13 +257,13 @@ class AhpInput(_Model):
 class Weights(_Model):
     """Weights of the four dimensions, given directly or by AHP."""
 
-    technology: float = Field(0.25, ge=0)
+    technology: NonNegativeFloat = 0.25
     """Throughput, chips needed, tokens per watt."""
-    ecosystem: float = Field(0.25, ge=0)
+    ecosystem: NonNegativeFloat = 0.25
     """Porting effort from the code scan."""
-    commercial: float = Field(0.25, ge=0)
+    commercial: NonNegativeFloat = 0.25
     """Capex and TCO."""
-    strategic: float = Field(0.25, ge=0)
+    strategic: NonNegativeFloat = 0.25
     """Export-control, security and supply risk."""
     ahp: AhpInput | None = None
     """If given, replaces the direct weights."""
@@ -231,13 +272,13 @@ class Weights(_Model):
 class PlanOptions(_Model):
     """Solver options."""
 
-    risk_weight: float = Field(0.0, ge=0)
+    risk_weight: NonNegativeFloat = 0.0
     """Money per unit of strategic risk per chip-year, as a share of the chip's yearly depreciation."""
-    server_size: int = Field(8, ge=1)
+    server_size: PositiveInt = Field(8, le=100_000)
     """Chips bought per unit (one server)."""
-    time_limit_s: float = Field(20.0, gt=0)
+    time_limit_s: PositiveFloat = 20.0
     """Solver time limit."""
-    mip_gap: float = Field(0.01, ge=0)
+    mip_gap: NonNegativeFloat = 0.01
     """Relative optimality gap at which the solver stops."""
 
 
@@ -248,22 +289,22 @@ class MonteCarloEvent(_Model):
     """Catalog chip id."""
     status: Literal["revoked", "granted"] = "revoked"
     """What happens."""
-    year: int
+    year: Year
     """From this year."""
-    probability: float = Field(ge=0, le=1)
+    probability: Fraction
     """Chance per run."""
 
 
 class MonteCarlo(_Model):
     """Uncertainty swept by Monte Carlo."""
 
-    runs: int = Field(0, ge=0)
+    runs: Annotated[NonNegativeInt, capped(MAX_MONTE_CARLO_RUNS, "each run solves the whole plan again")] = 0
     """Number of runs (0: none)."""
-    seed: int = 1
+    seed: NonNegativeInt = 1
     """Seed; the same seed gives the same runs."""
-    price_sigma: float = Field(0.15, ge=0)
+    price_sigma: NonNegativeFloat = Field(0.15, le=MAX_SIGMA)
     """Log-normal sigma of price multipliers per candidate."""
-    growth_sigma: float = Field(0.1, ge=0)
+    growth_sigma: NonNegativeFloat = Field(0.1, le=MAX_SIGMA)
     """Normal sigma added to each workload's demand growth."""
     events: list[MonteCarloEvent] = Field(default_factory=list)
     """Regulatory events."""
@@ -274,7 +315,7 @@ class Scenario(_Model):
 
     name: str
     """Title of the report."""
-    years: list[int] = Field(min_length=1)
+    years: list[Year] = Field(min_length=1)
     """Plan years, ascending."""
     workloads: list[InferenceWorkload | TrainingWorkload] = Field(min_length=1)
     """What must run."""
@@ -286,7 +327,7 @@ class Scenario(_Model):
     """Code to scan for CUDA lock-in."""
     targets: list[RatioTarget] = Field(default_factory=list)
     """Domestic-ratio targets."""
-    budget_per_year: dict[int, float] = Field(default_factory=dict)
+    budget_per_year: dict[Year, Money] = Field(default_factory=dict)
     """Capex budget per year in the cost currency (missing year: not limited)."""
     sites: list[Site] = Field(default_factory=list)
     """Sites with power limits and tariffs (inventory sites not listed get defaults)."""
@@ -322,44 +363,28 @@ class Scenario(_Model):
         )
 
 
+SCENARIO_LIMIT_BYTES = 16 * MiB
+"""Largest scenario file read (the example is 5 KB)."""
+
+_EXPECTED = "expected a mapping with 'name', 'years', 'workloads', 'candidates'"
+
+
 def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
     """Validate scenario text; errors name ``path``, the line and the field."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = None if mark is None else mark.line + 1
-        raise InputFileError(path, f"not valid YAML: {getattr(error, 'problem', error)}", line=line) from None
-    if not isinstance(data, dict):
-        raise InputFileError(path, "expected a mapping with 'name', 'years', 'workloads', 'candidates'", line=1)
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as error:
-        first, *others = error.errors()
-        location = _without_union_tags(list(first["loc"]))
-        problem = first["msg"] + _more_problems(others)
-        raise InputFileError(path, problem, line=_line_of(node, location), field=_dotted(location)) from None
-
-
-def _more_problems(others: list[Any], shown: int = 3) -> str:
-    """The other validation errors, briefly, so that one run shows every mistake."""
-    if not others:
-        return ""
-    parts = [f"'{_dotted(_without_union_tags(list(e['loc'])))}': {e['msg']}" for e in others[:shown]]
-    more = f" and {len(others) - shown} more" if len(others) > shown else ""
-    return "; also " + "; ".join(parts) + more
-
-
-def _without_union_tags(location: list[int | str]) -> list[int | str]:
-    """Drop pydantic's union member names (``InferenceWorkload``) so the location follows the YAML."""
-    return [step for step in location if not (isinstance(step, str) and step[:1].isupper())]
+    return load_yaml_model(path, Scenario, text=text, expected=_EXPECTED)
 
 
 def load_scenario(path: Path) -> Scenario:
-    """Read, validate and resolve a scenario file."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError(str(path), f"cannot read: {error}") from None
-    return parse_scenario(text, str(path)).resolve_paths(Path(path).resolve().parent)
+    """Read, validate and resolve a scenario file; a repository that does not exist is an error at its line."""
+    name = str(path)
+    text = read_input_text(path, limit_bytes=SCENARIO_LIMIT_BYTES, what="file")
+    data, root = load_yaml(text, name)
+    scenario = validate_model(Scenario, {} if data is None else data, root, name, expected=_EXPECTED)
+    resolved = scenario.resolve_paths(Path(path).resolve().parent)
+    for index, repository in enumerate(resolved.repositories):
+        if not repository.exists():
+            where = ("repositories", index)
+            raise InputFileError(
+                name, f"repository '{repository}' does not exist", line=line_of(root, where), field=dotted(where)
+            )
+    return resolved

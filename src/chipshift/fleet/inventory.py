@@ -12,6 +12,7 @@ from pathlib import Path
 
 from chipshift.catalog import Catalog, load_catalog
 from chipshift.errors import InputFileError
+from chipshift.files import read_input
 from chipshift.fleet.matching import match_records
 from chipshift.fleet.model import InventoryRead
 from chipshift.fleet.parsers import detect_parser
@@ -45,13 +46,9 @@ def decode(name: str, data: bytes, encoding: str | None = None) -> SourceText:
 
 
 def read_bytes(path: Path) -> bytes:
-    """The bytes of a file, with a clear error when it cannot be read."""
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise InputFileError(str(path), f"larger than {MAX_BYTES // 2**20} MiB; split it")
-        return path.read_bytes()
-    except OSError as error:
-        raise InputFileError(str(path), f"cannot read: {error.strerror or error}") from None
+    """The bytes of an inventory file (``-``: standard input), at most :data:`MAX_BYTES`; a device, FIFO or folder
+    is refused before a byte is read (:func:`chipshift.files.read_input`)."""
+    return read_input(path, limit_bytes=MAX_BYTES, what="inventory file")
 
 
 def read_inventory_bytes(

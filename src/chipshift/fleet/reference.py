@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
 from chipshift.catalog.loader import normalise_name
+from chipshift.datafiles import load_package_yaml
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,7 @@ class ReferenceData:
 
 
 def _load(name: str) -> Any:
-    return yaml.safe_load((resources.files("chipshift.fleet") / "data" / name).read_text(encoding="utf-8"))
+    return load_package_yaml("chipshift.fleet", "data", name)[0]
 
 
 @lru_cache(maxsize=1)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from chipshift.errors import InputFileError
+from chipshift.datafiles import load_yaml_model
+from chipshift.files import MiB
+from chipshift.quantities import Fraction, PositiveFloat, Year
 
 
 class DomesticBasis(enum.StrEnum):
@@ -102,7 +102,7 @@ class Consolidation(BaseModel):
     """Catalog id (or alias) of the replacing chip."""
     replaces: str
     """Catalog id (or alias) of the chip it replaces."""
-    ratio: float = Field(gt=0)
+    ratio: PositiveFloat
     """How many of ``replaces`` one ``chip`` stands for, in the ``equivalent_count`` metric."""
     source: str | None = None
     """Where the ratio comes from."""
@@ -132,9 +132,9 @@ class Target(BaseModel):
     """What the target is (``Shanghai intelligent computing centres``)."""
     metric: Metric
     """What the share is measured by."""
-    min_share: float = Field(ge=0, le=1)
+    min_share: Fraction
     """Smallest domestic share that meets it (0.5 = 50%)."""
-    by: int
+    by: Year
     """Year by which it must be met."""
     scope: TargetScope = Field(default_factory=TargetScope)
     """Devices it covers."""
@@ -151,7 +151,7 @@ class FleetPolicy(BaseModel):
     """What counts as domestic."""
     currency: str = "CNY"
     """Currency of the value metric."""
-    exchange_rates: dict[str, float] = Field(default_factory=dict)
+    exchange_rates: dict[str, PositiveFloat] = Field(default_factory=dict)
     """Units of ``currency`` per unit of another currency; prices in a currency without a rate are not counted."""
     consolidation: list[Consolidation] = Field(default_factory=list)
     """Consolidation ratios for the ``equivalent_count`` metric."""
@@ -159,42 +159,10 @@ class FleetPolicy(BaseModel):
     """Targets to check."""
 
 
-def _line_of(node: yaml.Node | None, location: list[int | str]) -> int | None:
-    line = None if node is None else node.start_mark.line + 1
-    for step in location:
-        children: list[yaml.Node] = []
-        if isinstance(node, yaml.MappingNode):
-            children = [v for k, v in node.value if getattr(k, "value", None) == step]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
-            children = [node.value[step]]
-        if not children:
-            break
-        node = children[0]
-        line = node.start_mark.line + 1
-    return line
+TARGETS_LIMIT_BYTES = 16 * MiB
+"""Largest targets file read."""
 
 
 def load_policy(path: Path) -> FleetPolicy:
     """Read and validate a targets file; errors name the file, line and field."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data: Any = yaml.safe_load(text) or {}
-    except OSError as error:
-        raise InputFileError(str(path), f"cannot read: {error.strerror or error}") from None
-    except UnicodeDecodeError as error:
-        raise InputFileError(str(path), f"not UTF-8: {error.reason}") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise InputFileError(
-            str(path),
-            f"not valid YAML: {getattr(error, 'problem', error)}",
-            line=None if mark is None else mark.line + 1,
-        ) from None
-    try:
-        return FleetPolicy.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        location = list(first["loc"])
-        field = ".".join(str(step) for step in location)
-        raise InputFileError(str(path), first["msg"], line=_line_of(node, location), field=field) from None
+    return load_yaml_model(path, FleetPolicy, limit_bytes=TARGETS_LIMIT_BYTES, what="targets file")

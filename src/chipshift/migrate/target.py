@@ -10,12 +10,16 @@ from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from chipshift.errors import InputFileError, UnknownIdError
+from chipshift.datafiles import load_yaml_model
+from chipshift.errors import UnknownIdError
+from chipshift.files import MiB
 
 TARGETS_DIR = Path(__file__).parent / "targets"
+
+TARGET_FILE_LIMIT_BYTES = 4 * MiB
+"""Largest migration target file read (the shipped ones are under 10 KB)."""
 
 
 class Guard(StrEnum):
@@ -125,13 +129,5 @@ def load_target(name: str) -> Target:
 
 
 def load_target_file(path: Path) -> Target:
-    """A target read and validated from a YAML file."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return Target.model_validate(data)
-    except (OSError, yaml.YAMLError) as error:
-        raise InputFileError(str(path), f"cannot read target: {error}") from None
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        raise InputFileError(str(path), first["msg"], field=field) from None
+    """A target read and validated from a YAML file; errors name the file, line and field."""
+    return load_yaml_model(path, Target, limit_bytes=TARGET_FILE_LIMIT_BYTES, what="migration target file")

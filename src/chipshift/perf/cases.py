@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from chipshift.datafiles import line_of, load_yaml, validate_model
 from chipshift.errors import InputFileError
+from chipshift.files import MiB, read_input_text
+from chipshift.quantities import Fraction, PositiveFloat, PositiveInt, capped
+
+CASES_LIMIT_BYTES = 16 * MiB
+"""Largest validation file read (the shipped calibration file is 60 KB)."""
+
+MAX_PROMPTS = 100_000
+"""Most prompts a serving case may simulate (every request is held in memory and stepped through)."""
+
+PromptCount = Annotated[PositiveInt, capped(MAX_PROMPTS, "the simulation holds every request in memory")]
 
 
 class Phase(enum.StrEnum):
@@ -43,7 +53,7 @@ class CaseHardware(_Strict):
 
     chip: str
     """Catalog id or alias."""
-    count: int = Field(gt=0)
+    count: PositiveInt
     """Chips used."""
     system: str | None = None
     """Catalog id of the server or supernode."""
@@ -52,37 +62,37 @@ class CaseHardware(_Strict):
 class Parallel(_Strict):
     """Parallel degrees as measured."""
 
-    tp: int = Field(1, gt=0)
-    pp: int = Field(1, gt=0)
-    dp: int = Field(1, gt=0)
-    ep: int = Field(1, gt=0)
-    cp: int = Field(1, gt=0)
+    tp: PositiveInt = 1
+    pp: PositiveInt = 1
+    dp: PositiveInt = 1
+    ep: PositiveInt = 1
+    cp: PositiveInt = 1
 
 
 class Mtp(_Strict):
     """Multi-token prediction used as speculative decoding."""
 
-    tokens: int = Field(1, ge=1)
+    tokens: PositiveInt = 1
     """Draft tokens per step."""
-    acceptance: float = Field(ge=0, le=1)
+    acceptance: Fraction
     """Share of draft tokens accepted."""
 
 
 class Workload(_Strict):
     """Workload fields of every phase (which are required depends on the phase)."""
 
-    input_tokens: int | None = Field(None, gt=0)
-    output_tokens: int | None = Field(None, gt=0)
-    tokens_per_batch: int | None = Field(None, gt=0)
+    input_tokens: PositiveInt | None = None
+    output_tokens: PositiveInt | None = None
+    tokens_per_batch: PositiveInt | None = None
     expert_balance: str = Field("default", pattern="^(perfect|default)$")
-    batch_per_chip: int | None = Field(None, gt=0)
-    tpot_slo_ms: float | None = Field(None, gt=0)
+    batch_per_chip: PositiveInt | None = None
+    tpot_slo_ms: PositiveFloat | None = None
     mtp: Mtp | None = None
     dataset: str | None = Field(None, pattern="^(sharegpt|random)$")
-    num_prompts: int | None = Field(None, gt=0)
-    seq_len: int | None = Field(None, gt=0)
-    global_batch_tokens: int | None = Field(None, gt=0)
-    tokens: float | None = Field(None, gt=0)
+    num_prompts: PromptCount | None = None
+    seq_len: PositiveInt | None = None
+    global_batch_tokens: PositiveInt | None = None
+    tokens: PositiveFloat | None = None
 
 
 REQUIRED_WORKLOAD: dict[Phase, tuple[str, ...]] = {
@@ -100,8 +110,8 @@ class Measured(BaseModel):
     model_config = ConfigDict(frozen=True, extra="allow")
 
     metric: Metric
-    value: float = Field(gt=0)
-    tpot_ms: float | None = None
+    value: PositiveFloat
+    tpot_ms: PositiveFloat | None = None
 
 
 class Case(_Strict):
@@ -136,22 +146,7 @@ class CaseFile(_Strict):
     cases: list[Case]
 
 
-def _line_of(node: yaml.Node | None, location: tuple[int | str, ...]) -> int | None:
-    line = None if node is None else node.start_mark.line + 1
-    for key in location:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-        else:
-            break
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-    return line
-
-
-def _field_name(data: Any, location: tuple[int | str, ...]) -> str:
+def _field_name(data: Any, location: list[int | str]) -> str:
     if len(location) >= 2 and location[0] == "cases" and isinstance(location[1], int):
         cases = data.get("cases") if isinstance(data, dict) else None
         case = cases[location[1]] if isinstance(cases, list) and location[1] < len(cases) else None
@@ -164,28 +159,14 @@ def _field_name(data: Any, location: tuple[int | str, ...]) -> str:
 def parse_cases(path: Path, text: str | None = None) -> list[Case]:
     """Read a validation file; a malformed one raises :class:`InputFileError` naming the line, case and field."""
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8") if text is None else text
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except OSError as error:
-        raise InputFileError(name, f"cannot read: {error.strerror or error}") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise InputFileError(
-            name, f"not valid YAML: {getattr(error, 'problem', error)}", line=mark.line + 1 if mark else None
-        ) from None
-    try:
-        parsed = CaseFile.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        location = tuple(first["loc"])
-        raise InputFileError(
-            name, first["msg"], line=_line_of(node, location), field=_field_name(data, location)
-        ) from None
+    if text is None:
+        text = read_input_text(path, limit_bytes=CASES_LIMIT_BYTES, what="validation file")
+    data, root = load_yaml(text, name)
+    parsed = validate_model(CaseFile, data, root, name, expected="expected a mapping with 'version' and 'cases'",
+                            field_name=_field_name)  # fmt: skip
     seen: set[str] = set()
     for index, case in enumerate(parsed.cases):
         if case.id in seen:
-            raise InputFileError(name, f"duplicate case id '{case.id}'", line=_line_of(node, ("cases", index, "id")))
+            raise InputFileError(name, f"duplicate case id '{case.id}'", line=line_of(root, ("cases", index, "id")))
         seen.add(case.id)
     return parsed.cases

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from chipshift.datafiles import load_package_yaml, validate_model
 from chipshift.errors import ChipshiftError, UnknownIdError
 
 
@@ -191,5 +190,5 @@ def _stack_key(stack_id: str | None, wanted: dict[str, Any], other_kind: dict[st
 @cache
 def efficiencies() -> EfficiencyFile:
     """The shipped efficiency data (validated on first use)."""
-    text = (resources.files("chipshift.perf") / "data" / "efficiency.yaml").read_text(encoding="utf-8")
-    return EfficiencyFile.model_validate(yaml.safe_load(text))
+    data, root = load_package_yaml("chipshift.perf", "data", "efficiency.yaml")
+    return validate_model(EfficiencyFile, data, root, "chipshift/perf/data/efficiency.yaml")

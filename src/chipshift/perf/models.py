@@ -15,7 +15,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from chipshift.datafiles import load_json
 from chipshift.errors import ChipshiftError, InputFileError, UnknownIdError
+from chipshift.files import MiB, read_input_text
+
+CONFIG_LIMIT_BYTES = 4 * MiB
+"""Largest ``config.json`` read (published ones are a few KB)."""
+
+MAX_DIMENSION = 2**31 - 1
+"""Largest width, count or length a config field may give (any real one is far below)."""
 
 
 class AttentionKind(enum.StrEnum):
@@ -178,13 +186,28 @@ class ModelArch:
         return 2 * self.num_heads * (self.qk_head_dim + v_dim)
 
 
-def _int(config: dict[str, Any], *names: str, default: int | None = None) -> int:
+class ConfigFieldError(ValueError):
+    """A ``config.json`` field the performance model cannot use: missing, not a whole number, or out of range."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+def _int(config: dict[str, Any], *names: str, default: int | None = None, minimum: int = 0) -> int:
+    """The first of ``names`` the config gives (a JSON null counts as not given), from ``minimum`` up."""
     for name in names:
         value = config.get(name)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigFieldError(name, f"must be a whole number, not {json.dumps(value)[:40]}")
+        if not minimum <= value <= MAX_DIMENSION:
+            raise ConfigFieldError(name, f"must be {minimum} to {MAX_DIMENSION:,}, not {value:,}")
+        return value
     if default is None:
-        raise KeyError(names[0])
+        raise ConfigFieldError(names[0], "required by the performance model")
     return default
 
 
@@ -197,18 +220,22 @@ def _attention_kind(config: dict[str, Any], heads: int, kv_heads: int) -> Attent
 def _head_dim(config: dict[str, Any], hidden: int, heads: int, mla: bool) -> int:
     if mla:
         return _int(config, "qk_nope_head_dim", default=0) + _int(config, "qk_rope_head_dim", default=0)
-    return _int(config, "head_dim", default=hidden // heads)
+    return _int(config, "head_dim", default=(hidden // heads) or None, minimum=1)
 
 
 def _moe_fields(config: dict[str, Any], layers: int) -> dict[str, int]:
     experts = _int(config, "n_routed_experts", "num_experts", "num_local_experts", default=0)
     if not experts:
         return {}
+    per_token = _int(config, "num_experts_per_tok", default=1, minimum=1)
+    if per_token > experts:
+        raise ConfigFieldError("num_experts_per_tok", f"must be at most the {experts:,} experts, not {per_token:,}")
     dense = _int(config, "first_k_dense_replace", default=0)
-    dense += len(config.get("mlp_only_layers") or [])
+    only_dense = config.get("mlp_only_layers")
+    dense += len(only_dense) if isinstance(only_dense, list) else 0
     return {
         "num_experts": experts,
-        "experts_per_token": _int(config, "num_experts_per_tok", default=1),
+        "experts_per_token": per_token,
         "num_shared_experts": _int(config, "n_shared_experts", default=0),
         "moe_intermediate_size": _int(config, "moe_intermediate_size", "intermediate_size"),
         "dense_layers": min(dense, layers),
@@ -217,12 +244,17 @@ def _moe_fields(config: dict[str, Any], layers: int) -> dict[str, int]:
 
 
 def arch_from_config(config: dict[str, Any], *, model_id: str) -> ModelArch:
-    """Build a :class:`ModelArch` from the fields of a Hugging Face ``config.json`` (raises KeyError if one lacks)."""
-    meta = config.get("_chipshift") or {}
-    hidden = _int(config, "hidden_size", "n_embd", "d_model")
-    layers = _int(config, "num_hidden_layers", "n_layer", "num_layers")
-    heads = _int(config, "num_attention_heads", "n_head")
-    kv_heads = _int(config, "num_key_value_heads", default=heads)
+    """Build a :class:`ModelArch` from the fields of a Hugging Face ``config.json``.
+
+    Raises :class:`ConfigFieldError` for a field that is missing, not a whole number or out of range (no attention
+    heads, no layers).
+    """
+    meta = config.get("_chipshift")
+    meta = meta if isinstance(meta, dict) else {}
+    hidden = _int(config, "hidden_size", "n_embd", "d_model", minimum=1)
+    layers = _int(config, "num_hidden_layers", "n_layer", "num_layers", minimum=1)
+    heads = _int(config, "num_attention_heads", "n_head", minimum=1)
+    kv_heads = _int(config, "num_key_value_heads", default=heads, minimum=1)
     act = str(config.get("hidden_act") or config.get("activation_function") or "silu")
     mla = _attention_kind(config, heads, kv_heads) is AttentionKind.MLA
     return ModelArch(
@@ -237,7 +269,7 @@ def arch_from_config(config: dict[str, Any], *, model_id: str) -> ModelArch:
         num_kv_heads=kv_heads,
         head_dim=_head_dim(config, hidden, heads, mla),
         intermediate_size=_int(config, "intermediate_size", "n_inner", "ffn_hidden_size", default=4 * hidden),
-        vocab_size=_int(config, "vocab_size"),
+        vocab_size=_int(config, "vocab_size", minimum=1),
         gated_mlp=act in {"silu", "swiglu", "swish"},
         tie_embeddings=bool(config.get("tie_word_embeddings", False)),
         attention=_attention_kind(config, heads, kv_heads),
@@ -262,18 +294,14 @@ def shipped_model_ids() -> list[str]:
 
 
 def _read_config(path: Path, model_id: str) -> ModelArch:
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError(str(path), f"cannot read: {error}") from None
-    except json.JSONDecodeError as error:
-        raise InputFileError(str(path), f"not valid JSON: {error.msg}", line=error.lineno) from None
+    text = read_input_text(path, limit_bytes=CONFIG_LIMIT_BYTES, what="model config")
+    config = load_json(text, str(path))
     if not isinstance(config, dict):
         raise InputFileError(str(path), "a config.json must hold one JSON object")
     try:
         return arch_from_config(config, model_id=model_id)
-    except KeyError as error:
-        raise InputFileError(str(path), "required by the performance model", field=str(error.args[0])) from None
+    except ConfigFieldError as error:
+        raise InputFileError(str(path), error.problem, field=error.field) from None
 
 
 @cache

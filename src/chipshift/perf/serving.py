@@ -8,18 +8,13 @@ Requests either arrive all at once (vLLM's offline throughput benchmark) or at t
 :class:`RequestSet` made by :func:`with_poisson_arrivals` (``benchmark_serving --request-rate``); then TTFT counts
 from each request's arrival and :func:`max_request_rate` finds the highest rate at which a percentile of TTFT and
 TPOT stays within targets. Request lengths come from :func:`sharegpt_like`, :func:`fixed_lengths` or a file
-(:func:`load_lengths`).
+(:func:`chipshift.perf.lengths.load_lengths`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -115,79 +110,6 @@ def with_poisson_arrivals(requests: RequestSet, rate: float, seed: int = 0) -> R
         raise ChipshiftError(f"a request rate must be positive, not {rate}")
     gaps = np.random.default_rng(seed).exponential(1.0, requests.count)
     return RequestSet(requests.name, requests.input_tokens, requests.output_tokens, np.cumsum(gaps) / rate, rate)
-
-
-def load_lengths(path: Path) -> RequestSet:
-    """Request lengths from a CSV (columns ``input_tokens``, ``output_tokens``) or JSON Lines file (same keys).
-
-    A trace with an ``arrival_s`` column keeps its arrival times. Errors name the file, line and field.
-    """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ChipshiftError(f"{path}: cannot read request lengths ({error})") from error
-    rows = _jsonl_rows(path, text) if path.suffix in {".jsonl", ".ndjson"} else _csv_rows(path, text)
-    if not rows:
-        raise ChipshiftError(f"{path}: no requests")
-    inputs = np.array([r[0] for r in rows], dtype=np.int64)
-    outputs = np.array([r[1] for r in rows], dtype=np.int64)
-    arrivals = [r[2] for r in rows]
-    if all(a is None for a in arrivals):
-        return RequestSet(path.stem, inputs, outputs)
-    if any(a is None for a in arrivals):
-        raise ChipshiftError(f"{path}: arrival_s is given for some requests but not all")
-    times = np.array(arrivals, dtype=np.float64)
-    order = np.argsort(times, kind="stable")
-    return RequestSet(path.stem, inputs[order], outputs[order], times[order] - times.min())
-
-
-_Row = tuple[int, int, float | None]
-
-
-def _csv_rows(path: Path, text: str) -> list[_Row]:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = {"input_tokens", "output_tokens"} - set(reader.fieldnames or [])
-    if missing:
-        raise ChipshiftError(f"{path}: line 1: missing column(s) {', '.join(sorted(missing))}")
-    return [_length_row(path, line, row) for line, row in enumerate(reader, start=2)]
-
-
-def _jsonl_rows(path: Path, text: str) -> list[_Row]:
-    rows = []
-    for line, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            record = json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise ChipshiftError(f"{path}: line {line}: not JSON ({error.msg})") from error
-        if not isinstance(record, dict):
-            raise ChipshiftError(f"{path}: line {line}: expected an object with input_tokens and output_tokens")
-        rows.append(_length_row(path, line, record))
-    return rows
-
-
-def _length_row(path: Path, line: int, row: dict[str, Any]) -> _Row:
-    values: list[int] = []
-    for field_name in ("input_tokens", "output_tokens"):
-        raw = row.get(field_name)
-        try:
-            value = int(str(raw).strip())
-        except ValueError:
-            raise ChipshiftError(f"{path}: line {line}: {field_name} must be a whole number, not {raw!r}") from None
-        if value < 1:
-            raise ChipshiftError(f"{path}: line {line}: {field_name} must be at least 1, not {value}")
-        values.append(value)
-    arrival = row.get("arrival_s")
-    if arrival in (None, ""):
-        return values[0], values[1], None
-    try:
-        seconds = float(str(arrival))
-    except ValueError:
-        raise ChipshiftError(f"{path}: line {line}: arrival_s must be a number, not {arrival!r}") from None
-    if not math.isfinite(seconds) or seconds < 0:
-        raise ChipshiftError(f"{path}: line {line}: arrival_s must be a finite number of seconds >= 0")
-    return values[0], values[1], seconds
 
 
 @dataclass(frozen=True)

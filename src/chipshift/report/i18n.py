@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import enum
 from functools import lru_cache
-from importlib import resources
 
-import yaml
+from chipshift.datafiles import load_package_yaml
 
 
 class Language(enum.StrEnum):
@@ -21,8 +20,8 @@ def messages(lang: Language | str) -> dict[str, str]:
     """Every message of one language; English fills any key a translation lacks."""
 
     def load(code: str) -> dict[str, str]:
-        text = (resources.files("chipshift.report") / "messages" / f"{code}.yaml").read_text(encoding="utf-8")
-        return {str(k): str(v) for k, v in (yaml.safe_load(text) or {}).items()}
+        data, _ = load_package_yaml("chipshift.report", "messages", f"{code}.yaml")
+        return {str(k): str(v) for k, v in (data or {}).items()}
 
     english = load(Language.EN.value)
     return english if Language(lang) is Language.EN else {**english, **load(Language(lang).value)}

@@ -1,7 +1,8 @@
 """Dependency files: requirements*.txt, pyproject.toml, setup.cfg, setup.py, environment.yml.
 
 Each is reduced to requirement lines with their line numbers (TOML through ``tomllib``, setup.py through ``ast``,
-conda files through a safe YAML load), then package-name and requirement-text rules run on them.
+conda files through :func:`chipshift.datafiles.load_yaml`, which refuses alias bombs), then package-name and
+requirement-text rules run on them.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from collections.abc import Iterator
 from fnmatch import fnmatchcase
 from typing import Any
 
-import yaml
-
+from chipshift.datafiles import load_yaml
 from chipshift.scan.model import Finding
 from chipshift.scan.rules import Rule
 
@@ -27,8 +27,8 @@ def normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def requirement_lines(kind: str, text: str) -> Iterator[tuple[int, str]]:
-    """(line, requirement or option text) pairs of a dependency file of ``kind``."""
+def requirement_lines(kind: str, text: str, name: str = "<text>") -> Iterator[tuple[int, str]]:
+    """(line, requirement or option text) pairs of a dependency file of ``kind`` (``name`` is shown in errors)."""
     if kind == "requirements":
         yield from _plain_lines(text)
     elif kind == "setup-cfg":
@@ -36,7 +36,7 @@ def requirement_lines(kind: str, text: str) -> Iterator[tuple[int, str]]:
     elif kind == "pyproject":
         yield from _toml_lines(text)
     elif kind == "conda":
-        yield from _conda_lines(text)
+        yield from _conda_lines(text, name)
     elif kind == "setup-py":
         yield from _setup_py_lines(text)
 
@@ -80,8 +80,8 @@ def _toml_lines(text: str) -> Iterator[tuple[int, str]]:
         yield _locate(text, name), name
 
 
-def _conda_lines(text: str) -> Iterator[tuple[int, str]]:
-    data = yaml.safe_load(text) or {}
+def _conda_lines(text: str, name: str) -> Iterator[tuple[int, str]]:
+    data = load_yaml(text, name)[0] or {}  # an alias bomb raises InputFileError: scan makes the file a skip
     if not isinstance(data, dict):
         return
     for value in _strings([data.get("dependencies", []), data.get("channels", [])]):
@@ -101,7 +101,7 @@ def analyze_dependencies(kind: str, text: str, path: str, rules: list[Rule]) -> 
     """Findings of the dependency rules in one dependency file."""
     source_lines = text.splitlines()
     findings = []
-    for line, requirement in requirement_lines(kind, text):
+    for line, requirement in requirement_lines(kind, text, path):
         for rule, shown in _matches(requirement, rules):
             snippet = source_lines[line - 1].strip()[:_SNIPPET_CHARS] if line <= len(source_lines) else requirement
             findings.append(

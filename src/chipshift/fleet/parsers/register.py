@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from chipshift.datafiles import load_yaml
 from chipshift.fleet.model import DeviceRecord, LineProblem, ParsedInventory, build_frozen
 from chipshift.fleet.parsers.interface import SourceText
 
@@ -256,14 +257,7 @@ class RegisterCsvParser:
 
 
 def _yaml_items(source: SourceText) -> tuple[list[Any], list[int], dict[str, Any]]:
-    try:
-        node = yaml.compose(source.text or "", Loader=yaml.SafeLoader)
-        data = yaml.safe_load(source.text or "")
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise source.fail(
-            f"not valid YAML: {getattr(error, 'problem', error)}", line=None if mark is None else mark.line + 1
-        ) from None
+    data, node = load_yaml(source.text or "", source.name)
     defaults: dict[str, Any] = {}
     if isinstance(data, dict) and isinstance(data.get("devices"), list) and isinstance(node, yaml.MappingNode):
         defaults = {k: v for k, v in data.items() if k != "devices" and not isinstance(v, list | dict)}
