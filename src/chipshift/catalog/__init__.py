@@ -10,6 +10,7 @@ from chipshift.catalog.classify import (
     classify_chip,
     total_processing_performance,
 )
+from chipshift.catalog.domestic import DomesticBasis, DomesticRule
 from chipshift.catalog.loader import Catalog, load_catalog, parse_catalog_file
 from chipshift.catalog.schema import (
     Chip,
@@ -28,6 +29,8 @@ __all__ = [
     "ChipKind",
     "Classification",
     "Confidence",
+    "DomesticBasis",
+    "DomesticRule",
     "ExportClass",
     "Figure",
     "Precision",

@@ -13,14 +13,13 @@ ADAS chips) and its targets file, for ``chipshift assess --example`` and tests.
 
 from pathlib import Path
 
+from chipshift.catalog.domestic import DomesticBasis, DomesticRule
 from chipshift.fleet.inventory import read_inventory, read_inventory_bytes
 from chipshift.fleet.model import DeviceRecord, FleetDevice, InventoryRead, LineProblem, MatchMethod
 from chipshift.fleet.parsers import FORMAT_NAMES
 from chipshift.fleet.ratios import RatioReport, Share, TargetCheck, compute_ratios
 from chipshift.fleet.rules import (
     Consolidation,
-    DomesticBasis,
-    DomesticRule,
     FleetPolicy,
     Metric,
     Target,

@@ -1,9 +1,7 @@
-"""What counts as domestic, the targets to meet, consolidation ratios and currency: the user's targets file.
+"""The user's targets file: what counts as domestic, the targets to meet, consolidation ratios and currency.
 
-The default rule is "designed by a company based in mainland China" (ISO ``CN``; Taiwan, Hong Kong and Macau are
-separate codes), because that is what the car industry's and Shanghai's targets are usually read as and because Ascend
-dies are partly made abroad. A user can count by fab location instead, or require both. Every report says which rule
-it used (:meth:`DomesticRule.describe`).
+The domestic rule itself lives in the catalog (:mod:`chipshift.catalog.domestic`): the pipeline applies the same
+rule to the candidates it compares and plans.
 """
 
 from __future__ import annotations
@@ -11,20 +9,12 @@ from __future__ import annotations
 import enum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
+from chipshift.catalog.domestic import DomesticRule
 from chipshift.datafiles import load_yaml_model
 from chipshift.files import MiB
 from chipshift.quantities import Fraction, PositiveFloat, Year
-
-
-class DomesticBasis(enum.StrEnum):
-    """Which country of a chip decides whether it is domestic."""
-
-    DESIGNER = "designer"
-    FAB = "fab"
-    DESIGNER_AND_FAB = "designer-and-fab"
-    DESIGNER_OR_FAB = "designer-or-fab"
 
 
 class Metric(enum.StrEnum):
@@ -46,51 +36,6 @@ METRIC_UNITS: dict[Metric, str] = {
     Metric.VALUE: "currency units",
     Metric.POWER: "W",
 }
-
-
-class DomesticRule(BaseModel):
-    """The rule that decides whether a chip is domestic."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    basis: DomesticBasis = DomesticBasis.DESIGNER
-    """Designer country, fab country, both or either."""
-    countries: tuple[str, ...] = ("CN",)
-    """ISO 3166 codes that count as domestic (``CN`` is mainland China)."""
-
-    @field_validator("countries")
-    @classmethod
-    def _upper(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if not value:
-            raise ValueError("name at least one country code")
-        return tuple(code.strip().upper() for code in value)
-
-    @classmethod
-    def default(cls) -> DomesticRule:
-        """Designed in mainland China."""
-        return cls()
-
-    def describe(self) -> str:
-        """One sentence for reports."""
-        places = ", ".join(self.countries)
-        return {
-            DomesticBasis.DESIGNER: f"designer based in {places}",
-            DomesticBasis.FAB: f"logic die made in {places}",
-            DomesticBasis.DESIGNER_AND_FAB: f"designer based in and logic die made in {places}",
-            DomesticBasis.DESIGNER_OR_FAB: f"designer based in or logic die made in {places}",
-        }[self.basis]
-
-    def is_domestic(self, designer_country: str | None, fab_country: str | None) -> bool | None:
-        """True, False, or None when a country the rule needs is unknown."""
-        designer = None if designer_country is None else designer_country in self.countries
-        fab = None if fab_country is None else fab_country in self.countries
-        if self.basis is DomesticBasis.DESIGNER:
-            return designer
-        if self.basis is DomesticBasis.FAB:
-            return fab
-        if self.basis is DomesticBasis.DESIGNER_AND_FAB:
-            return False if False in (designer, fab) else (None if None in (designer, fab) else True)
-        return True if True in (designer, fab) else (None if None in (designer, fab) else False)
 
 
 class Consolidation(BaseModel):
