@@ -14,8 +14,7 @@ import time
 
 import numpy as np
 
-from chipshift.plan.model import PlanOption, PlanProblem, PlanSite, PlanTarget, PlanWorkload, TargetMetric
-from chipshift.plan.solve import solve_plan
+from chipshift.plan import PlanOption, PlanProblem, PlanSite, PlanTarget, PlanWorkload, TargetMetric, solve_plan
 
 
 def synthetic_problem(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from chipshift.errors import InputFileError
-from chipshift.files import STDIN, check_output_path, read_input, read_input_text, write_atomically
+from chipshift.files import STDIN, check_output_path, read_input, read_input_text, write_atomically, write_output
 
 
 def _mode(path: Path) -> int:
@@ -87,9 +87,12 @@ def test_bad_utf8_names_the_line(tmp_path: Path) -> None:
 def test_output_path_checks(tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match="is a folder"):
         check_output_path(tmp_path)
-    with pytest.raises(InputFileError, match="does not exist"):
-        check_output_path(tmp_path / "missing" / "report.html")
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(InputFileError, match="is a file, not a folder"):
+        check_output_path(tmp_path / "a-file" / "report.html")
     check_output_path(tmp_path / "report.html")
+    write_output(tmp_path / "new" / "deeper" / "report.html", "<p>ok</p>")  # missing folders are made
+    assert (tmp_path / "new" / "deeper" / "report.html").read_text() == "<p>ok</p>"
 
 
 def test_a_failed_write_leaves_no_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

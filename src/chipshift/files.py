@@ -93,14 +93,26 @@ def _size(count: int) -> str:
 
 
 def check_output_path(path: Path, *, what: str = "output file") -> None:
-    """Refuse, before any work, an output path that is a folder or whose folder does not exist."""
+    """Refuse, before any work, an output path that is a folder or whose folder cannot be made or written.
+
+    A missing folder is fine when its nearest existing parent is a writable folder: :func:`write_output` makes it.
+    """
     if path.is_dir():
         raise InputFileError(str(path), f"is a folder; give a file name for the {what}")
-    parent = path.parent
-    if not parent.is_dir():
-        raise InputFileError(str(path), f"folder '{parent}' does not exist; create it first")
-    if not os.access(parent, os.W_OK):
-        raise InputFileError(str(path), f"folder '{parent}' is not writable")
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InputFileError(str(path), f"'{ancestor}' is a file, not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise InputFileError(str(path), f"folder '{ancestor}' is not writable")
+
+
+def write_output(path: Path, text: str, *, what: str = "output file") -> None:
+    """Check ``path`` (:func:`check_output_path`), make its folder if missing, and write ``text`` atomically."""
+    check_output_path(path, what=what)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, text)
 
 
 def write_atomically(path: Path, text: str) -> None:

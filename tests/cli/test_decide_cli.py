@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from chipshift.cli.decide import example_scenario_path
+from chipshift.assess import example_scenario_path
 from chipshift.cli.main import app
 
 runner = CliRunner()

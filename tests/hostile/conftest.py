@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from chipshift.cli.decide import example_scenario_path
+from chipshift.assess import example_scenario_path
 from chipshift.cli.main import app
 
 

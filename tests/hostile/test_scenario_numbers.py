@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from chipshift.cli.decide import example_scenario_path
+from chipshift.assess import example_scenario_path
 
 from .conftest import files_in, line_of, run
 

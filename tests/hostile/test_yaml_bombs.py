@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from chipshift.cli.decide import example_scenario_path
+from chipshift.assess import example_scenario_path
 from chipshift.fleet import FleetStore
 
 from .conftest import files_in, run

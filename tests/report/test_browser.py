@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from chipshift.report import Language, ReportFormat, render
+from chipshift.report import Language, ReportData, ReportFormat, render
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = (
@@ -178,7 +178,7 @@ def _charts(tools: DevTools) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("lang", list(Language))
 def test_report_loads_clean_and_draws_its_charts(
-    browser: DevTools, example_data: dict[str, Any], tmp_path: Path, lang: Language
+    browser: DevTools, example_data: ReportData, tmp_path: Path, lang: Language
 ) -> None:
     path = tmp_path / f"report-{lang.value}.html"
     path.write_text(render(example_data, ReportFormat.HTML, lang), encoding="utf-8")

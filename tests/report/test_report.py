@@ -6,12 +6,12 @@ import json
 import re
 from html.parser import HTMLParser
 from importlib import resources
-from typing import Any
 
 import pytest
 import yaml
 
-from chipshift.report import Language, ReportFormat, render
+from chipshift.report import Language, ReportData, ReportFormat, render
+from chipshift.report.model import Scope
 
 SECTIONS = ("summary", "fleet", "comparison", "plan", "monte-carlo", "effort", "sources")
 
@@ -31,7 +31,7 @@ def _tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
     return parser.tags
 
 
-def test_html_is_self_contained(example_data: dict[str, Any]) -> None:
+def test_html_is_self_contained(example_data: ReportData) -> None:
     html = render(example_data, ReportFormat.HTML)
     tags = _tags(html)
     assert not [t for t, _ in tags if t in ("script", "link", "iframe", "object", "embed")]
@@ -42,7 +42,7 @@ def test_html_is_self_contained(example_data: dict[str, Any]) -> None:
     assert "default-src 'none'" in html  # the page's own policy forbids fetching anything
 
 
-def test_html_has_every_section_and_its_charts(example_data: dict[str, Any]) -> None:
+def test_html_has_every_section_and_its_charts(example_data: ReportData) -> None:
     html = render(example_data, ReportFormat.HTML)
     ids = {attrs.get("id") for _, attrs in _tags(html)}
     assert set(SECTIONS) <= ids
@@ -52,29 +52,30 @@ def test_html_has_every_section_and_its_charts(example_data: dict[str, Any]) -> 
     assert "38.5%" in html  # domestic share now, by count (320 of 832)
 
 
-def test_html_escapes_scenario_text(example_data: dict[str, Any]) -> None:
-    data = {**example_data, "title": "<script>alert(1)</script>"}
+def test_html_escapes_scenario_text(example_data: ReportData) -> None:
+    data = example_data.model_copy(update={"title": "<script>alert(1)</script>"})
     html = render(data, ReportFormat.HTML)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;" in html
 
 
-def test_markdown_escapes_html_from_every_scenario_field(example_data: dict[str, Any]) -> None:
+def test_markdown_escapes_html_from_every_scenario_field(example_data: ReportData) -> None:
     attack = "<script>alert(1)</script><img src=x onerror=alert(2)>"
-    data = {
-        **example_data,
-        "title": attack,
-        "sources": [attack],
-        "workloads": [{**w, "id": attack} for w in example_data["workloads"]],
-        "targets": [{**t, "scope": {"site": attack}} for t in example_data["targets"]],
-    }
+    data = example_data.model_copy(
+        update={
+            "title": attack,
+            "sources": [attack],
+            "workloads": [w.model_copy(update={"id": attack}) for w in example_data.workloads],
+            "targets": [t.model_copy(update={"scope": Scope(site=attack)}) for t in example_data.targets],
+        }
+    )
     markdown = render(data, ReportFormat.MARKDOWN)
     assert "<script" not in markdown and "<img" not in markdown
     assert markdown.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 4  # title, source, workload, site
     assert "≥" in markdown  # only HTML's own characters are touched
 
 
-def test_chinese_report_is_chinese(example_data: dict[str, Any]) -> None:
+def test_chinese_report_is_chinese(example_data: ReportData) -> None:
     html = render(example_data, ReportFormat.HTML, Language.ZH)
     assert '<html lang="zh-CN">' in html
     assert "国产化率" in html
@@ -91,18 +92,18 @@ def test_every_message_is_translated() -> None:
     assert not same, same
 
 
-def test_json_round_trips(example_data: dict[str, Any]) -> None:
+def test_json_round_trips(example_data: ReportData) -> None:
     data = json.loads(render(example_data, ReportFormat.JSON))
     assert data["plan"]["status"] == "optimal"
-    assert data["comparison"]["topsis_order"] == example_data["comparison"]["topsis_order"]
+    assert data["comparison"]["topsis_order"] == example_data.comparison.topsis_order
     assert data["fleet"]["ratios"]["overall"]["count"]["total"] == 832
 
 
-def test_markdown_has_the_sections_as_tables(example_data: dict[str, Any]) -> None:
+def test_markdown_has_the_sections_as_tables(example_data: ReportData) -> None:
     text = render(example_data, ReportFormat.MARKDOWN)
     headings = re.findall(r"^## (.+)$", text, flags=re.MULTILINE)
     assert len(headings) == len(SECTIONS)
-    for year in example_data["years"]:
+    for year in example_data.years:
         assert re.search(rf"^\| {year} \|", text, flags=re.MULTILINE)
     tables = [block.splitlines() for block in text.split("\n\n") if block.startswith("|")]
     assert len(tables) >= 10
@@ -112,7 +113,7 @@ def test_markdown_has_the_sections_as_tables(example_data: dict[str, Any]) -> No
 
 
 @pytest.mark.parametrize("fmt", list(ReportFormat))
-def test_every_format_renders_a_report_without_a_plan(example_data: dict[str, Any], fmt: ReportFormat) -> None:
-    data = {**example_data, "plan": None, "monte_carlo": None, "scan": None}
+def test_every_format_renders_a_report_without_a_plan(example_data: ReportData, fmt: ReportFormat) -> None:
+    data = example_data.model_copy(update={"plan": None, "monte_carlo": None, "scan": None})
     text = render(data, fmt, Language.ZH)
     assert len(text) > 1000

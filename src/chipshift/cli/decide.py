@@ -1,4 +1,4 @@
-"""CLI of the decide, plan and report engines: ``chipshift compare``, ``chipshift plan`` and ``chipshift assess``.
+"""CLI of the pipeline (:mod:`chipshift.assess`): ``chipshift compare``, ``chipshift plan`` and ``chipshift assess``.
 
 Each command takes a scenario file (see docs/scenario.md) or ``--example`` for the shipped one. Results go to
 stdout (tables or JSON), progress and warnings to stderr; ``assess`` writes its report to a file.
@@ -6,9 +6,9 @@ stdout (tables or JSON), progress and warnings to stderr; ``assess`` writes its 
 
 from __future__ import annotations
 
+import enum
 import time
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,14 +18,21 @@ from rich.table import Table
 from chipshift import jsontext
 from chipshift.cli.common import catalog, stderr, stdout
 from chipshift.errors import ChipshiftError
-from chipshift.files import write_atomically
-from chipshift.plan.executors.interface import ExecutorKind
+from chipshift.files import check_output_path, write_output
 from chipshift.report import Language, ReportFormat, render
+from chipshift.report.numbers import money
 from chipshift.report.numbers import number as _num
 
 if TYPE_CHECKING:  # the engines (pymcdm, HiGHS) are imported when a command runs, so every command starts fast
-    from chipshift.decide.assess import Assessment
-    from chipshift.decide.scenario import Scenario
+    from chipshift.assess import Assessment, Scenario
+
+
+class ExecutorKind(enum.StrEnum):
+    """Where the Monte Carlo runs run (``--executor``); ``chipshift.plan.ExecutorKind`` has the same members."""
+
+    LOCAL = "local"
+    RAY = "ray"
+
 
 SCENARIO_ARG = typer.Argument(None, help="Scenario YAML file (see docs/scenario.md).", show_default=False)
 EXAMPLE_OPTION = typer.Option(False, "--example", help="Use the shipped example scenario instead of a file.")
@@ -35,13 +42,8 @@ EXECUTOR_OPTION = typer.Option(ExecutorKind.LOCAL, "--executor", help="Where the
 WORKERS_OPTION = typer.Option(None, "--workers", min=1, help="Worker processes for the Monte Carlo (default: CPUs).")
 
 
-def example_scenario_path() -> Path:
-    """The shipped example scenario (``chipshift/examples/example.yaml``)."""
-    return Path(str(resources.files("chipshift.examples") / "example.yaml"))
-
-
 def _scenario(path: Path | None, example: bool) -> Scenario:
-    from chipshift.decide.scenario import load_scenario
+    from chipshift.assess import example_scenario_path, load_scenario
 
     if example and path is not None:
         raise ChipshiftError("give either a scenario file or --example, not both")
@@ -65,7 +67,7 @@ def _progress(quiet: bool) -> Any:
 def _run(
     path: Path | None, example: bool, quiet: bool, *, plan: bool, monte_carlo: bool, executor: str, workers: int | None
 ) -> Assessment:
-    from chipshift.decide.assess import assess
+    from chipshift.assess import assess
 
     scenario = _scenario(path, example)
     return assess(
@@ -79,34 +81,31 @@ def _run(
     )
 
 
-def _money(value: float, currency: str) -> str:
-    return f"{value / 1e6:,.2f} M {currency}"
-
-
 def _print_comparison(result: Assessment) -> None:
-    data = result.comparison.to_dict()
-    rows = {row["id"]: row for row in data["candidates"]}
+    from chipshift.assess import comparison_section
+
+    data = comparison_section(result.comparison)
+    rows = {row.id: row for row in data.candidates}
     shown = ("chips_needed", "throughput_per_kw", "porting_person_days", "tco_life", "export_risk")
-    table = Table(title=f"Candidates, best first (weights: {data['weights_method']})")
+    table = Table(title=f"Candidates, best first (weights: {data.weights_method})")
     for header in ("rank", "candidate", "TOPSIS", "weighted sum", *shown):
         table.add_column(header, justify="left" if header == "candidate" else "right")
-    for rank, cid in enumerate(data["topsis_order"], start=1):
+    for rank, cid in enumerate(data.topsis_order, start=1):
         row = rows[cid]
-        criteria = [_num(row["criteria"].get(name)) for name in shown]
-        table.add_row(str(rank), cid, f"{row['topsis']:.3f}", f"{row['weighted_sum']:.3f}", *criteria)
+        criteria = [_num(row.criteria.get(name)) for name in shown]
+        table.add_row(str(rank), cid, f"{row.topsis:.3f}", f"{row.weighted_sum:.3f}", *criteria)
     stdout.print(table)
-    weights = ", ".join(f"{k} {v:.2f}" for k, v in data["weights"].items())
-    stdout.print(f"weights: {weights}; weighted-sum order: {', '.join(data['weighted_sum_order'])}")
-    for excluded in data["excluded"]:
-        stdout.print(f"excluded {excluded['id']}: {excluded['reason']}", highlight=False)
+    weights = ", ".join(f"{k} {v:.2f}" for k, v in data.weights.items())
+    stdout.print(f"weights: {weights}; weighted-sum order: {', '.join(data.weighted_sum_order)}")
+    for excluded in data.excluded:
+        stdout.print(f"excluded {excluded.id}: {excluded.reason}", highlight=False)
     sensitivity = Table(title="Sensitivity: weight range within which the top candidate holds")
     for header in ("dimension", "weight", "low", "high", "top below", "top above"):
         sensitivity.add_column(header)
-    for r in data["sensitivity"]:
+    for r in data.sensitivity:
         sensitivity.add_row(
-            r["dimension"], f"{r['weight']:.2f}", f"{r['low']:.2f}", f"{r['high']:.2f}", r["below"] or "—",
-            r["above"] or "—",
-        )  # fmt: skip
+            r.dimension, f"{r.weight:.2f}", f"{r.low:.2f}", f"{r.high:.2f}", r.below or "—", r.above or "—"
+        )
     stdout.print(sensitivity)
 
 
@@ -119,14 +118,14 @@ def _print_plan(result: Assessment) -> None:
     if plan is None:
         return
     currency = result.scenario.cost.currency
-    stdout.print(f"plan: {plan.status.value} ({plan.method}: {plan.message}), cost {_money(plan.objective, currency)}")
+    stdout.print(f"plan: {plan.status.value} ({plan.method}: {plan.message}), cost {money(plan.objective, currency)}")
     table = Table(title="Plan by year")
     for header in ("year", "buy", "retire", "capex", "electricity", "domestic (count)", "domestic (compute)"):
         table.add_column(header, justify="right" if header not in ("buy", "retire") else "left")
     for y in plan.years:
         share = y.domestic_share
         table.add_row(
-            str(y.year), _moves(y.buy), _moves(y.retire), _money(y.capex, currency), _money(y.opex, currency),
+            str(y.year), _moves(y.buy), _moves(y.retire), money(y.capex, currency), money(y.opex, currency),
             f"{share.get('count', 0.0):.1%}", f"{share.get('compute', 0.0):.1%}",
         )  # fmt: skip
     stdout.print(table)
@@ -139,11 +138,13 @@ def _print_plan(result: Assessment) -> None:
     for b in plan.binding:
         stdout.print(f"binding: {b.kind} {b.subject} in {b.year} ({_num(b.used)} of {_num(b.limit)})", highlight=False)
     if result.monte_carlo:
-        mc = result.monte_carlo
+        from chipshift.assess.report_data import monte_carlo_section
+
+        mc = monte_carlo_section(result.monte_carlo)
         stdout.print(
-            f"monte carlo: {mc['runs']} runs (seed {mc['seed']}, {mc['executor']}), feasible in "
-            f"{mc['feasible_share']:.0%}; cost p5/p50/p95 {_money(mc['cost_p5'], currency)} / "
-            f"{_money(mc['cost_p50'], currency)} / {_money(mc['cost_p95'], currency)}",
+            f"monte carlo: {mc.runs} runs (seed {mc.seed}, {mc.executor}), feasible in "
+            f"{mc.feasible_share:.0%}; cost p5/p50/p95 {money(mc.cost_p5, currency)} / "
+            f"{money(mc.cost_p50, currency)} / {money(mc.cost_p95, currency)}",
             highlight=False,
         )
 
@@ -157,7 +158,9 @@ def compare_command(
     """Rank the scenario's candidates: hard gates, then TOPSIS and weighted sum, with weight sensitivity."""
     result = _run(scenario, example, quiet, plan=False, monte_carlo=False, executor="local", workers=None)
     if as_json:
-        print(jsontext.dumps(result.comparison.to_dict()))
+        from chipshift.assess import comparison_section
+
+        print(jsontext.dumps(comparison_section(result.comparison).model_dump(mode="json")))
         return
     _print_comparison(result)
 
@@ -176,8 +179,12 @@ def plan_command(
         scenario, example, quiet, plan=True, monte_carlo=monte_carlo, executor=executor.value, workers=workers
     )
     if as_json:
-        plan = result.plan.to_dict() if result.plan else None
-        print(jsontext.dumps({"plan": plan, "monte_carlo": result.monte_carlo}))
+        from chipshift.assess import report_data
+
+        data = report_data(result)
+        plan = data.plan.model_dump(mode="json") if data.plan else None
+        sweep = data.monte_carlo.model_dump(mode="json") if data.monte_carlo else None
+        print(jsontext.dumps({"plan": plan, "monte_carlo": sweep}))
         return
     _print_plan(result)
 
@@ -194,15 +201,15 @@ def assess_command(
     quiet: bool = QUIET_OPTION,
 ) -> None:
     """Run the whole pipeline (fleet, scan, perf, compare, plan, Monte Carlo) and write the report."""
-    from chipshift.decide.report_data import assessment_data
+    from chipshift.assess import report_data
 
+    target = out or Path(f"chipshift-report{fmt.suffix}")
+    check_output_path(target, what="report")
     result = _run(
         scenario, example, quiet, plan=True, monte_carlo=monte_carlo, executor=executor.value, workers=workers
     )
-    target = out or Path(f"chipshift-report{fmt.suffix}")
-    text = render(assessment_data(result), fmt, lang)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(target, text)
+    text = render(report_data(result), fmt, lang)
+    write_output(target, text, what="report")
     top = result.comparison.top or "none (every candidate was excluded)"
     status = result.plan.status.value if result.plan else "not solved"
     stdout.print(f"top candidate: {top}; plan: {status}", highlight=False)

@@ -49,7 +49,7 @@ def migrate(
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
 ) -> None:
     """Port CUDA-specific PyTorch code to a target through syntax-tree codemods. A dry run unless --write."""
-    from chipshift.files import check_output_path, write_atomically
+    from chipshift.files import check_output_path, write_output
     from chipshift.migrate import load_target, load_target_file, migrate_paths
     from chipshift.migrate.apply import file_diff, patch_text
     from chipshift.migrate.writing import apply_migration
@@ -66,7 +66,7 @@ def migrate(
         for item in result.migrated:
             stdout.print(file_diff(item, root), end="", markup=False, highlight=False)
     if patch is not None:
-        write_atomically(patch, patch_text(result, root))
+        write_output(patch, patch_text(result, root), what="patch")
         _say(f"patch written to {patch}")
     if write and result.migrated:
         report = apply_migration(result, backup=backup, say=_say)

@@ -1,7 +1,7 @@
 """What decide and plan know about each candidate: typed evidence gathered from the other engines.
 
-The adapters in :mod:`chipshift.decide.inputs` fill these from catalog, perf, scan and fleet; tests build them by
-hand. Every figure that came from somewhere carries a note of where.
+The pipeline's adapters (:mod:`chipshift.assess.evidence`) fill these from catalog, perf, scan and fleet; tests
+build them by hand. Every figure that came from somewhere carries a note of where.
 """
 
 from __future__ import annotations

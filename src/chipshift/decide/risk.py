@@ -46,6 +46,15 @@ class StrategicRisk:
         return (self.export + self.security + self.supply) / 3
 
 
+def risk_points() -> str:
+    """The risk points in words, for a report's sources: chipshift's defaults, not facts."""
+    export = ", ".join(f"{status.value} {points}" for status, points in EXPORT_POINTS.items())
+    return (
+        f"export {export}; closed firmware/stack {CLOSED_OPENNESS} each, unknown {UNKNOWN_OPENNESS}; "
+        f"location mandate {LOCATION_MANDATE}; unknown supply {UNKNOWN_SUPPLY}"
+    )
+
+
 def _openness_points(closed: bool | None, what: str, reasons: list[str]) -> float:
     if closed is None:
         reasons.append(f"{what} openness unknown (+{UNKNOWN_OPENNESS})")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -104,12 +103,46 @@ class PlanProblem:
     depreciation_years: int = 5
     risk_weight: float = 0.0
     """Cost per unit of risk per chip-year, as a share of the chip's yearly depreciation."""
-    time_limit_s: float = 20.0
+    max_nodes: int = 50_000
+    """Branch-and-bound nodes at which HiGHS stops: a limit on work, so the plan never depends on the machine's
+    speed or load."""
+    time_limit_s: float = 600.0
+    """Wall-clock safety net only; the node limit and the gap decide when the solver stops."""
     mip_gap: float = 0.01
     threads: int = 1
     method: str = "auto"
     """``mip`` (branch and bound), ``round`` (LP relaxation, purchases rounded up, LP again) or ``auto`` (``mip``
     up to :data:`MIP_MAX_INTEGERS` integer columns, else ``round``)."""
+
+
+@dataclass(frozen=True)
+class LicenceEvent:
+    """An export licence granted or revoked for a chip from a year on, happening in a run with a probability."""
+
+    chip: str
+    """Option id or catalog chip id."""
+    status: str
+    """``revoked`` or ``granted``."""
+    year: int
+    """From this year."""
+    probability: float
+    """Chance per run."""
+
+
+@dataclass(frozen=True)
+class UncertaintySpec:
+    """What a Monte Carlo sweep draws: price and growth noise and licence events, from a seed."""
+
+    runs: int
+    """Number of runs."""
+    seed: int
+    """Seed; the same seed gives the same runs on any executor."""
+    price_sigma: float
+    """Log-normal sigma of price multipliers per option."""
+    growth_sigma: float
+    """Normal sigma added to each workload's yearly demand growth."""
+    events: tuple[LicenceEvent, ...] = ()
+    """Licence events."""
 
 
 MIP_MAX_INTEGERS = 3000
@@ -202,21 +235,3 @@ class PlanResult:
     def total_capex(self) -> float:
         """Capex over the horizon."""
         return sum(y.capex for y in self.years)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for JSON and the report."""
-        from dataclasses import asdict
-
-        return {
-            "status": self.status.value,
-            "objective": self.objective,
-            "solve_s": self.solve_s,
-            "variables": self.variables,
-            "constraints": self.constraints,
-            "message": self.message,
-            "method": self.method,
-            "gap": self.gap,
-            "years": [asdict(y) for y in self.years],
-            "violations": [asdict(v) for v in self.violations],
-            "binding": [asdict(b) for b in self.binding],
-        }

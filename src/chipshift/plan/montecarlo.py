@@ -7,14 +7,12 @@ executor, so the same seed gives the same runs on any executor and any number of
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
-from chipshift.decide.scenario import MonteCarlo
 from chipshift.plan.executors import get_executor
-from chipshift.plan.model import PlanProblem
+from chipshift.plan.model import PlanProblem, UncertaintySpec
 from chipshift.plan.solve import solve_plan
 
 
@@ -31,7 +29,7 @@ class Draw:
     """Indices of the scenario's events that happen in this run."""
 
 
-def draws(problem: PlanProblem, spec: MonteCarlo) -> list[Draw]:
+def draws(problem: PlanProblem, spec: UncertaintySpec) -> list[Draw]:
     """All runs' draws, reproducible from the seed."""
     out = []
     for run, seq in enumerate(np.random.SeedSequence(spec.seed).spawn(spec.runs)):
@@ -43,7 +41,7 @@ def draws(problem: PlanProblem, spec: MonteCarlo) -> list[Draw]:
     return out
 
 
-def apply_draw(problem: PlanProblem, spec: MonteCarlo, draw: Draw) -> PlanProblem:
+def apply_draw(problem: PlanProblem, spec: UncertaintySpec, draw: Draw) -> PlanProblem:
     """The problem as it is in one run."""
     first = problem.years[0]
     workloads = tuple(
@@ -66,61 +64,52 @@ def apply_draw(problem: PlanProblem, spec: MonteCarlo, draw: Draw) -> PlanProble
     return dataclasses.replace(problem, workloads=workloads, options=tuple(options), threads=1, method=method)
 
 
-def run_one(task: tuple[PlanProblem, MonteCarlo, Draw]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RunOutcome:
+    """What one run's plan came to."""
+
+    run: int
+    feasible: bool
+    objective: float
+    """Plan cost in the cost currency."""
+    capex: float
+    gap: float | None
+    final_share: dict[str, float]
+    """Domestic share by metric in the last plan year."""
+    events: tuple[str, ...]
+    """Licence events that happened (``nvidia-h20 revoked``)."""
+    violations: tuple[str, ...]
+    """Constraints the run's plan had to break (``budget 2026 capex``)."""
+
+
+def run_one(task: tuple[PlanProblem, UncertaintySpec, Draw]) -> RunOutcome:
     """Solve one run (a pure function, so any executor can call it)."""
     problem, spec, draw = task
     result = solve_plan(apply_draw(problem, spec, draw))
     last = result.years[-1].domestic_share if result.years else {}
-    return {
-        "run": draw.run,
-        "feasible": result.feasible,
-        "objective": result.objective,
-        "capex": result.total_capex(),
-        "gap": result.gap,
-        "final_share": last,
-        "events": [spec.events[i].chip + " " + spec.events[i].status for i in draw.events],
-        "violations": [f"{v.kind} {v.year} {v.subject}" for v in result.violations],
-    }
+    return RunOutcome(
+        run=draw.run,
+        feasible=result.feasible,
+        objective=result.objective,
+        capex=result.total_capex(),
+        gap=result.gap,
+        final_share=dict(last),
+        events=tuple(spec.events[i].chip + " " + spec.events[i].status for i in draw.events),
+        violations=tuple(f"{v.kind} {v.year} {v.subject}" for v in result.violations),
+    )
 
 
-@dataclass
+@dataclass(frozen=True)
 class MonteCarloSummary:
-    """Distribution of plan outcomes over the runs."""
+    """Every run's outcome, in run order."""
 
-    runs: list[dict[str, Any]]
+    runs: list[RunOutcome]
     seed: int
     executor: str
-    percentiles: dict[str, float] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for the report."""
-        feasible = [r for r in self.runs if r["feasible"]]
-        costs = np.array([r["objective"] for r in feasible]) if feasible else np.array([0.0])
-        return {
-            "runs": len(self.runs),
-            "seed": self.seed,
-            "executor": self.executor,
-            "feasible_share": len(feasible) / len(self.runs) if self.runs else 0.0,
-            "cost_p5": float(np.percentile(costs, 5)),
-            "cost_p50": float(np.percentile(costs, 50)),
-            "cost_p95": float(np.percentile(costs, 95)),
-            "costs": [float(c) for c in costs],
-            "infeasible_causes": _causes(self.runs),
-            "detail": self.runs,
-        }
-
-
-def _causes(runs: list[dict[str, Any]]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for r in runs:
-        for v in r["violations"]:
-            kind = v.split()[0]
-            counts[kind] = counts.get(kind, 0) + 1
-    return counts
 
 
 def run_monte_carlo(
-    problem: PlanProblem, spec: MonteCarlo, *, executor: str = "local", workers: int | None = None
+    problem: PlanProblem, spec: UncertaintySpec, *, executor: str = "local", workers: int | None = None
 ) -> MonteCarloSummary:
     """Solve every run on the chosen executor."""
     pool = get_executor(executor, workers)

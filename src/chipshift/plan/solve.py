@@ -75,6 +75,7 @@ def _highs(model: Model, problem: PlanProblem, *, relax: bool = False) -> highsp
     h = _quiet_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(problem.time_limit_s))
+    h.setOptionValue("mip_max_nodes", int(problem.max_nodes))
     h.setOptionValue("mip_rel_gap", float(problem.mip_gap))
     h.setOptionValue("threads", int(problem.threads))
     h.setOptionValue("random_seed", 0)
@@ -165,7 +166,7 @@ def _solve_by_rounding(
         return h, None, None, "rounded purchases: " + h.modelStatusToString(h.getModelStatus())
     m = _highs(model, problem)
     m.changeColsBounds(len(columns), columns, low, high)
-    m.setOptionValue("time_limit", max(1.0, problem.time_limit_s / 2))
+    m.setOptionValue("mip_max_nodes", max(1, problem.max_nodes // 2))
     incumbent = highspy.HighsSolution()
     incumbent.col_value = start.tolist()
     incumbent.value_valid = True

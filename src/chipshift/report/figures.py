@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from chipshift.report.charts import (
     Series,
     TargetMark,
@@ -13,85 +11,83 @@ from chipshift.report.charts import (
     range_chart,
     stacked_bars,
 )
+from chipshift.report.model import ReportData
+from chipshift.report.numbers import MILLION
 
 METRICS = ("count", "compute", "value")
 
 
-def ratio_chart(data: dict[str, Any], m: dict[str, str]) -> str | None:
+def ratio_chart(data: ReportData, m: dict[str, str]) -> str | None:
     """Domestic share now and per plan year, by metric, with the targets."""
-    path = data.get("ratio_path") or []
+    path = data.ratio_path
     if not path:
         return None
-    labels = [p["label"] for p in path]
-    series = [Series(f"{m['share']}: {metric}", [p.get(metric) for p in path]) for metric in METRICS]
+    labels = [p.label for p in path]
+    series = [Series(f"{m['share']}: {metric}", [getattr(p, metric) for p in path]) for metric in METRICS]
     marks = []
-    for t in data.get("targets", []):
-        start = next((i for i, label in enumerate(labels) if label == str(t["year"])), None)
+    for t in data.targets:
+        start = next((i for i, label in enumerate(labels) if label == str(t.year)), None)
         if start is not None:
-            scope = t["scope"].get("site") or t["scope"].get("sector") or ""
-            marks.append(TargetMark(f"{t['metric']} {t['min_share']:.0%} {scope}".strip(), start, t["min_share"]))
+            scope = t.scope.site or t.scope.sector or ""
+            marks.append(TargetMark(f"{t.metric} {t.min_share:.0%} {scope}".strip(), start, t.min_share))
     return line_chart(m["fleet"], labels, series, marks)
 
 
-def ranking_chart(data: dict[str, Any], m: dict[str, str]) -> str | None:
+def ranking_chart(data: ReportData, m: dict[str, str]) -> str | None:
     """TOPSIS scores, best first."""
-    comparison = data["comparison"]
-    scores = {c["id"]: c["topsis"] for c in comparison["candidates"]}
+    comparison = data.comparison
+    scores = {c.id: c.topsis for c in comparison.candidates}
     if not scores:
         return None
-    order = comparison["topsis_order"]
+    order = comparison.topsis_order
     return bar_chart(m["topsis"], [(cid, scores[cid]) for cid in order], highlight=order[0] if order else None)
 
 
-def sensitivity_chart(data: dict[str, Any], m: dict[str, str]) -> str | None:
+def sensitivity_chart(data: ReportData, m: dict[str, str]) -> str | None:
     """Weight range per dimension within which the top candidate holds."""
-    rows = data["comparison"]["sensitivity"]
+    rows = data.comparison.sensitivity
     if not rows:
         return None
-    return range_chart(m["sensitivity"], [(r["dimension"], r["weight"], r["low"], r["high"]) for r in rows])
+    return range_chart(m["sensitivity"], [(r.dimension, r.weight, r.low, r.high) for r in rows])
 
 
-def purchases_chart(data: dict[str, Any], m: dict[str, str]) -> str | None:
+def purchases_chart(data: ReportData, m: dict[str, str]) -> str | None:
     """Chips bought per year, stacked by chip."""
-    plan = data.get("plan")
-    if not plan or not plan["years"]:
+    if not data.plan or not data.plan.years:
         return None
-    years = plan["years"]
-    chips = sorted({oid for y in years for per in y["buy"].values() for oid in per})
+    years = data.plan.years
+    chips = sorted({oid for y in years for per in y.buy.values() for oid in per})
     if not chips:
         return None
-    stacks = {c: [float(sum(per.get(c, 0) for per in y["buy"].values())) for y in years] for c in chips}
-    return stacked_bars(m["purchases"], [str(y["year"]) for y in years], stacks)
+    stacks = {c: [float(sum(per.get(c, 0) for per in y.buy.values())) for y in years] for c in chips}
+    return stacked_bars(m["purchases"], [str(y.year) for y in years], stacks)
 
 
-def spend_chart(data: dict[str, Any], m: dict[str, str]) -> str | None:
+def spend_chart(data: ReportData, m: dict[str, str]) -> str | None:
     """Capex and electricity per year, stacked."""
-    plan = data.get("plan")
-    if not plan or not plan["years"]:
+    if not data.plan or not data.plan.years:
         return None
-    years = plan["years"]
-    stacks = {m["capex"]: [y["capex"] / 1e6 for y in years], m["opex"]: [y["opex"] / 1e6 for y in years]}
-    return stacked_bars(f"{m['capex']} + {m['opex']} (M {data['currency']})", [str(y["year"]) for y in years], stacks)
+    years = data.plan.years
+    stacks = {m["capex"]: [y.capex / MILLION for y in years], m["opex"]: [y.opex / MILLION for y in years]}
+    return stacked_bars(f"{m['capex']} + {m['opex']} (M {data.currency})", [str(y.year) for y in years], stacks)
 
 
-def effort_chart(data: dict[str, Any], m: dict[str, str]) -> str | None:
+def effort_chart(data: ReportData, m: dict[str, str]) -> str | None:
     """Porting effort per scan target."""
-    scan = data.get("scan")
-    if not scan or not scan.get("effort_person_days"):
+    if not data.scan or not data.scan.effort_person_days:
         return None
-    items = sorted(scan["effort_person_days"].items(), key=lambda kv: -kv[1])
+    items = sorted(data.scan.effort_person_days.items(), key=lambda kv: -kv[1])
     return bar_chart(m["porting_person_days"], items, unit=" d")
 
 
-def monte_carlo_chart(data: dict[str, Any], m: dict[str, str]) -> str | None:
+def monte_carlo_chart(data: ReportData, m: dict[str, str]) -> str | None:
     """Distribution of plan cost over the runs."""
-    mc = data.get("monte_carlo")
-    if not mc or not mc.get("costs"):
+    if not data.monte_carlo or not data.monte_carlo.costs:
         return None
-    return histogram(m["monte_carlo"], mc["costs"], scale=1e6, unit=f" M {data['currency']}")
+    return histogram(m["monte_carlo"], data.monte_carlo.costs, scale=MILLION, unit=f" M {data.currency}")
 
 
-def all_figures(data: dict[str, Any], m: dict[str, str]) -> dict[str, str | None]:
+def all_figures(data: ReportData, m: dict[str, str]) -> dict[str, str | None]:
     """Every chart by name."""
     return {
         "ratio": ratio_chart(data, m),

@@ -13,3 +13,11 @@ def number(value: float | None) -> str:
 def percent(value: float | None) -> str:
     """One decimal; a dash for unknown."""
     return "—" if value is None else f"{value:.1%}"
+
+
+MILLION = 1e6
+
+
+def money(value: float | None, currency: str) -> str:
+    """Millions with two decimals and the currency (``80.15 M CNY``); a dash for unknown."""
+    return "—" if value is None else f"{value / MILLION:,.2f} M {currency}"

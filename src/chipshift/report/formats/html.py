@@ -10,7 +10,8 @@ from jinja2 import Environment, StrictUndefined
 
 from chipshift.report.figures import all_figures
 from chipshift.report.i18n import Language, messages
-from chipshift.report.numbers import number, percent
+from chipshift.report.model import ReportData
+from chipshift.report.numbers import money, number, percent
 
 
 def _template() -> Any:
@@ -19,30 +20,27 @@ def _template() -> Any:
     return env.from_string(text)
 
 
-def _share(data: dict[str, Any], index: int) -> float | None:
-    path = data.get("ratio_path") or []
-    return path[index].get("count") if path else None
+def _share(data: ReportData, index: int) -> float | None:
+    return data.ratio_path[index].count if data.ratio_path else None
 
 
-def write_html(data: dict[str, Any], lang: Language) -> str:
+def write_html(data: ReportData, lang: Language) -> str:
     """The report as one HTML document."""
     m = messages(lang)
-    currency = data.get("currency", "")
-    plan = data.get("plan")
-    now = _share(data, 0) if (data.get("fleet") or {}).get("ratios") else None
+    now = _share(data, 0) if data.fleet.ratios else None
     return str(
         _template().render(
             d=data,
             m=m,
             lang="zh-CN" if lang is Language.ZH else "en",
             figures=all_figures(data, m),
-            rows={row["id"]: row for row in data["comparison"]["candidates"]},
-            capex_total=sum(y["capex"] for y in plan["years"]) if plan else 0.0,
+            rows={row.id: row for row in data.comparison.candidates},
+            capex_total=data.plan.capex_total if data.plan else 0.0,
             ratio_now=now,
             ratio_end=_share(data, -1),
-            assumptions=yaml.safe_dump(data.get("assumptions", {}), allow_unicode=True, sort_keys=False),
+            assumptions=yaml.safe_dump(data.assumptions, allow_unicode=True, sort_keys=False),
             num=number,
             pct=percent,
-            money=lambda v: "—" if v is None else f"{v / 1e6:,.2f} M {currency}",
+            money=lambda v: money(v, data.currency),
         )
     )

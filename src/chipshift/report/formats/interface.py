@@ -1,17 +1,18 @@
-"""The report-format interface: plain data in, text out. Writers never reach into engines."""
+"""The report-format interface: :class:`ReportData` in, text out. Writers never reach into engines."""
 
 from __future__ import annotations
 
 import enum
-from typing import Any, Protocol
+from typing import Protocol
 
 from chipshift.report.i18n import Language
+from chipshift.report.model import ReportData
 
 
 class Writer(Protocol):
     """Turns the assessment data into one document."""
 
-    def __call__(self, data: dict[str, Any], lang: Language) -> str:
+    def __call__(self, data: ReportData, lang: Language) -> str:
         """The document's text."""
         ...
 
@@ -45,6 +46,6 @@ def writer_for(fmt: ReportFormat | str) -> Writer:
     return write_markdown
 
 
-def render(data: dict[str, Any], fmt: ReportFormat | str, lang: Language | str = Language.EN) -> str:
+def render(data: ReportData, fmt: ReportFormat | str, lang: Language | str = Language.EN) -> str:
     """The report in one format and language."""
     return writer_for(fmt)(data, Language(lang))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
 
 from chipshift.report.i18n import Language, messages
+from chipshift.report.model import ReportData
+from chipshift.report.numbers import money
 from chipshift.report.numbers import number as _num
 from chipshift.report.numbers import percent as _pct
 
@@ -24,125 +25,116 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]
 
 
 class _Writer:
-    def __init__(self, data: dict[str, Any], lang: Language) -> None:
+    def __init__(self, data: ReportData, lang: Language) -> None:
         self.d = data
         self.m = messages(lang)
-        self.currency = data.get("currency", "")
 
     def money(self, value: float | None) -> str:
-        return "—" if value is None else f"{value / 1e6:,.2f} M {self.currency}"
+        return money(value, self.d.currency)
 
     def summary(self) -> list[str]:
         m, d = self.m, self.d
-        order = d["comparison"]["topsis_order"]
-        path = d.get("ratio_path") or []
+        order = d.comparison.topsis_order
+        path = d.ratio_path
         lines = [f"## {m['summary']}", "", f"- {m['summary_top']}: **{order[0] if order else m['unknown']}**"]
-        plan = d.get("plan")
-        if plan:
-            capex = sum(y["capex"] for y in plan["years"])
+        if d.plan:
             lines += [
-                f"- {m['summary_plan']}: **{plan['status']}**",
-                f"- {m['summary_capex']}: {self.money(capex)}",
-                f"- {m['summary_cost']}: {self.money(plan['objective'])}",
+                f"- {m['summary_plan']}: **{d.plan.status}**",
+                f"- {m['summary_capex']}: {self.money(d.plan.capex_total)}",
+                f"- {m['summary_cost']}: {self.money(d.plan.objective)}",
             ]
-        if (d.get("fleet") or {}).get("ratios") and path:
-            lines.append(f"- {m['summary_ratio_now']}: {_pct(path[0].get('count'))}")
+        if d.fleet.ratios and path:
+            lines.append(f"- {m['summary_ratio_now']}: {_pct(path[0].count)}")
         if path:
-            lines.append(f"- {m['summary_ratio_end']}: {_pct(path[-1].get('count'))}")
-        lines += [f"- **{note}**" for note in d.get("notes", [])]
+            lines.append(f"- {m['summary_ratio_end']}: {_pct(path[-1].count)}")
+        lines += [f"- **{note}**" for note in d.notes]
         return [*lines, ""]
 
     def fleet(self) -> list[str]:
         m, d = self.m, self.d
         lines = [f"## {m['fleet']}", ""]
-        ratios = (d.get("fleet") or {}).get("ratios")
+        ratios = d.fleet.ratios
         if ratios:
-            overall = ratios.get("overall", {})
-            rows = [(k, _num(s["domestic"]), _num(s["total"]), _pct(s["ratio"])) for k, s in overall.items()]
+            rows = [(k, _num(s.domestic), _num(s.total), _pct(s.ratio)) for k, s in ratios.overall.items()]
             lines += _table([m["metric"], m["domestic"], m["total"], m["share"]], rows)
-            by_site = ratios.get("by_site", {})
-            site_rows = [(site, *(_pct(shares[k]["ratio"]) for k in METRICS)) for site, shares in by_site.items()]
+            site_rows = [(site, *(_pct(shares[k].ratio) for k in METRICS)) for site, shares in ratios.by_site.items()]
             lines += _table([m["site"], *METRICS], site_rows)
         else:
             lines += [m["fleet_none"], ""]
-        path = d.get("ratio_path") or []
-        if path:
-            lines += _table([m["year"], *METRICS], [(p["label"], *(_pct(p.get(k)) for k in METRICS)) for p in path])
+        if d.ratio_path:
+            path_rows = [(p.label, *(_pct(getattr(p, k)) for k in METRICS)) for p in d.ratio_path]
+            lines += _table([m["year"], *METRICS], path_rows)
         targets = [
-            (f"{t['metric']} ≥ {_pct(t['min_share'])}", t["year"], t["scope"].get("site") or t["scope"].get("sector")
-             or "—", t.get("source") or "")
-            for t in d.get("targets", [])
-        ]  # fmt: skip
+            (f"{t.metric} ≥ {_pct(t.min_share)}", t.year, t.scope.site or t.scope.sector or "—", t.source or "")
+            for t in d.targets
+        ]
         return lines + _table([m["target"], m["from_year"], m["scope"], m["source"]], targets)
 
     def comparison(self) -> list[str]:
-        m, c = self.m, self.d["comparison"]
+        m, c = self.m, self.d.comparison
         lines = [f"## {m['comparison']}", ""]
-        if c["excluded"]:
+        if c.excluded:
             lines += [f"### {m['excluded']}", ""]
-            lines += _table([m["candidate"], m["reason"]], [(e["id"], e["reason"]) for e in c["excluded"]])
-        weights = ", ".join(f"{k} {v:.2f}" for k, v in c["weights"].items())
-        cr = c.get("consistency_ratio")
+            lines += _table([m["candidate"], m["reason"]], [(e.id, e.reason) for e in c.excluded])
+        weights = ", ".join(f"{k} {v:.2f}" for k, v in c.weights.items())
+        cr = c.consistency_ratio
         cr_text = f"; {m['consistency_ratio']} {cr:.3f}" if cr is not None else ""
-        lines += [f"{m['weights_method']}: {c['weights_method']}{cr_text}; {weights}", ""]
-        rows_by_id = {row["id"]: row for row in c["candidates"]}
-        criteria = [k["id"] for k in c["criteria"]]
+        lines += [f"{m['weights_method']}: {c.weights_method}{cr_text}; {weights}", ""]
+        rows_by_id = {row.id: row for row in c.candidates}
+        criteria = [k.id for k in c.criteria]
         rows = [
-            (rank, cid, f"{rows_by_id[cid]['topsis']:.3f}", f"{rows_by_id[cid]['weighted_sum']:.3f}",
-             *(_num(rows_by_id[cid]["criteria"][k]) for k in criteria))
-            for rank, cid in enumerate(c["topsis_order"], start=1)
+            (rank, cid, f"{rows_by_id[cid].topsis:.3f}", f"{rows_by_id[cid].weighted_sum:.3f}",
+             *(_num(rows_by_id[cid].criteria[k]) for k in criteria))
+            for rank, cid in enumerate(c.topsis_order, start=1)
         ]  # fmt: skip
         lines += _table([m["rank"], m["candidate"], m["topsis"], m["weighted_sum"], *criteria], rows)
         lines += [f"### {m['sensitivity']}", "", m["sensitivity_note"], ""]
         sens = [
-            (r["dimension"], f"{r['weight']:.2f}", f"{r['low']:.2f}", f"{r['high']:.2f}", r["below"] or "—",
-             r["above"] or "—")
-            for r in c["sensitivity"]
-        ]  # fmt: skip
+            (r.dimension, f"{r.weight:.2f}", f"{r.low:.2f}", f"{r.high:.2f}", r.below or "—", r.above or "—")
+            for r in c.sensitivity
+        ]
         lines += _table([m["dimension"], m["weight"], m["low"], m["high"], m["below"], m["above"]], sens)
         return lines + self.candidates()
 
     def candidates(self) -> list[str]:
         m, d = self.m, self.d
         header = [m["candidate"], m["export_class"], m["export_status"], m["price_per_chip"], m["power_w"]]
-        header += [m["porting_person_days"], *(f"{w['id']}: {m['tokens_per_s_per_chip']}" for w in d["workloads"])]
+        header += [m["porting_person_days"], *(f"{w.id}: {m['tokens_per_s_per_chip']}" for w in d.workloads)]
         rows = [
-            (e["id"], e["export_class"], e["export_status"], _num(e["price_per_chip"]), _num(e["power_w"]),
-             _num(e["porting_person_days"]),
-             *(_num(f["tokens_per_s_per_chip"]) if f["fits"] else "✗" for f in e["fits"]))
-            for e in d["candidates"] + d["fleet_chips"]
+            (e.id, e.export_class, e.export_status, _num(e.price_per_chip), _num(e.power_w),
+             _num(e.porting_person_days), *(_num(f.tokens_per_s_per_chip) if f.fits else "✗" for f in e.fits))
+            for e in d.candidates + d.fleet_chips
         ]  # fmt: skip
         return [f"### {m['candidate']}", "", *_table(header, rows)]
 
     def plan(self) -> list[str]:
-        m, plan = self.m, self.d.get("plan")
+        m, plan = self.m, self.d.plan
         lines = [f"## {m['plan']}", ""]
         if not plan:
             return [*lines, m["not_supported"], ""]
-        gap = f"; {m['gap']} {_pct(plan['gap'])}" if plan.get("gap") is not None else ""
+        gap = f"; {m['gap']} {_pct(plan.gap)}" if plan.gap is not None else ""
         lines += [
-            f"{m['status']}: **{plan['status']}**; {m['method']}: {plan['method']} ({plan['message']}){gap}; "
-            f"{m['solve_time']} {plan['solve_s']:.1f} s",
+            f"{m['status']}: **{plan.status}**; {m['method']}: {plan.method} ({plan.message}){gap}; "
+            f"{m['solve_time']} {plan.solve_s:.1f} s",
             "",
         ]
         rows = [
-            (y["year"], _moves(y["buy"]), _moves(y["retire"]), self.money(y["capex"]), self.money(y["opex"]),
-             self.money(y["write_off"]), *(_pct(y["domestic_share"].get(k)) for k in METRICS))
-            for y in plan["years"]
+            (y.year, _moves(y.buy), _moves(y.retire), self.money(y.capex), self.money(y.opex),
+             self.money(y.write_off), *(_pct(y.domestic_share.get(k)) for k in METRICS))
+            for y in plan.years
         ]  # fmt: skip
         header = [m["year"], m["purchases"], m["retirements"], m["capex"], m["opex"], m["write_off"]]
         lines += _table(header + [f"{m['share']} ({k})" for k in METRICS], rows)
         lines += [f"### {m['violations']}", ""]
-        if plan["violations"]:
+        if plan.violations:
             rows = [
-                (v["kind"], v["year"], v["subject"], f"{_num(v['amount'])} {v['unit']}", _pct(v["relative"]))
-                for v in plan["violations"]
+                (v.kind, v.year, v.subject, f"{_num(v.amount)} {v.unit}", _pct(v.relative)) for v in plan.violations
             ]
             lines += _table([m["violation_kind"], m["year"], "", m["amount"], m["relative"]], rows)
         else:
             lines += [m["no_violations"], ""]
-        if plan["binding"]:
-            rows = [(b["kind"], b["year"], b["subject"], _num(b["used"]), _num(b["limit"])) for b in plan["binding"]]
+        if plan.binding:
+            rows = [(b.kind, b.year, b.subject, _num(b.used), _num(b.limit)) for b in plan.binding]
             lines += [
                 f"### {m['binding']}",
                 "",
@@ -151,49 +143,49 @@ class _Writer:
         return lines
 
     def monte_carlo(self) -> list[str]:
-        m, mc = self.m, self.d.get("monte_carlo")
+        m, mc = self.m, self.d.monte_carlo
         lines = [f"## {m['monte_carlo']}", ""]
         if not mc:
             return [*lines, m["mc_none"], ""]
         rows: list[tuple[str, object]] = [
-            (m["runs"], mc["runs"]),
-            (m["seed"], mc["seed"]),
-            (m["executor"], mc["executor"]),
-            (m["feasible_share"], _pct(mc["feasible_share"])),
-            (m["cost_p5"], self.money(mc["cost_p5"])),
-            (m["cost_p50"], self.money(mc["cost_p50"])),
-            (m["cost_p95"], self.money(mc["cost_p95"])),
+            (m["runs"], mc.runs),
+            (m["seed"], mc.seed),
+            (m["executor"], mc.executor),
+            (m["feasible_share"], _pct(mc.feasible_share)),
+            (m["cost_p5"], self.money(mc.cost_p5)),
+            (m["cost_p50"], self.money(mc.cost_p50)),
+            (m["cost_p95"], self.money(mc.cost_p95)),
         ]
-        rows += [(f"{m['violations']}: {kind}", n) for kind, n in mc.get("infeasible_causes", {}).items()]
+        rows += [(f"{m['violations']}: {kind}", n) for kind, n in mc.infeasible_causes.items()]
         return lines + _table(["", ""], rows)
 
     def effort(self) -> list[str]:
-        m, scan = self.m, self.d.get("scan")
+        m, scan = self.m, self.d.scan
         lines = [f"## {m['effort']}", ""]
         if not scan:
             return [*lines, m["effort_none"], ""]
-        lines += [f"{m['files']} {scan['files']}; {m['lines']} {scan['lines']}; {m['findings']} {scan['findings']}", ""]
-        rows = [(t, f"{days:.1f}", f"{scan['lock_in'][t]:.0f}") for t, days in scan["effort_person_days"].items()]
+        lines += [f"{m['files']} {scan.files}; {m['lines']} {scan.lines}; {m['findings']} {scan.findings}", ""]
+        rows = [(t, f"{days:.1f}", f"{scan.lock_in[t]:.0f}") for t, days in scan.effort_person_days.items()]
         lines += _table(["target", m["porting_person_days"], m["lock_in"]], rows)
-        rules = [(r["rule"], r["count"], r["message"]) for r in scan["top_rules"]]
+        rules = [(r.rule, r.count, r.message) for r in scan.top_rules]
         return lines + _table([m["rule"], m["count"], m["message"]], rules)
 
     def sources(self) -> list[str]:
         m = self.m
-        return [f"## {m['sources']}", "", *(f"- {s}" for s in self.d.get("sources", [])), ""]
+        return [f"## {m['sources']}", "", *(f"- {s}" for s in self.d.sources), ""]
 
     def document(self) -> str:
         d, m = self.d, self.m
-        head = [f"# {m['report_title']}: {d['title']}", "", f"{m['generated']}: {d['generated']}; {d['tool']}", ""]
+        head = [f"# {m['report_title']}: {d.title}", "", f"{m['generated']}: {d.generated}; {d.tool}", ""]
         parts = [self.summary(), self.fleet(), self.comparison(), self.plan(), self.monte_carlo(), self.effort()]
         return "\n".join(head + [line for part in parts for line in part] + self.sources())
 
 
-def _moves(per_site: dict[str, dict[str, float]]) -> str:
+def _moves(per_site: Mapping[str, Mapping[str, float]]) -> str:
     return "; ".join(f"{site}: {n:.0f} × {chip}" for site, per in per_site.items() for chip, n in per.items()) or "—"
 
 
-def write_markdown(data: dict[str, Any], lang: Language) -> str:
+def write_markdown(data: ReportData, lang: Language) -> str:
     """The report as one Markdown document; any HTML in the data (titles, sites, sources) comes out inert.
 
     Markdown renderers pass raw HTML through, and this writer emits none of its own, so ``<``, ``>`` and ``&`` are

@@ -1,15 +1,14 @@
-"""Turn a scenario, the candidates' evidence and the fleet into a :class:`PlanProblem`."""
+"""Turn a scenario, the candidates' evidence and the fleet into the plan engine's :class:`PlanProblem`."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from chipshift.decide.criteria import CostInputs, effective_price
-from chipshift.decide.evidence import CandidateEvidence
-from chipshift.decide.fleet_input import FleetInput
-from chipshift.decide.scenario import InferenceWorkload, Scenario
+from chipshift.assess.fleet import FleetInput
+from chipshift.assess.scenario import InferenceWorkload, Scenario
+from chipshift.decide import CandidateEvidence, CostInputs, effective_price
 from chipshift.errors import UnknownIdError
-from chipshift.plan.model import PlanOption, PlanProblem, PlanSite, PlanTarget, PlanWorkload, TargetMetric
+from chipshift.plan import PlanOption, PlanProblem, PlanSite, PlanTarget, PlanWorkload, TargetMetric
 
 
 def buy_years(scenario: Scenario, evidence: CandidateEvidence, buyable: bool) -> frozenset[int] | None:
@@ -45,7 +44,8 @@ def plan_option(
     )
 
 
-def _demand(scenario: Scenario) -> tuple[PlanWorkload, ...]:
+def workload_demand(scenario: Scenario) -> tuple[PlanWorkload, ...]:
+    """Each workload's demand per plan year, grown by calendar years from the first."""
     out = []
     for w in scenario.workloads:
         base = w.output_tokens_per_s if isinstance(w, InferenceWorkload) else w.concurrent_runs
@@ -133,12 +133,13 @@ def build_problem(
         years=tuple(scenario.years),
         options=tuple(options.values()),
         sites=sites,
-        workloads=_demand(scenario),
+        workloads=workload_demand(scenario),
         targets=_targets(scenario, sites),
         budget={int(y): float(v) for y, v in scenario.budget_per_year.items()},
         pue=scenario.cost.pue,
         depreciation_years=scenario.cost.depreciation_years,
         risk_weight=scenario.plan.risk_weight,
         time_limit_s=scenario.plan.time_limit_s,
+        max_nodes=scenario.plan.max_nodes,
         mip_gap=scenario.plan.mip_gap,
     )

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
+from chipshift.assess.scenario import Scenario
 from chipshift.catalog import Catalog
-from chipshift.decide.scenario import Scenario
+
+if TYPE_CHECKING:  # the fleet engine (SQLAlchemy) is imported when a scenario has inventories
+    from chipshift.fleet import FleetPolicy, RatioReport
 
 
 @dataclass
@@ -22,15 +25,15 @@ class FleetInput:
     """Chip id -> mean purchase price per chip in the register (cost currency), where given."""
     sectors: dict[str, str] = field(default_factory=dict)
     """Site -> sector, where the inventory says."""
-    ratios: dict[str, Any] | None = None
-    """The fleet engine's ratio report as plain data (None without inventories)."""
+    ratios: RatioReport | None = None
+    """The fleet engine's ratio report (None without inventories)."""
     unmatched: int = 0
     """Devices no catalog chip matched (left out of the plan)."""
     problems: list[str] = field(default_factory=list)
     """Lines that could not be read."""
 
 
-def _policy(scenario: Scenario) -> Any:
+def _policy(scenario: Scenario) -> FleetPolicy:
     from chipshift.fleet import FleetPolicy, Metric, Target, TargetScope
 
     targets = [
@@ -45,7 +48,10 @@ def _policy(scenario: Scenario) -> Any:
         for t in scenario.targets
     ]
     return FleetPolicy(
-        currency=scenario.cost.currency, exchange_rates=dict(scenario.cost.exchange_rates), targets=targets
+        rule=scenario.domestic,
+        currency=scenario.cost.currency,
+        exchange_rates=dict(scenario.cost.exchange_rates),
+        targets=targets,
     )
 
 
@@ -69,7 +75,7 @@ def read_fleet(scenario: Scenario, catalog: Catalog) -> FleetInput:
         devices.extend(read.devices)
         out.problems.extend(p.describe(str(path)) for p in read.problems)
     policy = _policy(scenario)
-    out.ratios = compute_ratios(devices, catalog, policy=policy).to_dict()
+    out.ratios = compute_ratios(devices, catalog, policy=policy)
     values: dict[tuple[str, str], list[float]] = defaultdict(list)
     prices: dict[str, list[float]] = defaultdict(list)
     start, life = scenario.years[0], scenario.cost.depreciation_years

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from chipshift.catalog.domestic import DomesticRule
 from chipshift.datafiles import dotted, line_of, load_yaml, load_yaml_model, validate_model
 from chipshift.errors import InputFileError
 from chipshift.files import MiB, read_input_text
@@ -276,8 +277,11 @@ class PlanOptions(_Model):
     """Money per unit of strategic risk per chip-year, as a share of the chip's yearly depreciation."""
     server_size: PositiveInt = Field(8, le=100_000)
     """Chips bought per unit (one server)."""
-    time_limit_s: PositiveFloat = 20.0
-    """Solver time limit."""
+    max_nodes: PositiveInt = 50_000
+    """Branch-and-bound nodes at which the solver stops with the best plan found: a limit on work, so the same
+    scenario gives the same plan on any machine."""
+    time_limit_s: PositiveFloat = 600.0
+    """Wall-clock safety net, seconds; the node limit and ``mip_gap`` decide when the solver stops."""
     mip_gap: NonNegativeFloat = 0.01
     """Relative optimality gap at which the solver stops."""
 
@@ -327,6 +331,8 @@ class Scenario(_Model):
     """Code to scan for CUDA lock-in."""
     targets: list[RatioTarget] = Field(default_factory=list)
     """Domestic-ratio targets."""
+    domestic: DomesticRule = Field(default_factory=DomesticRule)
+    """What counts as domestic, for the fleet's ratios and for the candidates alike (default: designer in CN)."""
     budget_per_year: dict[Year, Money] = Field(default_factory=dict)
     """Capex budget per year in the cost currency (missing year: not limited)."""
     sites: list[Site] = Field(default_factory=list)

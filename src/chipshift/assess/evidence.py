@@ -1,21 +1,23 @@
-"""Adapters to the other engines: catalog, perf, scan and fleet. A change in their API touches only this module.
+"""Adapters from the engines to decide's evidence: catalog, perf and scan. A change in their API touches only here.
 
-Each function turns an engine's answer into decide's typed evidence (:mod:`chipshift.decide.evidence`) and says
-where each figure came from.
+Each function turns an engine's answer into typed :class:`chipshift.decide.CandidateEvidence` and says where each
+figure came from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from chipshift.assess.scenario import Candidate, InferenceWorkload, Scenario, TrainingWorkload
 from chipshift.catalog import Catalog, classify_chip
 from chipshift.catalog.schema import Chip, Openness, Precision, RegulatoryEventKind, System
-from chipshift.decide.evidence import CandidateEvidence, ExportStatus, WorkloadFit
-from chipshift.decide.scenario import Candidate, InferenceWorkload, Scenario, TrainingWorkload
+from chipshift.decide import CandidateEvidence, ExportStatus, WorkloadFit
 from chipshift.errors import ChipshiftError, UnknownIdError
+
+if TYPE_CHECKING:  # scan (tree-sitter) is imported when a scenario has repositories
+    from chipshift.scan import ScanResult
 
 STACK_SCAN_TARGET: dict[str, str | None] = {
     "cuda": None,
@@ -43,6 +45,12 @@ def resolve(catalog: Catalog, wanted: str) -> tuple[Chip, System | None]:
     except UnknownIdError:
         return catalog.chip(wanted), None
     return catalog.chip(system.chip), system
+
+
+def is_domestic(chip: Chip, scenario: Scenario) -> bool:
+    """Whether the chip counts as domestic under the scenario's rule; a country the rule needs but the catalog lacks
+    counts as not domestic (targets are never met with chips of unknown origin)."""
+    return bool(scenario.domestic.is_domestic(chip.designer_country, chip.fab_country))
 
 
 def export_status(chip: Chip, scenario: Scenario) -> tuple[ExportStatus, str]:
@@ -107,15 +115,6 @@ def scan_target_for(chip: Chip, given: Candidate | None) -> str | None:
     return STACK_SCAN_TARGET.get(chip.software_stack or "", "portable")
 
 
-@dataclass
-class Gathered:
-    """Evidence for every candidate and fleet chip, and what could not be gathered."""
-
-    candidates: list[CandidateEvidence]
-    fleet_only: list[CandidateEvidence]
-    problems: list[str] = field(default_factory=list)
-
-
 def workload_fit(
     workload: InferenceWorkload | TrainingWorkload, chip: Chip, given: Candidate | None, catalog: Catalog
 ) -> WorkloadFit:
@@ -175,7 +174,7 @@ def evidence_for(
         chip_id=chip.id,
         name=system.name if system else chip.name,
         vendor=chip.vendor,
-        domestic=chip.designer_country == "CN",
+        domestic=is_domestic(chip, scenario),
         designer_country=chip.designer_country,
         unit_chips=system.chip_count if system else scenario.plan.server_size,
         price_per_chip=price,
@@ -198,7 +197,7 @@ def evidence_for(
     )
 
 
-def scan_efforts(paths: Sequence[Path], targets: Sequence[str]) -> tuple[dict[str, float], object | None]:
+def scan_efforts(paths: Sequence[Path], targets: Sequence[str]) -> tuple[dict[str, float], ScanResult | None]:
     """Porting effort in person-days per scan target, and the scan result (None when nothing was scanned)."""
     if not paths or not targets:
         return {}, None
@@ -206,11 +205,3 @@ def scan_efforts(paths: Sequence[Path], targets: Sequence[str]) -> tuple[dict[st
 
     result = scan_paths(list(paths), list(targets), use_cache=False)
     return {t: result.effort_person_days(t) for t in targets}, result
-
-
-Progress = Callable[[str], None]
-
-
-def today() -> date:
-    """Today's date (a function so tests can pin it)."""
-    return date.today()

@@ -1,0 +1,69 @@
+"""What compare and plan need from a scenario: weights, cost inputs, first-year demand and gate options."""
+
+from __future__ import annotations
+
+from chipshift.assess.scenario import Scenario
+from chipshift.decide import (
+    CompareOptions,
+    CostInputs,
+    Dimension,
+    DimensionWeights,
+    ahp_weights,
+    direct_weights,
+)
+from chipshift.plan import LicenceEvent, UncertaintySpec
+
+
+def scenario_weights(scenario: Scenario) -> DimensionWeights:
+    """The scenario's weights, direct or by AHP."""
+    w = scenario.weights
+    if w.ahp is not None:
+        return ahp_weights(w.ahp.matrix, w.ahp.ranking)
+    return direct_weights(
+        {
+            Dimension.TECHNOLOGY: w.technology,
+            Dimension.ECOSYSTEM: w.ecosystem,
+            Dimension.COMMERCIAL: w.commercial,
+            Dimension.STRATEGIC: w.strategic,
+        }
+    )
+
+
+def cost_inputs(scenario: Scenario) -> CostInputs:
+    """The scenario's TCO inputs."""
+    c = scenario.cost
+    return CostInputs(
+        c.pue,
+        c.load_factor,
+        c.electricity_per_kwh,
+        c.depreciation_years,
+        c.server_overhead,
+        dict(scenario.regulatory.tariff),
+    )
+
+
+def first_year_demand(scenario: Scenario) -> dict[str, float]:
+    """Demand of each workload in the first plan year."""
+    return {w.id: (w.output_tokens_per_s if w.kind == "inference" else w.concurrent_runs) for w in scenario.workloads}
+
+
+def compare_options(scenario: Scenario) -> CompareOptions:
+    """Compare options from a scenario."""
+    start = scenario.years[0]
+    revoked = {lc.chip for lc in scenario.regulatory.licences if lc.status == "revoked" and lc.year <= start}
+    return CompareOptions(
+        demand=first_year_demand(scenario),
+        costs=cost_inputs(scenario),
+        weights=scenario_weights(scenario),
+        procurement_list=scenario.gates.procurement_list,
+        banned=dict(scenario.gates.banned),
+        revoked_at_start=revoked,
+        location_mandate=scenario.regulatory.location_verification_mandated,
+    )
+
+
+def uncertainty_spec(scenario: Scenario) -> UncertaintySpec:
+    """The scenario's Monte Carlo section as the plan engine takes it."""
+    mc = scenario.monte_carlo
+    events = tuple(LicenceEvent(e.chip, e.status, e.year, e.probability) for e in mc.events)
+    return UncertaintySpec(mc.runs, mc.seed, mc.price_sigma, mc.growth_sigma, events)

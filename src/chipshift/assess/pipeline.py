@@ -1,0 +1,143 @@
+"""The whole pipeline over one scenario: fleet, scan, perf, compare, plan and Monte Carlo.
+
+Each step reports through a ``progress`` callback; the result is an :class:`Assessment` of typed engine results,
+which :func:`chipshift.assess.report_data.report_data` turns into the report's :class:`chipshift.report.ReportData`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from chipshift.assess.evidence import evidence_for, resolve, scan_efforts, scan_target_for
+from chipshift.assess.fleet import FleetInput, read_fleet
+from chipshift.assess.options import compare_options, cost_inputs, uncertainty_spec
+from chipshift.assess.plan_problem import build_problem
+from chipshift.assess.scenario import Scenario
+from chipshift.catalog import Catalog
+from chipshift.decide import CandidateEvidence, Comparison, CostInputs, compare
+
+if TYPE_CHECKING:  # the solver (HiGHS) and the scanner are imported when their steps run
+    from chipshift.plan import MonteCarloSummary, PlanProblem, PlanResult
+    from chipshift.scan import ScanResult
+
+Progress = Callable[[str], None]
+"""Called with one line per step."""
+
+
+@dataclass
+class Assessment:
+    """Everything ``assess`` found, as the engines returned it."""
+
+    scenario: Scenario
+    fleet: FleetInput
+    efforts: dict[str, float]
+    """Porting effort in person-days per scan target."""
+    scan: ScanResult | None
+    """The scan of the scenario's repositories (None without repositories)."""
+    candidates: list[CandidateEvidence]
+    fleet_only: list[CandidateEvidence]
+    comparison: Comparison
+    plan: PlanResult | None = None
+    monte_carlo: MonteCarloSummary | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def scan_targets(scenario: Scenario, catalog: Catalog) -> list[str]:
+    """Scan targets of the candidates' stacks, in the order of the candidates."""
+    targets = []
+    for candidate in scenario.candidates:
+        chip, _ = resolve(catalog, candidate.id)
+        target = scan_target_for(chip, candidate)
+        if target and target not in targets:
+            targets.append(target)
+    return targets
+
+
+def gather(
+    scenario: Scenario, catalog: Catalog, fleet: FleetInput, efforts: dict[str, float]
+) -> tuple[list[CandidateEvidence], list[CandidateEvidence]]:
+    """Evidence for every candidate and every fleet chip that is not a candidate."""
+    candidates = [evidence_for(c.id, c, scenario, catalog, efforts) for c in scenario.candidates]
+    named = {c.id for c in candidates}
+    fleet_chips = sorted({chip for per_site in fleet.existing.values() for chip in per_site} - named)
+    fleet_only = [evidence_for(chip, None, scenario, catalog, efforts) for chip in fleet_chips]
+    return candidates, fleet_only
+
+
+class _Clock:
+    """Seconds per step, for the report's timings."""
+
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings = timings
+        self.started = time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.timings[step] = now - self.started
+        self.started = now
+
+
+def assess(
+    scenario: Scenario,
+    catalog: Catalog,
+    *,
+    progress: Progress | None = None,
+    executor: str = "local",
+    workers: int | None = None,
+    plan: bool = True,
+    monte_carlo: bool = True,
+) -> Assessment:
+    """Run every step; ``executor`` runs the Monte Carlo (``local`` or ``ray``).
+
+    ``plan=False`` stops after the comparison; ``monte_carlo=False`` skips the sweep even when the scenario asks
+    for runs.
+    """
+    say = progress or (lambda _message: None)
+    timings: dict[str, float] = {}
+    clock = _Clock(timings)
+    say("fleet: reading inventories")
+    fleet = read_fleet(scenario, catalog)
+    clock.lap("fleet")
+    say("scan: looking for CUDA lock-in")
+    efforts, scanned = scan_efforts(scenario.repositories, scan_targets(scenario, catalog))
+    clock.lap("scan")
+    say("perf: sizing every candidate for every workload")
+    candidates, fleet_only = gather(scenario, catalog, fleet, efforts)
+    clock.lap("perf")
+    say("compare: gates, TOPSIS, weighted sum, sensitivity")
+    options = compare_options(scenario)
+    comparison = compare(candidates, options)
+    clock.lap("compare")
+    result = Assessment(scenario, fleet, efforts, scanned, candidates, fleet_only, comparison, timings=timings)
+    if not plan:
+        return result
+    say("plan: solving the multi-year MILP with HiGHS")
+    from chipshift.plan import run_monte_carlo, solve_plan
+
+    problem = problem_of(result, options.costs)
+    result.plan = solve_plan(problem)
+    clock.lap("plan")
+    if monte_carlo and scenario.monte_carlo.runs:
+        say(f"monte carlo: {scenario.monte_carlo.runs} runs on the {executor} executor")
+        spec = uncertainty_spec(scenario)
+        result.monte_carlo = run_monte_carlo(problem, spec, executor=executor, workers=workers)
+        clock.lap("monte_carlo")
+    return result
+
+
+def problem_of(result: Assessment, costs: CostInputs | None = None) -> PlanProblem:
+    """The plan problem of an assessment (the scenario's cost inputs unless ``costs`` is given)."""
+    risks = {cid: r.total for cid, r in result.comparison.matrix.risks.items()}
+    return build_problem(
+        result.scenario,
+        result.candidates,
+        result.fleet_only,
+        result.fleet,
+        costs or cost_inputs(result.scenario),
+        buyable=set(result.comparison.matrix.ids),
+        risks=risks,
+    )
