@@ -6,9 +6,15 @@ plan takes a :class:`PlanProblem` (built by the pipeline from a scenario and the
 """
 
 from chipshift.plan.executors.interface import Executor, ExecutorKind, get_executor
+from chipshift.plan.milp import accepts
 from chipshift.plan.model import (
+    ACCEPTABLE,
+    Availability,
     Binding,
+    CostBreakdown,
+    FixedDecisions,
     LicenceEvent,
+    Move,
     PlanOption,
     PlanProblem,
     PlanResult,
@@ -16,20 +22,32 @@ from chipshift.plan.model import (
     PlanStatus,
     PlanTarget,
     PlanWorkload,
+    PortingTarget,
+    Purchase,
+    Retirement,
     TargetMetric,
     UncertaintySpec,
     Violation,
     YearPlan,
 )
-from chipshift.plan.montecarlo import MonteCarloSummary, run_monte_carlo
+from chipshift.plan.montecarlo import Draw, RunOutcome
+from chipshift.plan.reading import domestic_shares
 from chipshift.plan.solve import solve_plan
+from chipshift.plan.tornado import TornadoBar
+from chipshift.plan.uncertainty import MonteCarloSummary, run_monte_carlo
 
 __all__ = [
+    "ACCEPTABLE",
+    "Availability",
     "Binding",
+    "CostBreakdown",
+    "Draw",
     "Executor",
     "ExecutorKind",
+    "FixedDecisions",
     "LicenceEvent",
     "MonteCarloSummary",
+    "Move",
     "PlanOption",
     "PlanProblem",
     "PlanResult",
@@ -37,10 +55,17 @@ __all__ = [
     "PlanStatus",
     "PlanTarget",
     "PlanWorkload",
+    "PortingTarget",
+    "Purchase",
+    "Retirement",
+    "RunOutcome",
     "TargetMetric",
+    "TornadoBar",
     "UncertaintySpec",
     "Violation",
     "YearPlan",
+    "accepts",
+    "domestic_shares",
     "get_executor",
     "run_monte_carlo",
     "solve_plan",

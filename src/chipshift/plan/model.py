@@ -1,7 +1,9 @@
-"""The multi-year plan as typed data: what the solver gets (:class:`PlanProblem`) and what it returns.
+"""The multi-year plan as typed data: the solver's input (:class:`PlanProblem`) and output (:class:`PlanResult`).
 
-Money is in the scenario's cost currency throughout; power in kW; demand in each workload's own unit (output
-tokens/s for inference, concurrent runs for training).
+Money is in the scenario's cost currency throughout (the solver works in millions); power in kW; demand in each
+workload's own unit (output tokens/s for inference, concurrent runs for training). Quantities bought, leased, moved
+and retired are whole purchase units (a server of 8 chips, a CloudMatrix of 384); stocks are whole chips. The
+formulation is written out with its equations in ``docs/plan.md``.
 """
 
 from __future__ import annotations
@@ -11,42 +13,76 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class Availability:
+    """Whether, how many and at what price an option can be delivered in one year (export rules, licences, supply)."""
+
+    allowed: bool = True
+    """False: no delivery that year (banned, licence refused or revoked)."""
+    cap_units: int | None = None
+    """Most units deliverable that year, all sites together (allocation, a licence's volume cap); None: no cap."""
+    price_factor: float = 1.0
+    """Multiplier on the unit price that year (a fee or duty passed on; a price preference)."""
+    reason: str = ""
+    """Why it is not allowed, or the conditions (for the report)."""
+
+
+@dataclass(frozen=True)
 class PlanOption:
-    """A chip type a site can hold: a candidate to buy, or a chip already in the fleet."""
+    """A chip type a site can hold: a candidate to buy or lease, or a chip already in the fleet."""
 
     id: str
-    """Catalog chip id (or candidate id)."""
+    """Candidate id (chip or system) or the catalog chip id of a fleet chip."""
+    chip_id: str
+    """Catalog chip id (licence events match either id)."""
     domestic: bool
     """Counts towards the domestic ratio."""
-    price: float
-    """Effective price per chip (tariff and overhead included); also its book value when new."""
-    power_kw: float
-    """Power per chip at the wall before PUE, kW (TDP x load factor)."""
+    unit_chips: int
+    """Chips per purchase unit (a server, or a whole system such as a CloudMatrix 384)."""
+    unit_price: float
+    """Price of one unit with server overhead (chips) or as quoted (systems), before yearly factors; 0: not for sale."""
+    unit_power_kw: float
+    """Wall power of one unit at mean load, before PUE, kW."""
     tflops: float
-    """Dense BF16 TFLOPS per chip, for compute-share targets."""
+    """Dense BF16/FP16 TFLOPS per chip, for compute-share targets."""
+    value_per_chip: float
+    """What one chip counts for under a value-share target (its price, or the register's)."""
     capacity: dict[str, float]
     """Demand units one chip serves, per workload id (missing: cannot serve it)."""
-    unit: int = 8
-    """Chips per purchase unit."""
+    om_per_unit_year: float = 0.0
+    """Operations and maintenance per unit per year (staff, spares, support contract)."""
+    lease_per_unit_year: float | None = None
+    """A leased option (cloud rental): paid per unit-year, nothing bought, nothing carried over; None: bought."""
+    life_years: int = 5
+    """Economic life of a unit bought: residual values at the end of the horizon follow from it."""
+    lead_time_years: int = 0
+    """Years between order and delivery: the first delivery can be in the first plan year plus this."""
+    availability: dict[int, Availability] = field(default_factory=dict)
+    """Per plan year; a year not listed is allowed with no cap and no price factor."""
+    port: str | None = None
+    """Porting target its software stack needs (None: runs the code as it is, e.g. CUDA)."""
     risk: float = 0.0
     """Strategic risk 0-1, priced through the plan's risk weight."""
-    supply_per_year: float | None = None
-    """Most chips obtainable per year, all sites together (None: not limited)."""
-    buy_years: frozenset[int] | None = None
-    """Years in which it may be bought (None: every year; empty: never)."""
-    chip_id: str | None = None
-    """Catalog chip id when ``id`` names a candidate or system (licence events match either)."""
+    resale_per_chip: dict[int, float] = field(default_factory=dict)
+    """Value of one existing chip sold at the start of a plan year, and at the end of the horizon (the year after the
+    last): what retiring it earns and keeping it forgoes. Missing: 0."""
+
+    def available(self, year: int) -> Availability:
+        """Availability in one year."""
+        return self.availability.get(year, Availability())
+
+    @property
+    def leased(self) -> bool:
+        """True for a cloud rental."""
+        return self.lease_per_unit_year is not None
 
 
 @dataclass(frozen=True)
 class PlanSite:
-    """A site: its existing chips, power limit and tariff."""
+    """A site: its existing chips, power limit, tariff and the rules that apply to it."""
 
     id: str
     existing: dict[str, int] = field(default_factory=dict)
     """Chips per option id held at the start."""
-    existing_book_value: dict[str, float] = field(default_factory=dict)
-    """Remaining book value per chip at the start, per option id."""
     power_kw: float | None = None
     """Facility power available to accelerators, kW including PUE (None: not limited)."""
     electricity_per_kwh: float = 0.6
@@ -54,7 +90,9 @@ class PlanSite:
     sector: str | None = None
     """Sector, for scoped targets."""
     domestic_only: bool = False
-    """New purchases must be domestic."""
+    """New purchases, leases and moves in must be domestic (a state-funded data centre)."""
+    blocked: dict[str, str] = field(default_factory=dict)
+    """Options that may not be bought, leased or moved in here, with the rule behind each."""
 
 
 @dataclass(frozen=True)
@@ -89,20 +127,62 @@ class PlanTarget:
 
 
 @dataclass(frozen=True)
+class PortingTarget:
+    """Porting the organisation's code to one software stack: a one-off cost and a delay."""
+
+    id: str
+    """Scan target (``ascend``, ``cambricon``, ...)."""
+    cost: float
+    """Person-days times the day rate, paid in the first plan year if the plan ports."""
+    first_year: int
+    """First year a workload can run on the stack if the plan ports (the first plan year plus the porting time)."""
+    done: bool = False
+    """Already ported (the fleet runs the stack, or the scenario says so): no cost, no delay."""
+
+
+@dataclass(frozen=True)
+class FixedDecisions:
+    """Decisions taken already (the recommended plan's first year, in a Monte Carlo run): units per (year, site,
+    option) for purchases and leases, full servers and partial lots retired, and porting targets chosen."""
+
+    years: frozenset[int] = frozenset()
+    """Years whose decisions are fixed (a key missing in these years means 0)."""
+    buy: dict[tuple[int, str, str], int] = field(default_factory=dict)
+    lease: dict[tuple[int, str, str], int] = field(default_factory=dict)
+    retire: dict[tuple[int, str, str], int] = field(default_factory=dict)
+    retire_partial: dict[tuple[int, str, str], int] = field(default_factory=dict)
+    ports: frozenset[str] | None = None
+    """Porting targets chosen (None: not fixed)."""
+
+
+@dataclass(frozen=True)
 class PlanProblem:
     """Everything the MILP needs."""
 
     years: tuple[int, ...]
+    """Plan years, ascending; each lasts until the next (the last, one year)."""
     options: tuple[PlanOption, ...]
     sites: tuple[PlanSite, ...]
     workloads: tuple[PlanWorkload, ...]
     targets: tuple[PlanTarget, ...] = ()
+    ports: tuple[PortingTarget, ...] = ()
     budget: dict[int, float] = field(default_factory=dict)
-    """Capex per year (missing year: not limited)."""
+    """Purchase budget per year (missing year: not limited)."""
+    budget_hard: bool = True
+    """True: never spent past; False: an overrun is allowed, kept as small as possible after the targets."""
     pue: float = 1.25
-    depreciation_years: int = 5
+    discount_rate: float = 0.0
+    """Yearly rate for the net present value."""
     risk_weight: float = 0.0
     """Cost per unit of risk per chip-year, as a share of the chip's yearly depreciation."""
+    redeploy: bool = False
+    """Whether units may move between sites."""
+    move_cost_per_unit: float = 0.0
+    """Cost of moving one unit between sites."""
+    fixed: FixedDecisions | None = None
+    """Decisions that may not change."""
+    forced: frozenset[str] = frozenset()
+    """Options of which at least one unit must be bought or leased (to show what choosing them costs)."""
     max_nodes: int = 50_000
     """Branch-and-bound nodes at which HiGHS stops: a limit on work, so the plan never depends on the machine's
     speed or load."""
@@ -111,8 +191,16 @@ class PlanProblem:
     mip_gap: float = 0.01
     threads: int = 1
     method: str = "auto"
-    """``mip`` (branch and bound), ``round`` (LP relaxation, purchases rounded up, LP again) or ``auto`` (``mip``
-    up to :data:`MIP_MAX_INTEGERS` integer columns, else ``round``)."""
+    """``mip`` (branch and bound), ``round`` (LP relaxation, integers rounded, small MIP) or ``auto`` (``mip`` up to
+    :data:`MIP_MAX_INTEGERS` integer columns, else ``round``)."""
+
+    def option(self, option_id: str) -> PlanOption:
+        """The option with this id."""
+        return next(o for o in self.options if o.id == option_id)
+
+
+MIP_MAX_INTEGERS = 3000
+"""Above this many integer columns ``auto`` uses LP rounding, whose gap to the LP bound is reported."""
 
 
 @dataclass(frozen=True)
@@ -127,62 +215,80 @@ class LicenceEvent:
     """From this year."""
     probability: float
     """Chance per run."""
+    source: str = ""
+    """Where the event and its probability come from."""
 
 
 @dataclass(frozen=True)
 class UncertaintySpec:
-    """What a Monte Carlo sweep draws: price and growth noise and licence events, from a seed."""
+    """What a Monte Carlo sweep draws, from a seed: price and demand noise, licence events, supply shortfalls,
+    lead-time slips and the performance model's own error."""
 
     runs: int
     """Number of runs."""
     seed: int
-    """Seed; the same seed gives the same runs on any executor."""
+    """Seed; the same seed gives the same runs on any executor and any number of workers."""
     price_sigma: float
-    """Log-normal sigma of price multipliers per option."""
+    """Log-normal sigma of price multipliers per option, per year after the first."""
     growth_sigma: float
     """Normal sigma added to each workload's yearly demand growth."""
     events: tuple[LicenceEvent, ...] = ()
     """Licence events."""
-
-
-MIP_MAX_INTEGERS = 3000
-"""Above this many integer columns ``auto`` uses LP rounding, whose gap to the LP bound is reported."""
+    supply_shortfall: float = 0.0
+    """Largest share of an allocation cap that may not be delivered (uniform between 0 and this)."""
+    lead_time_slip: float = 0.0
+    """Chance per option that its deliveries slip by a year."""
+    capacity_error: tuple[float, ...] = ()
+    """Ratios measured / predicted of the performance model (from ``chipshift validate``); each run draws one per
+    option and multiplies its capacity by it. Empty: no model error."""
+    fix: str = "first-year"
+    """``first-year``: the first year's decisions are the plan's, later years are decided again in each run at the
+    run's prices (the recourse a planner has); ``whole``: every decision is the plan's."""
 
 
 class PlanStatus(enum.StrEnum):
     """How the solve ended."""
 
     OPTIMAL = "optimal"
-    """Solved to the gap; every constraint met."""
+    """Every constraint met; solved to the gap."""
     FEASIBLE = "feasible"
-    """Stopped at the time limit with a plan that meets every constraint."""
+    """Every constraint met; stopped at the node limit with the gap reported."""
+    OVER_BUDGET = "over-budget"
+    """Demand and targets met only by spending past a budget the scenario allows to be exceeded."""
+    TARGETS_MISSED = "targets-missed"
+    """Demand met within the hard limits; some domestic-ratio targets cannot be: the shortfalls are stated."""
     INFEASIBLE = "infeasible"
-    """No plan meets every constraint; ``violations`` say which and by how much."""
+    """Demand cannot be met within the hard limits (budget, power, supply, rules): the shortfall is stated."""
     FAILED = "failed"
     """The solver found no plan at all."""
 
 
+ACCEPTABLE = frozenset({PlanStatus.OPTIMAL, PlanStatus.FEASIBLE, PlanStatus.OVER_BUDGET})
+"""Statuses under which the plan meets demand and every target."""
+
+
 @dataclass(frozen=True)
 class Violation:
-    """A constraint the best plan had to break (an elastic slack above zero)."""
+    """What the best plan could not meet, and by how much."""
 
     kind: str
-    """``demand``, ``budget``, ``power``, ``supply`` or ``target``."""
+    """``demand``, ``target`` or ``budget``."""
     year: int
     subject: str
-    """Workload, site, chip or target name."""
+    """Workload, target name, or ``capex``."""
     amount: float
-    """By how much, in the constraint's unit."""
+    """By how much, in ``unit``."""
     relative: float
-    """As a share of the constraint's right-hand side."""
+    """As a share of the requirement (the demand, the target share, the budget)."""
     unit: str
 
 
 @dataclass(frozen=True)
 class Binding:
-    """A limit the plan uses fully (a tight constraint: relaxing it would lower the cost)."""
+    """A limit the plan uses fully (relaxing it would lower the cost or the shortfall)."""
 
     kind: str
+    """``budget``, ``power`` or ``supply``."""
     year: int
     subject: str
     used: float
@@ -190,48 +296,138 @@ class Binding:
 
 
 @dataclass(frozen=True)
+class Purchase:
+    """Units bought (or leased) for one site in one year."""
+
+    year: int
+    site: str
+    option: str
+    units: int
+    chips: int
+    cost: float
+    """Capex (or the year's lease), price factors included."""
+    leased: bool = False
+
+
+@dataclass(frozen=True)
+class Retirement:
+    """Existing chips retired (and sold) at one site at the start of one year."""
+
+    year: int
+    site: str
+    option: str
+    chips: int
+    servers: int
+    """Servers retired (a partial server counts as one)."""
+    resale: float
+    """What selling them earns."""
+
+
+@dataclass(frozen=True)
+class Move:
+    """Units moved between sites at the start of one year."""
+
+    year: int
+    source: str
+    destination: str
+    option: str
+    units: int
+    chips: int
+
+
+@dataclass(frozen=True)
 class YearPlan:
     """One year of the plan."""
 
     year: int
-    buy: dict[str, dict[str, int]]
-    """Site -> option -> chips bought."""
-    retire: dict[str, dict[str, float]]
-    """Site -> option -> chips retired."""
-    stock: dict[str, dict[str, float]]
+    purchases: list[Purchase]
+    retirements: list[Retirement]
+    moves: list[Move]
+    stock: dict[str, dict[str, int]]
     """Site -> option -> chips held after the year's moves."""
     capex: float
+    """Purchases delivered this year."""
     opex: float
-    """Electricity."""
-    write_off: float
-    """Book value of retired chips."""
+    """Electricity, O&M and leases this year (undiscounted)."""
+    resale: float
+    """What retirements earn this year."""
+    porting: float
+    """Porting paid this year."""
+    budget: float | None
+    """The year's purchase budget (None: not limited)."""
     domestic_share: dict[str, float]
     """Whole-fleet domestic share by metric (count, compute, value)."""
+
+    @property
+    def buy(self) -> dict[str, dict[str, int]]:
+        """Site -> option -> chips bought or leased."""
+        out: dict[str, dict[str, int]] = {}
+        for p in self.purchases:
+            out.setdefault(p.site, {})[p.option] = out.get(p.site, {}).get(p.option, 0) + p.chips
+        return out
+
+    @property
+    def retire(self) -> dict[str, dict[str, int]]:
+        """Site -> option -> chips retired."""
+        out: dict[str, dict[str, int]] = {}
+        for r in self.retirements:
+            out.setdefault(r.site, {})[r.option] = out.get(r.site, {}).get(r.option, 0) + r.chips
+        return out
+
+
+@dataclass(frozen=True)
+class CostBreakdown:
+    """The plan's net present value, by part (each discounted to the first plan year)."""
+
+    capex: float
+    opex: float
+    """Electricity, O&M and leases."""
+    risk: float
+    """The risk weight's charge."""
+    porting: float
+    moves: float
+    resale: float
+    """Retired chips sold, and existing chips kept, valued at the end of the horizon (a credit)."""
+    residual: float
+    """Economic value left in units bought, at the end of the horizon (a credit)."""
+
+    @property
+    def npv(self) -> float:
+        """Total."""
+        return self.capex + self.opex + self.risk + self.porting + self.moves - self.resale - self.residual
 
 
 @dataclass(frozen=True)
 class PlanResult:
-    """The plan, its cost, and why it is or is not feasible."""
+    """The plan, its cost, and what it cannot meet."""
 
     status: PlanStatus
-    objective: float
+    cost: CostBreakdown
     years: list[YearPlan]
     violations: list[Violation]
     binding: list[Binding]
+    ports: tuple[str, ...]
+    """Porting targets the plan pays for."""
     solve_s: float
     variables: int
     constraints: int
     message: str = ""
     method: str = "mip"
-    """How it was solved."""
     gap: float | None = None
-    """Proven relative gap to the best bound (None when unknown)."""
+    """Proven relative gap to the best bound of the last phase (None when unknown)."""
+    phases: tuple[str, ...] = ()
+    """The solves it took: ``cost``; or ``demand``, ``target``, ``budget``, ``cost`` when something could not be met."""
 
     @property
     def feasible(self) -> bool:
-        """True when every constraint is met."""
-        return self.status in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE)
+        """True when demand and every target are met."""
+        return self.status in ACCEPTABLE
+
+    @property
+    def objective(self) -> float:
+        """Net present value of the plan."""
+        return self.cost.npv
 
     def total_capex(self) -> float:
-        """Capex over the horizon."""
+        """Capex over the horizon, undiscounted."""
         return sum(y.capex for y in self.years)

@@ -1,32 +1,32 @@
-"""Solve the plan with HiGHS (highspy) and read the solution back into a :class:`PlanResult`."""
+"""Solve the plan with HiGHS (highspy), in priority order, and read the solution back into a :class:`PlanResult`.
+
+First every requirement is a hard constraint and the net present value is minimised: the usual case, one solve. If
+that is infeasible, the requirements are relaxed in priority order, each phase minimising one kind of shortfall and
+then holding it at its minimum for the next: demand (what the hard limits cannot serve), the domestic-ratio targets,
+a budget the scenario lets be exceeded, and last the cost. A 0.7% budget overrun is therefore never traded against a
+15% target miss: the order decides, not penalty weights.
+"""
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
 from scipy.sparse import csc_matrix
 
-from chipshift.plan.milp import MONEY_SCALE, Model, build_model, metric_value
-from chipshift.plan.model import (
-    MIP_MAX_INTEGERS,
-    Binding,
-    PlanOption,
-    PlanProblem,
-    PlanResult,
-    PlanStatus,
-    TargetMetric,
-    Violation,
-    YearPlan,
-)
+from chipshift.plan.milp import Model, build_model
+from chipshift.plan.model import MIP_MAX_INTEGERS, PlanProblem, PlanResult, PlanStatus
+from chipshift.plan.reading import read_result
 
-SLACK_TOLERANCE = 1e-6
-"""Relative slack below which a constraint counts as met."""
-TIGHT = 0.999
-"""Use of a limit at or above which it is reported as binding."""
+SHORTFALL_TOLERANCE = 1e-6
+"""Weighted shortfall below which a phase counts as met."""
+
+Phase = tuple[str, ...]
 
 
 def _quiet_highs() -> highspy.Highs:
@@ -51,15 +51,91 @@ def _quiet_highs() -> highspy.Highs:
 _BANNER_SHOWN = False
 
 
-def _highs(model: Model, problem: PlanProblem, *, relax: bool = False) -> highspy.Highs:
+@dataclass
+class _Outcome:
+    x: np.ndarray | None
+    gap: float | None
+    message: str
+
+
+class _Solver:
+    """One HiGHS instance over the model; phases change its objective, slack bounds and bound rows."""
+
+    def __init__(self, model: Model, problem: PlanProblem, method: str) -> None:
+        self.model = model
+        self.problem = problem
+        self.method = method
+        self.h = _highs(model, problem)
+        self.integers = np.flatnonzero(np.asarray(model.integer)).astype(np.int32)
+
+    def objective(self, costs: list[float]) -> None:
+        columns = np.arange(self.model.columns, dtype=np.int32)
+        self.h.changeColsCost(len(columns), columns, np.asarray(costs, dtype=np.float64))
+
+    def open_slacks(self, kinds: set[str]) -> None:
+        for slack in self.model.slacks:
+            upper = math.inf if slack.kind in kinds else 0.0
+            self.h.changeColBounds(slack.column, 0.0, upper)
+
+    def weights(self, kind: str) -> list[float]:
+        costs = [0.0] * self.model.columns
+        for slack in self.model.slacks:
+            if slack.kind == kind:
+                costs[slack.column] = 1.0 / slack.scale
+        return costs
+
+    def hold(self, kind: str, value: float) -> None:
+        """Keep a phase's weighted shortfall at (just above) its minimum in the phases after it."""
+        slacks = [s for s in self.model.slacks if s.kind == kind]
+        columns = np.array([s.column for s in slacks], dtype=np.int32)
+        values = np.array([1.0 / s.scale for s in slacks], dtype=np.float64)
+        self.h.addRow(-math.inf, value * (1 + 1e-6) + 1e-9, len(columns), columns, values)
+
+    def run(self) -> _Outcome:
+        if self.method == "round":
+            return self._by_rounding()
+        self.h.run()
+        return _read_outcome(self.h)
+
+    def _by_rounding(self) -> _Outcome:
+        """LP relaxation, then each integer between the floor and ceiling of its LP value (a small MIP)."""
+        count = len(self.integers)
+        continuous = np.full(count, highspy.HighsVarType.kContinuous)
+        integral = np.full(count, highspy.HighsVarType.kInteger)
+        self.h.changeColsIntegrality(count, self.integers, continuous)
+        self.h.run()
+        relaxed = _read_outcome(self.h)
+        self.h.changeColsIntegrality(count, self.integers, integral)
+        if relaxed.x is None:
+            return relaxed
+        bound = float(self.h.getInfo().objective_function_value)
+        lower = np.asarray(self.h.getLp().col_lower_)[self.integers]
+        upper = np.asarray(self.h.getLp().col_upper_)[self.integers]
+        values = relaxed.x[self.integers]
+        self.h.changeColsBounds(
+            count, self.integers, np.maximum(lower, np.floor(values + 1e-6)), np.minimum(upper, np.ceil(values - 1e-6))
+        )
+        self.h.setOptionValue("mip_max_nodes", max(1, self.problem.max_nodes // 2))
+        self.h.run()
+        rounded = _read_outcome(self.h)
+        self.h.changeColsBounds(count, self.integers, lower, upper)
+        self.h.setOptionValue("mip_max_nodes", int(self.problem.max_nodes))
+        if rounded.x is None:
+            return rounded
+        value = float(self.h.getInfo().objective_function_value)
+        gap = max(0.0, (value - bound) / abs(value)) if value else 0.0
+        return _Outcome(rounded.x, gap, "LP relaxation, then integers between floor and ceiling")
+
+
+def _highs(model: Model, problem: PlanProblem) -> highspy.Highs:
     matrix = csc_matrix(
         (model.entries_val, (model.entries_row, model.entries_col)),
-        shape=(len(model.row_lower), len(model.cost)),
+        shape=(len(model.row_lower), model.columns),
     )
     lp = highspy.HighsLp()
-    lp.num_col_ = len(model.cost)
+    lp.num_col_ = model.columns
     lp.num_row_ = len(model.row_lower)
-    lp.col_cost_ = np.asarray(model.cost, dtype=np.float64)
+    lp.col_cost_ = np.asarray(model.cost_vector(), dtype=np.float64)
     lp.col_lower_ = np.asarray(model.lower, dtype=np.float64)
     lp.col_upper_ = np.asarray(model.upper, dtype=np.float64)
     lp.row_lower_ = np.asarray(model.row_lower, dtype=np.float64)
@@ -68,10 +144,7 @@ def _highs(model: Model, problem: PlanProblem, *, relax: bool = False) -> highsp
     lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
     lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
     lp.a_matrix_.value_ = matrix.data.astype(np.float64)
-    if not relax:
-        lp.integrality_ = [
-            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in model.integer
-        ]
+    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in model.integer]
     h = _quiet_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(problem.time_limit_s))
@@ -79,166 +152,78 @@ def _highs(model: Model, problem: PlanProblem, *, relax: bool = False) -> highsp
     h.setOptionValue("mip_rel_gap", float(problem.mip_gap))
     h.setOptionValue("threads", int(problem.threads))
     h.setOptionValue("random_seed", 0)
-    if relax:
-        h.setOptionValue("simplex_strategy", 4)  # primal simplex: several times faster than dual on these LPs
     h.passModel(lp)
     return h
 
 
+def _read_outcome(h: highspy.Highs) -> _Outcome:
+    status = h.getModelStatus()
+    message = h.modelStatusToString(status)
+    if h.getInfo().primal_solution_status < 2:
+        return _Outcome(None, None, message)
+    x = np.asarray(h.getSolution().col_value)
+    gap = float(h.getInfo().mip_gap) if any(h.getLp().integrality_) else 0.0
+    return _Outcome(x, gap if math.isfinite(gap) else None, message)
+
+
+def _method(model: Model, problem: PlanProblem) -> str:
+    if problem.method != "auto":
+        return problem.method
+    return "mip" if sum(model.integer) <= MIP_MAX_INTEGERS else "round"
+
+
 def solve_plan(problem: PlanProblem) -> PlanResult:
-    """Build and solve the program; an infeasible scenario comes back with its violations."""
+    """Build and solve the program; a scenario that cannot be met comes back with what it cannot meet, by how much."""
     started = time.perf_counter()
     model = build_model(problem)
-    method = problem.method
-    if method == "auto":
-        method = "mip" if sum(model.integer) <= MIP_MAX_INTEGERS else "round"
-    if method == "round":
-        h, x, gap, message = _solve_by_rounding(model, problem)
-    else:
-        h, x, gap, message = _solve_mip(model, problem)
-    if x is None:
-        return PlanResult(
-            PlanStatus.FAILED,
-            0.0,
-            [],
-            [],
-            [],
-            time.perf_counter() - started,
-            len(model.cost),
-            len(model.row_lower),
-            message=f"HiGHS found no plan: {message}",
-            method=method,
-        )
-    violations = _violations(model, x)
-    if violations:
-        outcome = PlanStatus.INFEASIBLE
-    else:
-        outcome = PlanStatus.OPTIMAL if gap is not None and gap <= problem.mip_gap + 1e-9 else PlanStatus.FEASIBLE
-    objective = float(np.dot(model.cost, x) - sum(model.cost[s.column] * x[s.column] for s in model.slacks))
-    return PlanResult(
-        status=outcome,
-        objective=objective * MONEY_SCALE,
-        years=_year_plans(model, problem, x),
-        violations=violations,
-        binding=_binding(model, np.asarray(h.getSolution().row_value)),
-        solve_s=time.perf_counter() - started,
-        variables=len(model.cost),
-        constraints=len(model.row_lower),
-        message=message,
-        method=method,
-        gap=gap,
+    method = _method(model, problem)
+    solver = _Solver(model, problem, method)
+    outcome = solver.run()
+    phases: Phase = ("cost",)
+    status: PlanStatus | None = None
+    if outcome.x is None:
+        outcome, phases, status = _by_priority(solver, problem)
+    if outcome.x is None:
+        return read_result(
+            problem, model, None, PlanStatus.FAILED, time.perf_counter() - started, method, None, phases,
+            f"HiGHS found no plan: {outcome.message}",
+        )  # fmt: skip
+    if status is None:
+        status = PlanStatus.OPTIMAL if outcome.gap is not None and outcome.gap <= problem.mip_gap + 1e-9 else (
+            PlanStatus.FEASIBLE
+        )  # fmt: skip
+    return read_result(
+        problem, model, outcome.x, status, time.perf_counter() - started, method, outcome.gap, phases, outcome.message
     )
 
 
-def _solution(h: highspy.Highs) -> np.ndarray | None:
-    if h.getInfo().primal_solution_status < 2:
-        return None
-    return np.asarray(h.getSolution().col_value)
-
-
-def _solve_mip(model: Model, problem: PlanProblem) -> tuple[highspy.Highs, np.ndarray | None, float | None, str]:
-    h = _highs(model, problem)
-    h.run()
-    status = h.getModelStatus()
-    gap = float(h.getInfo().mip_gap) if status == highspy.HighsModelStatus.kOptimal else None
-    if gap is None and _solution(h) is not None:
-        gap = float(h.getInfo().mip_gap)
-    return h, _solution(h), gap, h.modelStatusToString(status)
-
-
-def _solve_by_rounding(
-    model: Model, problem: PlanProblem
-) -> tuple[highspy.Highs, np.ndarray | None, float | None, str]:
-    """LP relaxation (a lower bound); then each purchase between the floor and ceiling of its LP value (a small
-    MIP started from the all-rounded-up plan, which is always feasible when the LP is)."""
-    h = _highs(model, problem, relax=True)
-    h.run()
-    x = _solution(h)
-    if x is None:
-        return h, None, None, h.modelStatusToString(h.getModelStatus())
-    bound = float(h.getInfo().objective_function_value)
-    columns = np.array(sorted(model.buy.values()), dtype=np.int32)
-    low, high = np.floor(x[columns] + 1e-6), np.ceil(x[columns] - 1e-6)
-    h.changeColsBounds(len(columns), columns, high, high)
-    h.run()
-    start = _solution(h)
-    if start is None:
-        return h, None, None, "rounded purchases: " + h.modelStatusToString(h.getModelStatus())
-    m = _highs(model, problem)
-    m.changeColsBounds(len(columns), columns, low, high)
-    m.setOptionValue("mip_max_nodes", max(1, problem.max_nodes // 2))
-    incumbent = highspy.HighsSolution()
-    incumbent.col_value = start.tolist()
-    incumbent.value_valid = True
-    m.setSolution(incumbent)
-    m.run()
-    x = _solution(m)
-    if x is None or float(np.dot(model.cost, x)) > float(np.dot(model.cost, start)):
-        m, x = h, start
-    value = float(np.dot(model.cost, x))
-    gap = (value - bound) / abs(value) if value else 0.0
-    return m, x, max(0.0, gap), "LP relaxation, then purchases between floor and ceiling"
-
-
-def _violations(model: Model, x: np.ndarray) -> list[Violation]:
-    found = []
-    for s in model.slacks:
-        amount = float(x[s.column])
-        if amount > SLACK_TOLERANCE * s.scale:
-            value = amount * (MONEY_SCALE if s.kind == "budget" else 1.0)
-            found.append(
-                Violation(s.kind, s.year, s.subject, value, amount / s.scale, s.unit.replace(" (millions)", ""))
-            )
-    return sorted(found, key=lambda v: (-v.relative, v.year))
-
-
-def _binding(model: Model, activity: np.ndarray) -> list[Binding]:
-    found = []
-    for limit in model.limits:
-        used = float(activity[limit.row])
-        if limit.limit > 0 and used >= TIGHT * limit.limit:
-            scale = MONEY_SCALE if limit.kind == "budget" else 1.0
-            found.append(Binding(limit.kind, limit.year, limit.subject, used * scale, limit.limit * scale))
-    return found
-
-
-def _shares(stock: dict[str, dict[str, float]], options: dict[str, PlanOption]) -> dict[str, float]:
-    shares = {}
-    for metric in TargetMetric:
-        dom = tot = 0.0
-        for per_option in stock.values():
-            for oid, n in per_option.items():
-                v = metric_value(options[oid], metric) * n
-                tot += v
-                dom += v if options[oid].domestic else 0.0
-        shares[metric.value] = dom / tot if tot > 0 else 0.0
-    return shares
-
-
-def _year_plans(model: Model, problem: PlanProblem, x: np.ndarray) -> list[YearPlan]:
-    options = {o.id: o for o in problem.options}
-    sites = {s.id: s for s in problem.sites}
-    plans = []
-    for year in problem.years:
-        buy: dict[str, dict[str, int]] = {}
-        retire: dict[str, dict[str, float]] = {}
-        stock: dict[str, dict[str, float]] = {}
-        capex = opex = write_off = 0.0
-        for (y, sid, oid), col in model.stock.items():
-            if y != year:
-                continue
-            o = options[oid]
-            bought = round(x[model.buy[y, sid, oid]]) * o.unit
-            gone = float(x[model.retire[y, sid, oid]])
-            held = float(x[col])
-            if bought:
-                buy.setdefault(sid, {})[oid] = bought
-            if gone > 1e-6:
-                retire.setdefault(sid, {})[oid] = gone
-            if held > 1e-6:
-                stock.setdefault(sid, {})[oid] = held
-            capex += bought * o.price
-            opex += held * o.power_kw * problem.pue * 8760 * sites[sid].electricity_per_kwh
-            write_off += model.cost[model.retire[y, sid, oid]] * gone * MONEY_SCALE
-        plans.append(YearPlan(year, buy, retire, stock, capex, opex, write_off, _shares(stock, options)))
-    return plans
+def _by_priority(solver: _Solver, problem: PlanProblem) -> tuple[_Outcome, Phase, PlanStatus]:
+    """Minimise demand shortfall, then target shortfall, then budget overrun, then cost; each held for the next."""
+    soft = {"budget"} if not problem.budget_hard else set()
+    status = PlanStatus.OPTIMAL
+    phases: list[str] = []
+    for kind, open_kinds, missed in (
+        ("demand", {"demand", "target", *soft}, PlanStatus.INFEASIBLE),
+        ("target", {"demand", "target", *soft}, PlanStatus.TARGETS_MISSED),
+        ("budget", {"demand", "target", *soft}, PlanStatus.OVER_BUDGET),
+    ):
+        if kind == "budget" and not soft:
+            continue
+        solver.open_slacks(open_kinds)
+        solver.objective(solver.weights(kind))
+        outcome = solver.run()
+        phases.append(kind)
+        if outcome.x is None:
+            return outcome, tuple(phases), PlanStatus.FAILED
+        shortfall = float(np.dot(solver.weights(kind), outcome.x))
+        if shortfall > SHORTFALL_TOLERANCE:
+            solver.hold(kind, shortfall)
+            status = missed if status is PlanStatus.OPTIMAL else status
+        else:
+            solver.hold(kind, 0.0)
+    solver.objective(solver.model.cost_vector())
+    outcome = solver.run()
+    phases.append("cost")
+    if status is PlanStatus.OPTIMAL and outcome.gap is not None and outcome.gap > problem.mip_gap + 1e-9:
+        status = PlanStatus.FEASIBLE
+    return outcome, tuple(phases), status

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from chipshift.plan.executors.interface import Executor, ExecutorKind, get_executor
+from chipshift.plan.executors.interface import Executor, ExecutorKind, Progress, get_executor
 
-__all__ = ["Executor", "ExecutorKind", "get_executor"]
+__all__ = ["Executor", "ExecutorKind", "Progress", "get_executor"]

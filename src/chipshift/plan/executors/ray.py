@@ -1,4 +1,5 @@
-"""A Ray cluster (optional extra ``ray``): ``ray.init()`` joins the cluster named by ``RAY_ADDRESS`` or starts one."""
+"""A Ray cluster (optional extra ``ray``): ``ray.init()`` joins the cluster named by ``RAY_ADDRESS`` or starts a local
+one that listens on 127.0.0.1 only (Ray's own default listens on every interface)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from chipshift.errors import ChipshiftError
+from chipshift.plan.executors.interface import Progress
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -30,10 +32,22 @@ class RayExecutor:
         self.ray = _ray()
         self.workers = workers
 
-    def map(self, fn: Callable[[In], Out], items: Sequence[In]) -> list[Out]:
+    def map(self, fn: Callable[[In], Out], items: Sequence[In], *, progress: Progress | None = None) -> list[Out]:
         """Results in the order of ``items``."""
         ray = self.ray
         if not ray.is_initialized():
-            ray.init(num_cpus=self.workers, ignore_reinit_error=True, log_to_driver=False)
+            ray.init(
+                num_cpus=self.workers,
+                ignore_reinit_error=True,
+                log_to_driver=False,
+                include_dashboard=False,
+                _node_ip_address="127.0.0.1",
+            )
         task = ray.remote(num_cpus=1)(fn)
-        return list(ray.get([task.remote(item) for item in items]))
+        pending = [task.remote(item) for item in items]
+        waiting = list(pending)
+        while waiting:
+            _ready, waiting = ray.wait(waiting, num_returns=1)
+            if progress:
+                progress(len(items) - len(waiting), len(items))
+        return list(ray.get(pending))
