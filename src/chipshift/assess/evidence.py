@@ -96,6 +96,18 @@ def price_per_chip(
     return None, None
 
 
+def _lease_per_chip_year(given: Candidate | None, scenario: Scenario) -> float | None:
+    """Rent per chip-year in the cost currency (None: not leased; an unknown currency is an error)."""
+    if given is None or given.lease_per_card_hour is None:
+        return None
+    rate = _to_currency(given.lease_per_card_hour, given.lease_currency, scenario)
+    if rate is None:
+        raise UnknownIdError(
+            "exchange rate (cost.exchange_rates)", given.lease_currency, list(scenario.cost.exchange_rates)
+        )
+    return rate * 8760
+
+
 def _power_w(chip: Chip, system: System | None) -> float | None:
     if chip.tdp_w is not None:
         return chip.tdp_w.value
@@ -170,15 +182,17 @@ def evidence_for(
     tflops = chip.tflops(Precision.BF16) or chip.tflops(Precision.FP16)
     notes = [f"price: {price_source}" if price_source else "price: unknown"]
     return CandidateEvidence(
-        id=system.id if system else chip.id,
+        id=(given.label if given and given.label else None) or (system.id if system else chip.id),
         chip_id=chip.id,
         name=system.name if system else chip.name,
         vendor=chip.vendor,
         domestic=is_domestic(chip, scenario),
         designer_country=chip.designer_country,
         unit_chips=system.chip_count if system else scenario.plan.server_size,
+        system=system is not None,
         price_per_chip=price,
         price_source=price_source,
+        lease_per_chip_year=_lease_per_chip_year(given, scenario),
         power_w=_power_w(chip, system),
         dense_bf16_tflops=tflops,
         fits=tuple(workload_fit(w, chip, given, catalog) for w in scenario.workloads),

@@ -33,12 +33,17 @@ def cost_inputs(scenario: Scenario) -> CostInputs:
     """The scenario's TCO inputs."""
     c = scenario.cost
     return CostInputs(
-        c.pue,
-        c.load_factor,
-        c.electricity_per_kwh,
-        c.depreciation_years,
-        c.server_overhead,
-        dict(scenario.regulatory.tariff),
+        pue=c.pue,
+        load_factor=c.load_factor,
+        electricity_per_kwh=c.electricity_per_kwh,
+        depreciation_years=c.depreciation_years,
+        server_overhead=c.server_overhead,
+        tariff_by_country=dict(scenario.regulatory.tariff),
+        discount_rate=c.discount_rate,
+        host_power_overhead=c.host_power_overhead,
+        om_share_per_year=c.om_share_per_year,
+        utilisation=c.mean_utilisation,
+        day_rate=scenario.porting.day_rate,
     )
 
 
@@ -62,8 +67,19 @@ def compare_options(scenario: Scenario) -> CompareOptions:
     )
 
 
-def uncertainty_spec(scenario: Scenario) -> UncertaintySpec:
-    """The scenario's Monte Carlo section as the plan engine takes it."""
+def uncertainty_spec(scenario: Scenario, capacity_error: tuple[float, ...] = ()) -> UncertaintySpec:
+    """The scenario's Monte Carlo section as the plan engine takes it; ``capacity_error`` are the performance
+    model's measured / predicted ratios (used when ``monte_carlo.model_error`` is on)."""
     mc = scenario.monte_carlo
     events = tuple(LicenceEvent(e.chip, e.status, e.year, e.probability) for e in mc.events)
-    return UncertaintySpec(mc.runs, mc.seed, mc.price_sigma, mc.growth_sigma, events)
+    return UncertaintySpec(
+        runs=mc.runs,
+        seed=mc.seed,
+        price_sigma=mc.price_sigma,
+        growth_sigma=mc.growth_sigma,
+        events=events,
+        supply_shortfall=mc.supply_shortfall,
+        lead_time_slip=mc.lead_time_slip,
+        capacity_error=capacity_error if mc.model_error else (),
+        fix=mc.fix,
+    )

@@ -6,6 +6,7 @@ which :func:`chipshift.assess.report_data.report_data` turns into the report's :
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,12 +16,14 @@ from chipshift.assess.evidence import evidence_for, resolve, scan_efforts, scan_
 from chipshift.assess.fleet import FleetInput, read_fleet
 from chipshift.assess.options import compare_options, cost_inputs, uncertainty_spec
 from chipshift.assess.plan_problem import build_problem
+from chipshift.assess.recommendation import forced_delta
 from chipshift.assess.scenario import Scenario
 from chipshift.catalog import Catalog
 from chipshift.decide import CandidateEvidence, Comparison, CostInputs, compare
+from chipshift.errors import ChipshiftError
+from chipshift.plan import Availability, MonteCarloSummary, PlanProblem, PlanResult
 
-if TYPE_CHECKING:  # the solver (HiGHS) and the scanner are imported when their steps run
-    from chipshift.plan import MonteCarloSummary, PlanProblem, PlanResult
+if TYPE_CHECKING:  # the scanner is imported when a scenario has repositories
     from chipshift.scan import ScanResult
 
 Progress = Callable[[str], None]
@@ -40,7 +43,11 @@ class Assessment:
     candidates: list[CandidateEvidence]
     fleet_only: list[CandidateEvidence]
     comparison: Comparison
+    problem: PlanProblem | None = None
+    """The plan problem solved (None when no plan was asked for)."""
     plan: PlanResult | None = None
+    forced_npv_delta: dict[str, float] = field(default_factory=dict)
+    """Candidate -> what the plan would cost more with at least one unit of it (the top-ranked, when left out)."""
     monte_carlo: MonteCarloSummary | None = None
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -90,11 +97,16 @@ def assess(
     workers: int | None = None,
     plan: bool = True,
     monte_carlo: bool = True,
+    sweep_progress: Callable[[int, int], None] | None = None,
+    force: tuple[str, ...] = (),
+    exclude: tuple[str, ...] = (),
 ) -> Assessment:
     """Run every step; ``executor`` runs the Monte Carlo (``local`` or ``ray``).
 
     ``plan=False`` stops after the comparison; ``monte_carlo=False`` skips the sweep even when the scenario asks
-    for runs.
+    for runs; ``sweep_progress`` hears (runs done, runs in total) during the sweep. ``force`` names candidates of
+    which the plan must buy at least one unit, ``exclude`` candidates it may not buy: the report then shows what
+    that choice costs against the scenario's own plan.
     """
     say = progress or (lambda _message: None)
     timings: dict[str, float] = {}
@@ -118,15 +130,50 @@ def assess(
     say("plan: solving the multi-year MILP with HiGHS")
     from chipshift.plan import run_monte_carlo, solve_plan
 
-    problem = problem_of(result, options.costs)
+    problem = choose(problem_of(result, options.costs), force, exclude)
+    result.problem = problem
     result.plan = solve_plan(problem)
+    result.forced_npv_delta = _price_of_the_top(result, problem, result.plan)
     clock.lap("plan")
-    if monte_carlo and scenario.monte_carlo.runs:
-        say(f"monte carlo: {scenario.monte_carlo.runs} runs on the {executor} executor")
+    if monte_carlo and scenario.monte_carlo.runs and result.plan.years:
+        say(f"monte carlo: {scenario.monte_carlo.runs} futures of the recommended plan on the {executor} executor")
         spec = uncertainty_spec(scenario)
-        result.monte_carlo = run_monte_carlo(problem, spec, executor=executor, workers=workers)
+        result.monte_carlo = run_monte_carlo(
+            problem, result.plan, spec, executor=executor, workers=workers, progress=sweep_progress
+        )
         clock.lap("monte_carlo")
     return result
+
+
+def choose(problem: PlanProblem, force: tuple[str, ...], exclude: tuple[str, ...]) -> PlanProblem:
+    """The problem with candidates forced in (at least one unit) or excluded (never bought), checked."""
+    if not force and not exclude:
+        return problem
+    ids = {o.id for o in problem.options if o.unit_price > 0 or o.leased}
+    for wanted in (*force, *exclude):
+        if wanted not in ids:
+            raise ChipshiftError(f"--force/--exclude: '{wanted}' is not a candidate that can be bought ({sorted(ids)})")
+    options = tuple(
+        dataclasses.replace(o, availability={y: Availability(False, reason="--exclude") for y in problem.years})
+        if o.id in exclude
+        else o
+        for o in problem.options
+    )
+    for wanted in force:
+        option = next(o for o in options if o.id == wanted)
+        if not any(option.available(y).allowed for y in problem.years):
+            raise ChipshiftError(f"--force {wanted}: it cannot be bought in any plan year")
+    return dataclasses.replace(problem, options=options, forced=frozenset(force))
+
+
+def _price_of_the_top(result: Assessment, problem: PlanProblem, plan: PlanResult) -> dict[str, float]:
+    """What choosing the top-ranked candidate would cost, when the plan leaves it out."""
+    top = result.comparison.top
+    bought = {p.option for y in plan.years for p in y.purchases}
+    if top is None or top in bought or top in problem.forced:
+        return {}
+    delta = forced_delta(problem, plan, top)
+    return {} if delta is None else {top: delta}
 
 
 def problem_of(result: Assessment, costs: CostInputs | None = None) -> PlanProblem:
@@ -140,4 +187,5 @@ def problem_of(result: Assessment, costs: CostInputs | None = None) -> PlanProbl
         costs or cost_inputs(result.scenario),
         buyable=set(result.comparison.matrix.ids),
         risks=risks,
+        efforts=result.efforts,
     )

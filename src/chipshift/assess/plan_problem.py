@@ -1,47 +1,126 @@
-"""Turn a scenario, the candidates' evidence and the fleet into the plan engine's :class:`PlanProblem`."""
+"""Turn a scenario, the candidates' evidence and the fleet into the plan engine's :class:`PlanProblem`.
+
+Units: a chip candidate is bought in servers of ``plan.server_size`` chips, priced as chip plus server overhead and
+powered as TDP plus host overhead; a system candidate (CloudMatrix 384) is bought whole, at its quoted price and its
+wall power, with no overhead added. Fleet chips are held and retired in servers of the same size.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from chipshift.assess.fleet import FleetInput
-from chipshift.assess.scenario import InferenceWorkload, Scenario
-from chipshift.decide import CandidateEvidence, CostInputs, effective_price
+from chipshift.assess.scenario import Candidate, InferenceWorkload, Scenario
+from chipshift.decide import CandidateEvidence, CostInputs
 from chipshift.errors import UnknownIdError
-from chipshift.plan import PlanOption, PlanProblem, PlanSite, PlanTarget, PlanWorkload, TargetMetric
+from chipshift.plan import (
+    Availability,
+    PlanOption,
+    PlanProblem,
+    PlanSite,
+    PlanTarget,
+    PlanWorkload,
+    PortingTarget,
+    TargetMetric,
+)
+
+HOURS_PER_YEAR = 8760
 
 
-def buy_years(scenario: Scenario, evidence: CandidateEvidence, buyable: bool) -> frozenset[int] | None:
-    """Years in which a chip may be bought, after the scenario's licence changes."""
-    if not buyable:
-        return frozenset()
-    allowed = set(scenario.years)
-    for change in sorted(scenario.regulatory.licences, key=lambda c: c.year):
-        if change.chip not in (evidence.id, evidence.chip_id):
-            continue
-        later = {y for y in scenario.years if y >= change.year}
-        allowed = allowed - later if change.status == "revoked" else allowed | later
-    return None if allowed == set(scenario.years) else frozenset(allowed)
+def unit_price(evidence: CandidateEvidence, costs: CostInputs) -> float:
+    """Price of one purchase unit in the cost currency: a server of chips with overhead, or a whole system."""
+    assert evidence.price_per_chip is not None
+    tariff = costs.tariff_by_country.get(evidence.designer_country, 0.0)
+    overhead = 0.0 if evidence.system else costs.server_overhead
+    return evidence.price_per_chip * evidence.unit_chips * (1 + tariff) * (1 + overhead)
+
+
+def unit_power_kw(evidence: CandidateEvidence, scenario: Scenario) -> float:
+    """Wall power of one unit at mean load, before PUE."""
+    host = 0.0 if evidence.system else scenario.cost.host_power_overhead
+    return (evidence.power_w or 0.0) / 1000 * evidence.unit_chips * (1 + host) * scenario.cost.load_factor
+
+
+def availability(
+    scenario: Scenario, evidence: CandidateEvidence, given: Candidate | None, buyable: bool
+) -> dict[int, Availability]:
+    """Per plan year: allowed (gates, licence changes), the allocation cap in units."""
+    out: dict[int, Availability] = {}
+    allowed = buyable
+    reason = "" if buyable else "not a candidate, or excluded by a gate"
+    changes = sorted(scenario.regulatory.licences, key=lambda c: c.year)
+    for year in scenario.years:
+        for change in changes:
+            if change.chip in (evidence.id, evidence.chip_id) and change.year == year and buyable:
+                allowed = change.status == "granted"
+                reason = f"scenario: licence {change.status} from {change.year}"
+        chips = None
+        if given is not None:
+            chips = given.allocation.get(year, given.supply_per_year)
+        cap = None if chips is None else chips // evidence.unit_chips
+        out[year] = Availability(allowed, cap, 1.0, reason)
+    return out
 
 
 def plan_option(
-    scenario: Scenario, evidence: CandidateEvidence, costs: CostInputs, *, buyable: bool, risk: float
+    scenario: Scenario,
+    evidence: CandidateEvidence,
+    given: Candidate | None,
+    costs: CostInputs,
+    *,
+    buyable: bool,
+    risk: float,
 ) -> PlanOption:
-    """One option: a buyable candidate or a chip the fleet already holds."""
-    price = effective_price(evidence, costs) if evidence.price_per_chip is not None else 0.0
+    """One option: a buyable (or leasable) candidate, or a chip the fleet already holds."""
+    price = unit_price(evidence, costs) if evidence.price_per_chip is not None and buyable else 0.0
+    lease = _lease_per_unit_year(scenario, evidence, given) if given is not None else None
+    value = evidence.price_per_chip or 0.0
     return PlanOption(
         id=evidence.id,
-        domestic=evidence.domestic,
-        price=price,
-        power_kw=(evidence.power_w or 0.0) / 1000 * costs.load_factor,
-        tflops=evidence.dense_bf16_tflops or 0.0,
-        capacity={f.workload: f.capacity_per_chip for f in evidence.fits if f.fits},
-        unit=evidence.unit_chips,
-        risk=risk,
-        supply_per_year=None if evidence.supply_per_year is None else float(evidence.supply_per_year),
-        buy_years=buy_years(scenario, evidence, buyable),
         chip_id=evidence.chip_id,
+        domestic=evidence.domestic,
+        unit_chips=evidence.unit_chips,
+        unit_price=0.0 if lease is not None else price,
+        unit_power_kw=0.0 if lease is not None else unit_power_kw(evidence, scenario),
+        tflops=evidence.dense_bf16_tflops or 0.0,
+        value_per_chip=value,
+        capacity={f.workload: f.capacity_per_chip for f in evidence.fits if f.fits},
+        om_per_unit_year=price * scenario.cost.om_share_per_year,
+        lease_per_unit_year=lease,
+        life_years=scenario.cost.depreciation_years,
+        lead_time_years=given.lead_time_years if given is not None else 0,
+        availability=availability(scenario, evidence, given, buyable),
+        port=evidence.scan_target if evidence.porting_person_days else None,
+        risk=risk,
+        resale_per_chip=_resale(scenario, evidence),
     )
+
+
+def _lease_per_unit_year(scenario: Scenario, evidence: CandidateEvidence, given: Candidate) -> float | None:
+    if given.lease_per_card_hour is None:
+        return None
+    rate = _in_currency(given.lease_per_card_hour, given.lease_currency, scenario)
+    return rate * HOURS_PER_YEAR * evidence.unit_chips
+
+
+def _in_currency(value: float, currency: str, scenario: Scenario) -> float:
+    if currency.upper() == scenario.cost.currency.upper():
+        return value
+    rate = scenario.cost.exchange_rates.get(currency.upper())
+    if rate is None:
+        raise UnknownIdError("exchange rate (cost.exchange_rates)", currency, sorted(scenario.cost.exchange_rates))
+    return value * rate
+
+
+def _resale(scenario: Scenario, evidence: CandidateEvidence) -> dict[int, float]:
+    given = scenario.resale.get(evidence.chip_id) or scenario.resale.get(evidence.id)
+    if given is None:
+        return {}
+    now = _in_currency(given.value, given.currency, scenario)
+    first = scenario.years[0]
+    years = [*scenario.years, scenario.years[-1] + 1]
+    return {y: max(0.0, now * (1 - given.yearly_decline * (y - first))) for y in years}
 
 
 def workload_demand(scenario: Scenario) -> tuple[PlanWorkload, ...]:
@@ -61,17 +140,13 @@ def _sites(scenario: Scenario, fleet: FleetInput) -> tuple[PlanSite, ...]:
     sites = []
     for sid in ids:
         s = given.get(sid)
+        tariff = s.electricity_per_kwh if s and s.electricity_per_kwh is not None else None
         sites.append(
             PlanSite(
                 id=sid,
                 existing=dict(fleet.existing.get(sid, {})),
-                existing_book_value=dict(fleet.book_value.get(sid, {})),
                 power_kw=s.power_kw if s else None,
-                electricity_per_kwh=(
-                    s.electricity_per_kwh
-                    if s and s.electricity_per_kwh is not None
-                    else scenario.cost.electricity_per_kwh
-                ),
+                electricity_per_kwh=tariff if tariff is not None else scenario.cost.electricity_per_kwh,
                 sector=(s.sector if s and s.sector else fleet.sectors.get(sid)),
                 domestic_only=bool(s and s.state_funded and scenario.regulatory.state_funded_domestic_only),
             )
@@ -109,6 +184,23 @@ def _targets(scenario: Scenario, sites: tuple[PlanSite, ...]) -> tuple[PlanTarge
     return tuple(out)
 
 
+def porting_targets(
+    scenario: Scenario, efforts: dict[str, float], options: tuple[PlanOption, ...], fleet: FleetInput
+) -> tuple[PortingTarget, ...]:
+    """One porting target per stack the candidates need: cost and delay from the scan's person-days."""
+    p = scenario.porting
+    held = {o.port for o in options if o.port and any(o.id in site for site in fleet.existing.values())}
+    done = set(p.done) if p.done is not None else held
+    first = scenario.years[0]
+    out = []
+    for target in sorted({o.port for o in options if o.port}):
+        days = efforts.get(target, 0.0)
+        years = days / (p.team_size * p.working_days_per_year)
+        delay = math.floor(years + 0.5)  # a port under half a year is ready for the first plan year
+        out.append(PortingTarget(target, days * p.day_rate, first + delay, done=target in done))
+    return tuple(out)
+
+
 def build_problem(
     scenario: Scenario,
     candidates: list[CandidateEvidence],
@@ -118,27 +210,35 @@ def build_problem(
     *,
     buyable: set[str],
     risks: dict[str, float],
+    efforts: dict[str, float],
 ) -> PlanProblem:
-    """The plan problem; ``buyable`` are candidate ids that passed the gates."""
+    """The plan problem; ``buyable`` are candidate ids that passed the gates (``candidates`` in scenario order)."""
+    given = {e.id: c for e, c in zip(candidates, scenario.candidates, strict=True)}
     options: dict[str, PlanOption] = {}
     for e in [*candidates, *fleet_only]:
         if e.id in options:
             continue
         if e.price_per_chip is None and e.chip_id in fleet.unit_price:
             e = replace(e, price_per_chip=fleet.unit_price[e.chip_id], price_source="fleet register")
-        options[e.id] = plan_option(scenario, e, costs, buyable=e.id in buyable, risk=risks.get(e.id, 1.0))
+        candidate = given.get(e.id) if e.can_buy else None
+        options[e.id] = plan_option(scenario, e, candidate, costs, buyable=e.id in buyable, risk=risks.get(e.id, 1.0))
     sites = _sites(scenario, fleet)
     _check_site_names(scenario, sites)
+    all_options = tuple(options.values())
     return PlanProblem(
         years=tuple(scenario.years),
-        options=tuple(options.values()),
+        options=all_options,
         sites=sites,
         workloads=workload_demand(scenario),
         targets=_targets(scenario, sites),
+        ports=porting_targets(scenario, efforts, all_options, fleet),
         budget={int(y): float(v) for y, v in scenario.budget_per_year.items()},
+        budget_hard=scenario.plan.budget_hard,
         pue=scenario.cost.pue,
-        depreciation_years=scenario.cost.depreciation_years,
+        discount_rate=scenario.cost.discount_rate,
         risk_weight=scenario.plan.risk_weight,
+        redeploy=scenario.plan.redeploy,
+        move_cost_per_unit=scenario.plan.move_cost_per_server,
         time_limit_s=scenario.plan.time_limit_s,
         max_nodes=scenario.plan.max_nodes,
         mip_gap=scenario.plan.mip_gap,

@@ -4,18 +4,31 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import JsonValue
 
 from chipshift import __version__
+from chipshift.assess.options import cost_inputs, first_year_demand
 from chipshift.assess.pipeline import Assessment
-from chipshift.decide import CandidateEvidence, Comparison, WeightRange, risk_points
+from chipshift.assess.recommendation import reasons, recommendation
+from chipshift.decide import CandidateEvidence, Comparison, WeightRange, risk_points, workload_tco_per_mtok
+from chipshift.plan import (
+    MonteCarloSummary,
+    Move,
+    PlanProblem,
+    PlanResult,
+    Purchase,
+    Retirement,
+    TornadoBar,
+    domestic_shares,
+)
+from chipshift.plan import Violation as PlanViolation
+from chipshift.plan import YearPlan as PlanYear
 from chipshift.report import model as rm
 
 if TYPE_CHECKING:
-    from chipshift.plan import MonteCarloSummary, PlanResult
     from chipshift.scan import ScanResult
 
 SHARE_METRICS = ("count", "compute", "value")
@@ -24,6 +37,7 @@ SHARE_METRICS = ("count", "compute", "value")
 def report_data(result: Assessment) -> rm.ReportData:
     """Everything the report shows, typed."""
     s = result.scenario
+    plan, sweep, first = _plan_sections(result)
     return rm.ReportData(
         tool=f"chipshift {__version__}",
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -34,17 +48,36 @@ def report_data(result: Assessment) -> rm.ReportData:
         targets=[rm.RatioTarget.model_validate(t.model_dump(mode="json")) for t in s.targets],
         fleet=_fleet(result),
         scan=_scan(result.scan, result.efforts) if result.scan is not None else None,
-        candidates=[_candidate(e) for e in result.candidates],
-        fleet_chips=[_candidate(e) for e in result.fleet_only],
+        candidates=[_candidate(e, result) for e in result.candidates],
+        fleet_chips=[_candidate(e, result) for e in result.fleet_only],
         comparison=comparison_section(result.comparison),
-        plan=plan_section(result.plan) if result.plan else None,
+        recommendation=first,
+        plan=plan,
         ratio_path=_ratio_path(result),
-        monte_carlo=monte_carlo_section(result.monte_carlo) if result.monte_carlo else None,
+        monte_carlo=sweep,
         assumptions=_assumptions(result),
         sources=_sources(result),
         notes=list(result.notes),
         timings_s=dict(result.timings),
     )
+
+
+def _plan_sections(
+    result: Assessment,
+) -> tuple[rm.PlanSection | None, rm.MonteCarloSection | None, rm.Recommendation | None]:
+    if result.plan is None or result.problem is None:
+        return None, None, None
+    problem, plan = result.problem, result.plan
+    names = {e.id: e.name for e in result.candidates + result.fleet_only}
+    section = plan_section(plan, problem, names)
+    sweep = monte_carlo_section(result.monte_carlo, problem, plan) if result.monte_carlo else None
+    targets = target_outlook(problem, plan, result.monte_carlo)
+    years = year_outlook(problem, result.monte_carlo)
+    why = reasons(
+        result.candidates, result.comparison, problem, plan, first_year_demand(result.scenario),
+        cost_inputs(result.scenario), result.forced_npv_delta,
+    )  # fmt: skip
+    return section, sweep, recommendation(section, sweep, targets, years, why)
 
 
 def _workload(dumped: dict[str, object]) -> rm.InferenceWorkload | rm.TrainingWorkload:
@@ -78,7 +111,8 @@ def _scan(scanned: ScanResult, efforts: dict[str, float]) -> rm.ScanSection:
     )
 
 
-def _candidate(e: CandidateEvidence) -> rm.Candidate:
+def _candidate(e: CandidateEvidence, result: Assessment) -> rm.Candidate:
+    demand, costs = first_year_demand(result.scenario), cost_inputs(result.scenario)
     fits = [
         rm.WorkloadFit(
             workload=f.workload,
@@ -87,6 +121,7 @@ def _candidate(e: CandidateEvidence) -> rm.Candidate:
             tokens_per_s_per_chip=f.tokens_per_s_per_chip,
             chips_per_replica=f.chips_per_replica,
             reason=f.reason,
+            tco_per_mtok=workload_tco_per_mtok(e, f, demand, costs),
         )
         for f in e.fits
     ]
@@ -153,61 +188,160 @@ def _weight_range(r: WeightRange) -> rm.WeightRange:
     )
 
 
-def plan_section(plan: PlanResult) -> rm.PlanSection:
+def plan_section(plan: PlanResult, problem: PlanProblem, names: dict[str, str]) -> rm.PlanSection:
     """The plan as report data (also what ``chipshift plan --json`` prints)."""
     years = [
         rm.YearPlan(
-            year=y.year, buy=y.buy, retire=y.retire, stock=y.stock, capex=y.capex, opex=y.opex,
-            write_off=y.write_off, domestic_share=y.domestic_share,
+            year=y.year,
+            purchases=[_unit_line(p, problem, names) for p in y.purchases],
+            retirements=[_retirement_line(r, names) for r in y.retirements],
+            moves=[_move_line(m, names) for m in y.moves],
+            stock=y.stock,
+            money=_year_money(y),
+            domestic_share=y.domestic_share,
         )
         for y in plan.years
-    ]  # fmt: skip
-    violations = [
-        rm.Violation(kind=v.kind, year=v.year, subject=v.subject, amount=v.amount, relative=v.relative, unit=v.unit)
-        for v in plan.violations
-    ]
-    binding = [
-        rm.Binding(kind=b.kind, year=b.year, subject=b.subject, used=b.used, limit=b.limit) for b in plan.binding
     ]
     return rm.PlanSection(
         status=plan.status.value,
-        objective=plan.objective,
+        feasible=plan.feasible,
+        cost=cost_parts(plan),
+        years=years,
+        violations=[_violation(v) for v in plan.violations],
+        binding=[
+            rm.Binding(kind=b.kind, year=b.year, subject=b.subject, used=b.used, limit=b.limit) for b in plan.binding
+        ],
+        ports=[
+            rm.PortInfo(target=t.id, cost=t.cost, ready_year=t.first_year, done=t.done, chosen=t.id in plan.ports)
+            for t in problem.ports
+        ],
+        phases=list(plan.phases),
         solve_s=plan.solve_s,
         variables=plan.variables,
         constraints=plan.constraints,
         message=plan.message,
         method=plan.method,
         gap=plan.gap,
-        years=years,
-        violations=violations,
-        binding=binding,
     )
 
 
-def monte_carlo_section(summary: MonteCarloSummary) -> rm.MonteCarloSection:
-    """The sweep's distribution as report data."""
-    runs = [
-        rm.MonteCarloRun(
-            run=r.run, feasible=r.feasible, objective=r.objective, capex=r.capex, gap=r.gap,
-            final_share=r.final_share, events=list(r.events), violations=list(r.violations),
-        )
-        for r in summary.runs
+def cost_parts(plan: PlanResult) -> rm.CostParts:
+    """The plan's net present value by part."""
+    c = plan.cost
+    return rm.CostParts(
+        npv=c.npv,
+        capex=c.capex,
+        opex=c.opex,
+        risk=c.risk,
+        porting=c.porting,
+        moves=c.moves,
+        resale=c.resale,
+        residual=c.residual,
+    )
+
+
+def _violation(v: PlanViolation) -> rm.Violation:
+    return rm.Violation(kind=v.kind, year=v.year, subject=v.subject, amount=v.amount, relative=v.relative, unit=v.unit)
+
+
+def _unit_line(p: Purchase, problem: PlanProblem, names: dict[str, str]) -> rm.UnitLine:
+    option = problem.option(p.option)
+    kind: Literal["server", "system", "lease"] = (
+        "lease" if p.leased else ("system" if option.unit_chips > 64 else "server")
+    )
+    return rm.UnitLine(
+        year=p.year, site=p.site, option=p.option, name=names.get(p.option, p.option), units=p.units,
+        unit_kind=kind, chips=p.chips, money=p.cost,
+    )  # fmt: skip
+
+
+def _retirement_line(r: Retirement, names: dict[str, str]) -> rm.UnitLine:
+    return rm.UnitLine(
+        year=r.year, site=r.site, option=r.option, name=names.get(r.option, r.option), units=r.servers,
+        unit_kind="server", chips=r.chips, money=r.resale,
+    )  # fmt: skip
+
+
+def _move_line(m: Move, names: dict[str, str]) -> rm.UnitLine:
+    return rm.UnitLine(
+        year=m.year, site=m.source, option=m.option, name=names.get(m.option, m.option), units=m.units,
+        unit_kind="server", chips=m.chips, money=0.0, destination=m.destination,
+    )  # fmt: skip
+
+
+def _year_money(y: PlanYear) -> rm.YearMoney:
+    return rm.YearMoney(year=y.year, capex=y.capex, budget=y.budget, opex=y.opex, resale=y.resale, porting=y.porting)
+
+
+def monte_carlo_section(summary: MonteCarloSummary, problem: PlanProblem, plan: PlanResult) -> rm.MonteCarloSection:
+    """The recommended plan over the sweep's futures."""
+    runs = summary.runs
+    npv = np.array([r.npv for r in runs]) if runs else np.array([0.0])
+    all_met = [
+        all(r.demand_met.values()) and all(r.budget_met.values())
+        and all(met for years in r.targets_met.values() for met in years.values())
+        for r in runs
     ]  # fmt: skip
-    feasible = [r.objective for r in summary.runs if r.feasible]
-    costs = np.array(feasible) if feasible else np.array([0.0])
-    causes = Counter(v.split()[0] for r in summary.runs for v in r.violations)
     return rm.MonteCarloSection(
-        runs=len(summary.runs),
+        runs=len(runs),
         seed=summary.seed,
         executor=summary.executor,
-        feasible_share=len(feasible) / len(summary.runs) if summary.runs else 0.0,
-        cost_p5=float(np.percentile(costs, 5)),
-        cost_p50=float(np.percentile(costs, 50)),
-        cost_p95=float(np.percentile(costs, 95)),
-        costs=[float(c) for c in costs],
-        infeasible_causes=dict(causes),
-        detail=runs,
+        fix=summary.fix,
+        npv=[float(v) for v in npv],
+        npv_p5=float(np.percentile(npv, 5)),
+        npv_p50=float(np.percentile(npv, 50)),
+        npv_p95=float(np.percentile(npv, 95)),
+        npv_mean=float(np.mean(npv)),
+        all_met_share=sum(all_met) / len(runs) if runs else 0.0,
+        years=year_outlook(problem, summary),
+        targets=target_outlook(problem, plan, summary),
+        tornado=[_risk(bar) for bar in summary.tornado],
     )
+
+
+def _risk(bar: TornadoBar) -> rm.Risk:
+    return rm.Risk(
+        input=bar.input, low_label=bar.low_label, high_label=bar.high_label, npv_low=bar.npv_low,
+        npv_high=bar.npv_high, base_npv=bar.base_npv, misses=bar.misses_low or bar.misses_high, swing=bar.swing,
+    )  # fmt: skip
+
+
+def year_outlook(problem: PlanProblem, summary: MonteCarloSummary | None) -> list[rm.YearOutlook]:
+    """Per year, the share of futures in which demand and the budget hold."""
+    out = []
+    for year in problem.years:
+        demand = budget = None
+        if summary is not None and summary.runs:
+            demand = sum(r.demand_met.get(year, True) for r in summary.runs) / len(summary.runs)
+            if year in problem.budget:
+                budget = sum(r.budget_met.get(year, True) for r in summary.runs) / len(summary.runs)
+        out.append(rm.YearOutlook(year=year, demand_probability=demand, budget_probability=budget))
+    return out
+
+
+def target_outlook(problem: PlanProblem, plan: PlanResult, summary: MonteCarloSummary | None) -> list[rm.TargetOutlook]:
+    """Per target and year: the plan's share, whether it is met, and how likely it is to hold."""
+    options = {o.id: o for o in problem.options}
+    stock = {y.year: y.stock for y in plan.years}
+    out = []
+    for target in problem.targets:
+        for year in problem.years:
+            if year < target.year or year not in stock:
+                continue
+            planned = domestic_shares(stock[year], options, target.sites)[target.metric.value]
+            probability = shortfall = None
+            if summary is not None and summary.runs:
+                runs = summary.runs
+                probability = sum(r.targets_met[target.name].get(year, True) for r in runs) / len(runs)
+                shortfall = sum(r.target_shortfall[target.name].get(year, 0.0) for r in runs) / len(runs)
+            out.append(
+                rm.TargetOutlook(
+                    target=target.name, metric=target.metric.value, year=year, required=target.share,
+                    planned=planned, met=planned >= target.share - 1e-6, probability=probability,
+                    expected_shortfall=shortfall,
+                )
+            )  # fmt: skip
+    return out
 
 
 def _ratio_path(result: Assessment) -> list[rm.RatioPoint]:
@@ -236,6 +370,9 @@ def _sources(result: Assessment) -> list[str]:
     lines.append("porting effort: chipshift scan rules (person-days per finding, see scan rule data)")
     lines.append("domestic ratio now: chipshift fleet over the scenario's inventories (designer in CN by default)")
     lines.append(f"strategic risk points (chipshift defaults): {risk_points()}")
+    lines.append(f"porting cost and speed: {s.porting.source}")
+    lines += [f"resale value of {chip}: {r.source}" for chip, r in s.resale.items()]
+    lines += [f"supply and lead time of {c.id}: {c.source}" for c in s.candidates if c.source]
     return lines
 
 
@@ -245,6 +382,8 @@ def _assumptions(result: Assessment) -> dict[str, JsonValue]:
         "cost": s.cost.model_dump(mode="json"),
         "regulatory": s.regulatory.model_dump(mode="json"),
         "plan": s.plan.model_dump(mode="json"),
+        "porting": s.porting.model_dump(mode="json"),
+        "resale": {chip: r.model_dump(mode="json") for chip, r in s.resale.items()},
         "monte_carlo": s.monte_carlo.model_dump(mode="json"),
         "budget_per_year": {str(k): v for k, v in s.budget_per_year.items()},
         "sites": [x.model_dump(mode="json") for x in s.sites],

@@ -108,14 +108,26 @@ class PriceInput(_Model):
 
 
 class Candidate(_Model):
-    """A chip or system the organisation could buy."""
+    """A chip or system the organisation could buy (or lease)."""
 
     id: str
     """Catalog chip or system id or alias."""
+    label: str | None = None
+    """Name of this candidate in the report and the plan, for a second candidate of the same chip (its lease)."""
     price: PriceInput | None = None
-    """Overrides the catalog price."""
+    """Overrides the catalog price (per chip, or per system for a system candidate)."""
     supply_per_year: NonNegativeInt | None = None
-    """Most chips obtainable per year (None: not limited)."""
+    """Most chips obtainable per year, every year (None: not limited)."""
+    allocation: dict[Year, NonNegativeInt] = Field(default_factory=dict)
+    """Chips obtainable in given years (a vendor's allocation), overriding ``supply_per_year`` for those years."""
+    lead_time_years: Annotated[NonNegativeInt, Field(le=10)] = 0
+    """Years from order to delivery: the first delivery is in the first plan year plus this."""
+    lease_per_card_hour: PositiveMoney | None = None
+    """Rent it instead (cloud capacity): price per chip-hour in ``lease_currency``; nothing is bought."""
+    lease_currency: str = "CNY"
+    """ISO 4217 code of ``lease_per_card_hour``."""
+    source: str | None = None
+    """Where the supply, lead time and lease figures come from."""
     perf_stack: str | None = None
     """Serving stack perf assumes (``vllm``, ``mindie``); None: perf's default."""
     scan_target: str | None = None
@@ -185,7 +197,16 @@ class CostAssumptions(_Model):
     depreciation_years: PositiveInt = Field(5, le=100)
     """Straight-line life of an accelerator."""
     server_overhead: NonNegativeFloat = 0.0
-    """Extra cost per chip for host, network and storage, as a share of the chip price."""
+    """Extra cost per chip for host, network and storage, as a share of the chip price (chips only: a system's
+    price is taken as quoted)."""
+    host_power_overhead: NonNegativeFloat = Field(0.25, le=5)
+    """Host, network and fans, as a share of the chips' TDP (chips only: a system's power is at the wall)."""
+    om_share_per_year: Fraction = 0.0
+    """Operations and maintenance per year as a share of the purchase price."""
+    mean_utilisation: Fraction = Field(0.6, gt=0)
+    """Mean demand as a share of the peak the plan sizes for: what turns capacity into tokens per year."""
+    discount_rate: Annotated[FiniteFloat, Field(ge=0, le=1)] = 0.08
+    """Yearly rate for the net present value (the organisation's cost of capital)."""
     source: str = "scenario defaults; see docs/scenario.md"
     """Where these assumptions come from."""
 
@@ -199,6 +220,8 @@ class LicenceChange(_Model):
     """What happens."""
     year: Year
     """From this year."""
+    source: str | None = None
+    """Where the change comes from."""
 
 
 class Regulatory(_Model):
@@ -271,7 +294,7 @@ class Weights(_Model):
 
 
 class PlanOptions(_Model):
-    """Solver options."""
+    """How the plan is solved and what it may do."""
 
     risk_weight: NonNegativeFloat = 0.0
     """Money per unit of strategic risk per chip-year, as a share of the chip's yearly depreciation."""
@@ -284,6 +307,13 @@ class PlanOptions(_Model):
     """Wall-clock safety net, seconds; the node limit and ``mip_gap`` decide when the solver stops."""
     mip_gap: NonNegativeFloat = 0.01
     """Relative optimality gap at which the solver stops."""
+    budget_hard: bool = True
+    """True: the budget is never exceeded (a plan that would need more misses targets or demand, and says so);
+    False: it may be, by as little as possible, once demand and the targets are met."""
+    redeploy: bool = False
+    """Whether servers may move between sites."""
+    move_cost_per_server: Money = 0.0
+    """Cost of moving one server (or system) between sites."""
 
 
 class MonteCarloEvent(_Model):
@@ -300,9 +330,9 @@ class MonteCarloEvent(_Model):
 
 
 class MonteCarlo(_Model):
-    """Uncertainty swept by Monte Carlo."""
+    """The recommended plan under uncertainty: futures drawn, recourse allowed after the first year."""
 
-    runs: Annotated[NonNegativeInt, capped(MAX_MONTE_CARLO_RUNS, "each run solves the whole plan again")] = 0
+    runs: Annotated[NonNegativeInt, capped(MAX_MONTE_CARLO_RUNS, "each run solves the plan's later years again")] = 200
     """Number of runs (0: none)."""
     seed: NonNegativeInt = 1
     """Seed; the same seed gives the same runs."""
@@ -312,6 +342,43 @@ class MonteCarlo(_Model):
     """Normal sigma added to each workload's demand growth."""
     events: list[MonteCarloEvent] = Field(default_factory=list)
     """Regulatory events."""
+    supply_shortfall: Fraction = 0.2
+    """Largest share of a candidate's allocation that may not be delivered in a year (drawn uniformly)."""
+    lead_time_slip: Fraction = 0.1
+    """Chance that a candidate's deliveries slip by a year."""
+    model_error: bool = True
+    """Draw each candidate's capacity error from the performance model's errors on published measurements."""
+    fix: Literal["first-year", "whole"] = "first-year"
+    """Which of the plan's decisions a run keeps: its first year (later years are decided again at the run's prices)
+    or all of them."""
+
+
+class Porting(_Model):
+    """What porting the scanned code costs and how long it takes."""
+
+    day_rate: Money = 2500.0
+    """Cost of one person-day in the cost currency."""
+    team_size: Annotated[PositiveFloat, Field(le=10_000)] = 4.0
+    """People porting at the same time."""
+    working_days_per_year: Annotated[PositiveFloat, Field(le=366)] = 220.0
+    """Working days in a year."""
+    done: list[str] | None = None
+    """Scan targets already ported (None: the stacks the fleet already runs)."""
+    source: str = "chipshift defaults; see docs/scenario.md"
+    """Where these figures come from."""
+
+
+class ResaleInput(_Model):
+    """What a chip in the fleet sells for: its value in the first plan year and how fast it falls."""
+
+    value: Money
+    """Price one chip fetches in the first plan year, in ``currency``."""
+    currency: str = "CNY"
+    """ISO 4217 code."""
+    yearly_decline: Fraction = 0.25
+    """Share of the first-year value lost each year (straight line to zero)."""
+    source: str
+    """Where the figure comes from (a broker quote, a market report, an assumption)."""
 
 
 class Scenario(_Model):
@@ -346,7 +413,11 @@ class Scenario(_Model):
     weights: Weights = Field(default_factory=Weights)
     """Weights of the four dimensions."""
     plan: PlanOptions = Field(default_factory=PlanOptions)
-    """Solver options."""
+    """How the plan is solved and what it may do."""
+    porting: Porting = Field(default_factory=Porting)
+    """Porting cost and speed."""
+    resale: dict[str, ResaleInput] = Field(default_factory=dict)
+    """Resale value per fleet chip id (a chip without one sells for nothing)."""
     monte_carlo: MonteCarlo = Field(default_factory=MonteCarlo)
     """Uncertainty sweep."""
 
@@ -357,6 +428,9 @@ class Scenario(_Model):
         ids = [w.id for w in self.workloads]
         if len(ids) != len(set(ids)):
             raise ValueError("workload ids must be distinct")
+        names = [c.label or c.id for c in self.candidates]
+        if len(names) != len(set(names)):
+            raise ValueError("candidates must be distinct: give a second candidate of the same chip a 'label'")
         return self
 
     def resolve_paths(self, base: Path) -> Scenario:

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from chipshift import jsontext
 from chipshift.cli.common import catalog, stderr, stdout
 from chipshift.errors import ChipshiftError
 from chipshift.files import check_output_path, write_output
-from chipshift.report import Language, ReportFormat, render
+from chipshift.report import Language, ReportData, ReportFormat, messages, render
+from chipshift.report.model import Recommendation
 from chipshift.report.numbers import money
 from chipshift.report.numbers import number as _num
 
@@ -40,6 +41,10 @@ JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of tables."
 QUIET_OPTION = typer.Option(False, "--quiet", "-q", help="No progress lines on stderr.")
 EXECUTOR_OPTION = typer.Option(ExecutorKind.LOCAL, "--executor", help="Where the Monte Carlo runs run.")
 WORKERS_OPTION = typer.Option(None, "--workers", min=1, help="Worker processes for the Monte Carlo (default: CPUs).")
+FORCE_OPTION = typer.Option(
+    [], "--force", help="A candidate the plan must buy at least one unit of (repeatable): shows what that choice costs."
+)
+EXCLUDE_OPTION = typer.Option([], "--exclude", help="A candidate the plan may not buy (repeatable).")
 
 
 def _scenario(path: Path | None, example: bool) -> Scenario:
@@ -64,8 +69,45 @@ def _progress(quiet: bool) -> Any:
     return say
 
 
+class _SweepProgress:
+    """Runs done of the Monte Carlo sweep: a bar on a terminal, a line every 10% otherwise, nothing with -q."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
+        self.last_tenth = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        if stderr.is_terminal:
+            if self.bar is None:
+                self.bar = Progress(console=stderr, transient=True)
+                self.bar.start()
+                self.task = self.bar.add_task("monte carlo", total=total)
+            assert self.task is not None
+            self.bar.update(self.task, completed=done)
+            if done >= total:
+                self.bar.stop()
+            return
+        tenth = done * 10 // max(total, 1)
+        if tenth > self.last_tenth:
+            self.last_tenth = tenth
+            stderr.print(f"  monte carlo: {done} of {total} runs", highlight=False)
+
+
 def _run(
-    path: Path | None, example: bool, quiet: bool, *, plan: bool, monte_carlo: bool, executor: str, workers: int | None
+    path: Path | None,
+    example: bool,
+    quiet: bool,
+    *,
+    plan: bool,
+    monte_carlo: bool,
+    executor: str,
+    workers: int | None,
+    force: tuple[str, ...] = (),
+    exclude: tuple[str, ...] = (),
 ) -> Assessment:
     from chipshift.assess import assess
 
@@ -78,6 +120,9 @@ def _run(
         workers=workers,
         plan=plan,
         monte_carlo=monte_carlo,
+        sweep_progress=_SweepProgress(quiet),
+        force=force,
+        exclude=exclude,
     )
 
 
@@ -109,44 +154,74 @@ def _print_comparison(result: Assessment) -> None:
     stdout.print(sensitivity)
 
 
-def _moves(per_site: Mapping[str, Mapping[str, float]]) -> str:
-    return "\n".join(f"{site}: {n:.0f} × {chip}" for site, per in per_site.items() for chip, n in per.items()) or "—"
-
-
-def _print_plan(result: Assessment) -> None:
-    plan = result.plan
-    if plan is None:
+def _print_plan(data: ReportData) -> None:
+    """The recommendation and the plan by year, from the same data the report shows."""
+    r, plan = data.recommendation, data.plan
+    if r is None or plan is None:
         return
-    currency = result.scenario.cost.currency
-    stdout.print(f"plan: {plan.status.value} ({plan.method}: {plan.message}), cost {money(plan.objective, currency)}")
-    table = Table(title="Plan by year")
-    for header in ("year", "buy", "retire", "capex", "electricity", "domestic (count)", "domestic (compute)"):
-        table.add_column(header, justify="right" if header not in ("buy", "retire") else "left")
-    for y in plan.years:
-        share = y.domestic_share
+    m = messages(Language.EN)
+    cur = data.currency
+    colour = "green" if r.feasible else "red"
+    stdout.print(
+        f"[{colour}]plan: {r.status}[/{colour}]: {m['verdict_' + r.status.replace('-', '_')]}", highlight=False
+    )
+    stdout.print(f"net present value {money(r.cost.npv, cur)}; capex {money(plan.capex_total, cur)}", highlight=False)
+    table = Table(title="What to buy, retire and move")
+    for header in ("year", "site", "what", "units", "chips", "money"):
+        table.add_column(header, justify="right" if header in ("units", "chips", "money") else "left")
+    for line, verb in [*((p, "buy") for p in r.purchases), *((p, "lease") for p in r.leases),
+                       *((x, "retire") for x in r.retirements), *((x, "move") for x in r.moves)]:  # fmt: skip
+        where = f"{line.site} → {line.destination}" if line.destination else line.site
+        kind = "server" if line.unit_kind == "lease" else line.unit_kind
         table.add_row(
-            str(y.year), _moves(y.buy), _moves(y.retire), money(y.capex, currency), money(y.opex, currency),
-            f"{share.get('count', 0.0):.1%}", f"{share.get('compute', 0.0):.1%}",
+            str(line.year), where, f"{verb} {line.name}", f"{line.units} {kind}s", f"{line.chips:,}",
+            money(line.money, cur),
         )  # fmt: skip
     stdout.print(table)
-    for v in plan.violations:
-        stdout.print(
-            f"[red]cannot meet[/red] {v.kind} {v.subject} in {v.year}: short by {_num(v.amount)} {v.unit} "
-            f"({v.relative:.0%} of its limit)",
-            highlight=False,
-        )
-    for b in plan.binding:
-        stdout.print(f"binding: {b.kind} {b.subject} in {b.year} ({_num(b.used)} of {_num(b.limit)})", highlight=False)
-    if result.monte_carlo:
-        from chipshift.assess.report_data import monte_carlo_section
+    for port in r.ports:
+        stdout.print(f"port the code to {port.target}: {money(port.cost, cur)}, ready for {port.ready_year}")
+    _print_outlook(r, data)
 
-        mc = monte_carlo_section(result.monte_carlo)
+
+def _print_outlook(r: Recommendation, data: ReportData) -> None:
+    cur = data.currency
+    table = Table(title="Targets: planned share and probability of meeting it")
+    for header in ("target", "year", "required", "planned", "met", "probability"):
+        table.add_column(header, justify="left" if header == "target" else "right")
+    for t in r.targets:
+        probability = "—" if t.probability is None else f"{t.probability:.0%}"
+        table.add_row(t.target, str(t.year), f"{t.required:.0%}", f"{t.planned:.1%}", "yes" if t.met else "NO",
+                      probability)  # fmt: skip
+    if r.targets:
+        stdout.print(table)
+    for v in r.shortfalls:
+        amount = f"{v.amount:.1%} share" if v.unit == "share" else f"{_num(v.amount)} {v.unit}"
+        stdout.print(f"[red]cannot meet[/red] {v.kind} {v.subject} in {v.year}: short by {amount}", highlight=False)
+    if data.monte_carlo:
+        mc = data.monte_carlo
         stdout.print(
-            f"monte carlo: {mc.runs} runs (seed {mc.seed}, {mc.executor}), feasible in "
-            f"{mc.feasible_share:.0%}; cost p5/p50/p95 {money(mc.cost_p5, currency)} / "
-            f"{money(mc.cost_p50, currency)} / {money(mc.cost_p95, currency)}",
+            f"uncertainty: {mc.runs} futures (seed {mc.seed}, {mc.executor}); all requirements met in "
+            f"{mc.all_met_share:.0%}; cost (NPV) p5/p50/p95 {money(mc.npv_p5, cur)} / {money(mc.npv_p50, cur)} / "
+            f"{money(mc.npv_p95, cur)}",
             highlight=False,
         )
+        for risk in r.risks:
+            miss = " (can miss a target or demand)" if risk.misses else ""
+            stdout.print(
+                f"  risk: {risk.input} {risk.low_label} → {risk.high_label}: {money(risk.npv_low, cur)} → "
+                f"{money(risk.npv_high, cur)}{miss}",
+                highlight=False,
+            )
+    for w in r.why:
+        forced = "" if w.forced_npv_delta is None else f"; choosing it would cost {money(w.forced_npv_delta, cur)} more"
+        stdout.print(f"why {w.candidate}: {w.code} ({w.detail}){forced}", highlight=False)
+
+
+def _exit_for(data: ReportData) -> None:
+    """Exit 1 when the plan cannot meet demand or a target (the report or JSON is written first)."""
+    if data.plan is not None and not data.plan.feasible:
+        stderr.print(f"plan: {data.plan.status}: see the shortfalls (exit 1)", highlight=False)
+        raise typer.Exit(1)
 
 
 def compare_command(
@@ -171,22 +246,30 @@ def plan_command(
     monte_carlo: bool = typer.Option(True, "--monte-carlo/--no-monte-carlo", help="Run the scenario's sweep."),
     executor: ExecutorKind = EXECUTOR_OPTION,
     workers: int | None = WORKERS_OPTION,
+    force: list[str] = FORCE_OPTION,
+    exclude: list[str] = EXCLUDE_OPTION,
     as_json: bool = JSON_OPTION,
     quiet: bool = QUIET_OPTION,
 ) -> None:
-    """Solve the multi-year purchase plan (MILP, HiGHS): what to buy and retire per site and year."""
+    """Solve the multi-year plan (MILP, HiGHS): what to buy, retire and move per site and year, in whole servers, and
+    how it holds under uncertainty. Exit 1 when it cannot meet demand or a target."""
     result = _run(
-        scenario, example, quiet, plan=True, monte_carlo=monte_carlo, executor=executor.value, workers=workers
-    )
-    if as_json:
-        from chipshift.assess import report_data
+        scenario, example, quiet, plan=True, monte_carlo=monte_carlo, executor=executor.value, workers=workers,
+        force=tuple(force), exclude=tuple(exclude),
+    )  # fmt: skip
+    from chipshift.assess import report_data
 
-        data = report_data(result)
-        plan = data.plan.model_dump(mode="json") if data.plan else None
-        sweep = data.monte_carlo.model_dump(mode="json") if data.monte_carlo else None
-        print(jsontext.dumps({"plan": plan, "monte_carlo": sweep}))
-        return
-    _print_plan(result)
+    data = report_data(result)
+    if as_json:
+        sections = {
+            "recommendation": data.recommendation.model_dump(mode="json") if data.recommendation else None,
+            "plan": data.plan.model_dump(mode="json") if data.plan else None,
+            "monte_carlo": data.monte_carlo.model_dump(mode="json") if data.monte_carlo else None,
+        }
+        print(jsontext.dumps(sections))
+    else:
+        _print_plan(data)
+    _exit_for(data)
 
 
 def assess_command(
@@ -198,22 +281,46 @@ def assess_command(
     monte_carlo: bool = typer.Option(True, "--monte-carlo/--no-monte-carlo", help="Run the scenario's sweep."),
     executor: ExecutorKind = EXECUTOR_OPTION,
     workers: int | None = WORKERS_OPTION,
+    force: list[str] = FORCE_OPTION,
+    exclude: list[str] = EXCLUDE_OPTION,
     quiet: bool = QUIET_OPTION,
 ) -> None:
-    """Run the whole pipeline (fleet, scan, perf, compare, plan, Monte Carlo) and write the report."""
+    """Run the whole pipeline (fleet, scan, perf, compare, plan, uncertainty) and write the report. Exit 1 when the
+    plan cannot meet demand or a target (the report says by how much)."""
     from chipshift.assess import report_data
 
     target = out or Path(f"chipshift-report{fmt.suffix}")
     check_output_path(target, what="report")
     result = _run(
-        scenario, example, quiet, plan=True, monte_carlo=monte_carlo, executor=executor.value, workers=workers
-    )
-    text = render(report_data(result), fmt, lang)
+        scenario, example, quiet, plan=True, monte_carlo=monte_carlo, executor=executor.value, workers=workers,
+        force=tuple(force), exclude=tuple(exclude),
+    )  # fmt: skip
+    data = report_data(result)
+    text = render(data, fmt, lang)
     write_output(target, text, what="report")
-    top = result.comparison.top or "none (every candidate was excluded)"
-    status = result.plan.status.value if result.plan else "not solved"
-    stdout.print(f"top candidate: {top}; plan: {status}", highlight=False)
+    _print_headline(data)
     stdout.print(f"wrote {target} ({len(text.encode('utf-8')):,} bytes, {fmt.value}, {lang.value})", highlight=False)
+    _exit_for(data)
+
+
+def _print_headline(data: ReportData) -> None:
+    """One line of what to do, for the terminal (the report has the rest)."""
+    r = data.recommendation
+    top = data.comparison.top or "none (every candidate was excluded)"
+    if r is None:
+        stdout.print(f"top-ranked candidate: {top}; no plan solved", highlight=False)
+        return
+    bought: dict[str, int] = {}
+    for p in r.purchases + r.leases:
+        bought[p.name] = bought.get(p.name, 0) + p.units
+    what = ", ".join(f"{units} units of {name}" for name, units in bought.items()) or "nothing"
+    odds = (
+        "" if data.monte_carlo is None else f"; all requirements met in {data.monte_carlo.all_met_share:.0%} of futures"
+    )
+    stdout.print(
+        f"plan: {r.status}: buy {what}; NPV {money(r.cost.npv, data.currency)}{odds}; top-ranked: {top}",
+        highlight=False,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -12,9 +12,14 @@ from chipshift.decide.criteria import (
     DecisionMatrix,
     Dimension,
     Exclusion,
+    capital_recovery,
     chips_needed,
     effective_price,
     energy_per_chip_year,
+    tco_per_chip_year,
+    tco_per_mtok,
+    tokens_per_chip_year,
+    workload_tco_per_mtok,
 )
 from chipshift.decide.evidence import BLOCKED_STATUSES, CandidateEvidence, ExportStatus, WorkloadFit
 from chipshift.decide.ranking import DimensionWeights, Ranking, WeightRange, ahp_weights, direct_weights
@@ -38,10 +43,15 @@ __all__ = [
     "WeightRange",
     "WorkloadFit",
     "ahp_weights",
+    "capital_recovery",
     "chips_needed",
     "compare",
     "direct_weights",
     "effective_price",
     "energy_per_chip_year",
     "risk_points",
+    "tco_per_chip_year",
+    "tco_per_mtok",
+    "tokens_per_chip_year",
+    "workload_tco_per_mtok",
 ]

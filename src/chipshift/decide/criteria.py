@@ -1,4 +1,9 @@
-"""Hard gates and the decision matrix: one row per candidate, criteria grouped in four dimensions."""
+"""Hard gates and the decision matrix: one row per candidate, criteria grouped in four dimensions.
+
+The criteria are chosen not to repeat one another: the commercial side is one figure, the total cost of ownership
+per million tokens at the service target (what chips needed, capex and lifetime TCO each said in part), computed by
+:func:`tco_per_chip_year` and :func:`tokens_per_chip_year` below; every criterion states its unit and direction.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chipshift.decide.evidence import BLOCKED_STATUSES, CandidateEvidence
+from chipshift.decide.evidence import BLOCKED_STATUSES, CandidateEvidence, WorkloadFit
 from chipshift.decide.risk import StrategicRisk, strategic_risk
 
 
@@ -37,15 +42,16 @@ class Criterion:
 
 CRITERIA: tuple[Criterion, ...] = (
     Criterion("workloads_covered", Dimension.TECHNOLOGY, True, "share of workloads"),
-    Criterion("chips_needed", Dimension.TECHNOLOGY, False, "chips"),
-    Criterion("throughput_per_kw", Dimension.TECHNOLOGY, True, "demand units per kW"),
+    Criterion("demand_per_kw", Dimension.TECHNOLOGY, True, "first-year demand served per kW at the wall"),
     Criterion("porting_person_days", Dimension.ECOSYSTEM, False, "person-days"),
-    Criterion("capex", Dimension.COMMERCIAL, False, "currency"),
-    Criterion("tco_life", Dimension.COMMERCIAL, False, "currency"),
+    Criterion("tco_per_mtok", Dimension.COMMERCIAL, False, "currency per million tokens"),
     Criterion("export_risk", Dimension.STRATEGIC, False, "0-1"),
     Criterion("security_risk", Dimension.STRATEGIC, False, "0-1"),
     Criterion("supply_risk", Dimension.STRATEGIC, False, "0-1"),
 )
+"""The decision matrix's columns, in order."""
+
+SECONDS_PER_YEAR = 3600 * 8760
 
 
 @dataclass(frozen=True)
@@ -60,27 +66,66 @@ class Exclusion:
 
 @dataclass(frozen=True)
 class CostInputs:
-    """What the commercial criteria need from the scenario."""
+    """What the commercial criterion needs from the scenario (money in the cost currency)."""
 
     pue: float
     load_factor: float
+    """Mean power draw as a share of TDP."""
     electricity_per_kwh: float
     depreciation_years: int
+    """Economic life of a chip."""
     server_overhead: float
+    """Host, network and storage cost as a share of a chip's price (chips only; systems are priced whole)."""
     tariff_by_country: dict[str, float]
+    """Extra share of price by designer country."""
+    discount_rate: float = 0.0
+    """Cost of capital, for the yearly capital charge."""
+    host_power_overhead: float = 0.0
+    """Host, network and fans as a share of a chip's TDP (chips only)."""
+    om_share_per_year: float = 0.0
+    """Operations and maintenance per year as a share of the price."""
+    utilisation: float = 1.0
+    """Mean demand as a share of the peak the deployment is sized for."""
+    day_rate: float = 0.0
+    """Cost of one person-day of porting."""
 
 
 def effective_price(candidate: CandidateEvidence, costs: CostInputs) -> float:
-    """Price per chip with tariff and server overhead, in the cost currency."""
+    """Price per chip with tariff, and server overhead for a chip (a system's price is taken as quoted)."""
     assert candidate.price_per_chip is not None
     tariff = costs.tariff_by_country.get(candidate.designer_country, 0.0)
-    return candidate.price_per_chip * (1 + tariff) * (1 + costs.server_overhead)
+    overhead = 0.0 if candidate.system else costs.server_overhead
+    return candidate.price_per_chip * (1 + tariff) * (1 + overhead)
 
 
 def energy_per_chip_year(candidate: CandidateEvidence, costs: CostInputs, tariff: float | None = None) -> float:
-    """Electricity cost of one chip for one year, facility overhead (PUE) included."""
-    kw = (candidate.power_w or 0.0) / 1000
+    """Electricity cost of one chip for one year at the wall: host overhead (chips) and PUE included."""
+    host = 0.0 if candidate.system else costs.host_power_overhead
+    kw = (candidate.power_w or 0.0) / 1000 * (1 + host)
     return kw * 8760 * costs.load_factor * costs.pue * (costs.electricity_per_kwh if tariff is None else tariff)
+
+
+def capital_recovery(rate: float, life_years: int) -> float:
+    """Yearly payment per unit of price that repays it over its life at ``rate``."""
+    if rate == 0:
+        return 1.0 / life_years
+    return float(rate / (1 - (1 + rate) ** -life_years))
+
+
+def tco_per_chip_year(candidate: CandidateEvidence, costs: CostInputs, chips: float) -> float:
+    """Yearly cost of one chip: capital charge, electricity, O&M, and the porting spread over ``chips`` and its
+    life (a lease replaces the first three)."""
+    porting = (candidate.porting_person_days or 0.0) * costs.day_rate / max(chips, 1.0) / costs.depreciation_years
+    if candidate.lease_per_chip_year is not None:
+        return candidate.lease_per_chip_year + porting
+    price = effective_price(candidate, costs)
+    capital = price * capital_recovery(costs.discount_rate, costs.depreciation_years)
+    return capital + energy_per_chip_year(candidate, costs) + price * costs.om_share_per_year + porting
+
+
+def tokens_per_chip_year(fit: WorkloadFit, costs: CostInputs) -> float:
+    """Tokens one chip produces (inference) or trains on (training) in a year at the service target."""
+    return (fit.tokens_per_s_per_chip or 0.0) * SECONDS_PER_YEAR * costs.utilisation
 
 
 def apply_gates(
@@ -118,7 +163,7 @@ def _gate_reason(
         for f in c.fits:
             by_reason.setdefault(f.reason or "does not fit", []).append(f.workload)
         return "cannot run any workload: " + "; ".join(f"{', '.join(w)}: {r}" for r, w in by_reason.items())
-    if c.price_per_chip is None:
+    if c.price_per_chip is None and c.lease_per_chip_year is None:
         return "no price known: the catalog has none; give one under candidates[].price"
     return None
 
@@ -144,6 +189,31 @@ class DecisionMatrix:
     risks: dict[str, StrategicRisk]
 
 
+def tco_per_mtok(candidate: CandidateEvidence, demand: dict[str, float], costs: CostInputs) -> float | None:
+    """Cost per million tokens over the workloads it runs, each weighted by the chips its first-year demand needs."""
+    if candidate.price_per_chip is None and candidate.lease_per_chip_year is None:
+        return None
+    chips = {f.workload: demand.get(f.workload, 0.0) / f.capacity_per_chip for f in candidate.fits if f.fits}
+    total = sum(chips.values())
+    tokens = sum(chips[f.workload] * tokens_per_chip_year(f, costs) for f in candidate.fits if f.fits)
+    if tokens <= 0:
+        return None
+    return total * tco_per_chip_year(candidate, costs, total) / (tokens / 1e6)
+
+
+def workload_tco_per_mtok(
+    candidate: CandidateEvidence, fit: WorkloadFit, demand: dict[str, float], costs: CostInputs
+) -> float | None:
+    """Cost per million tokens of one workload on one candidate (None when it does not fit or has no price)."""
+    if not fit.fits or (candidate.price_per_chip is None and candidate.lease_per_chip_year is None):
+        return None
+    tokens = tokens_per_chip_year(fit, costs)
+    if tokens <= 0:
+        return None
+    chips = sum(demand.get(f.workload, 0.0) / f.capacity_per_chip for f in candidate.fits if f.fits)
+    return tco_per_chip_year(candidate, costs, chips) / (tokens / 1e6)
+
+
 def decision_matrix(
     kept: list[CandidateEvidence], demand: dict[str, float], costs: CostInputs, *, location_mandate: bool
 ) -> DecisionMatrix:
@@ -156,19 +226,17 @@ def decision_matrix(
             c, location_mandate=location_mandate, chips_needed=need, designer_us=c.designer_country == "US"
         )
         risks[c.id] = risk
-        kw = need * (c.power_w or 0.0) / 1000
+        host = 0.0 if c.system else costs.host_power_overhead
+        kw = need * (c.power_w or 0.0) / 1000 * (1 + host) * costs.pue
         served = sum(demand.get(f.workload, 0.0) for f in c.fits if f.fits)
         covered = sum(f.fits for f in c.fits) / len(c.fits) if c.fits else 1.0
-        capex = need * effective_price(c, costs)
-        tco = capex + need * energy_per_chip_year(c, costs) * costs.depreciation_years
+        tco = tco_per_mtok(c, demand, costs)
         rows.append(
             [
                 covered,
-                need,
                 served / kw if kw else 0.0,
                 c.porting_person_days or 0.0,
-                capex,
-                tco,
+                0.0 if tco is None else tco,
                 risk.export,
                 risk.security,
                 risk.supply,

@@ -61,8 +61,12 @@ class CandidateEvidence:
     """ISO code of the designer's home."""
     unit_chips: int = 1
     """Chips per unit bought (8 for a server, 384 for a CloudMatrix)."""
+    system: bool = False
+    """A whole system (priced and powered at the wall as quoted); False: a chip, put in servers."""
     price_per_chip: float | None = None
-    """Price per chip in the cost currency, before tariff and overhead."""
+    """Price per chip in the cost currency, before tariff and overhead (a system's price over its chips)."""
+    lease_per_chip_year: float | None = None
+    """Rent per chip-year in the cost currency, for a leased candidate (cloud capacity)."""
     price_source: str | None = None
     """Where the price comes from."""
     power_w: float | None = None

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from pymcdm.methods import TOPSIS, WSM
-from pymcdm.normalizations import minmax_normalization
+from pymcdm.normalizations import vector_normalization
 from pymcdm.weights.subjective import AHP
 
 from chipshift.decide.criteria import Criterion, DecisionMatrix, Dimension
@@ -98,7 +98,11 @@ def criterion_weights(criteria: list[Criterion], columns: list[int], dims: dict[
 
 
 def rank(matrix: DecisionMatrix, dims: dict[Dimension, float], method: str = "topsis") -> Ranking:
-    """Rank the candidates by TOPSIS or weighted sum (min-max normalised)."""
+    """Rank the candidates by TOPSIS or weighted sum, vector-normalised (x / |x|; 1 - x / |x| for a cost).
+
+    Min-max normalisation over the candidates would hide a change in an input that does not move the best or the
+    worst value (the H200's security risk rising from 0.5 to 0.9 changed no score); vector normalisation never does.
+    """
     ids = matrix.ids
     if len(ids) < 2:
         return Ranking(method, dict.fromkeys(ids, 1.0), list(ids))
@@ -110,7 +114,8 @@ def rank(matrix: DecisionMatrix, dims: dict[Dimension, float], method: str = "to
         return Ranking(method, dict.fromkeys(ids, 1.0), list(ids))
     types = np.array([1 if matrix.criteria[i].benefit else -1 for i in columns])
     values = matrix.values[:, columns]
-    body = TOPSIS() if method == "topsis" else WSM(normalization_function=minmax_normalization)
+    normalise = vector_normalization  # not min-max: a change in any input moves the scores
+    body = TOPSIS(normalization_function=normalise) if method == "topsis" else WSM(normalization_function=normalise)
     with warnings.catch_warnings():  # pymcdm warns when float sums are 1 +- 1e-16 or a weight is 0
         warnings.simplefilter("ignore", UserWarning)
         scores = np.asarray(body(values, weights, types), dtype=float)

@@ -168,3 +168,42 @@ def histogram(title: str, values: Sequence[float], *, bins: int = 12, scale: flo
     body.append(_text(left, height - 12, f"{low / scale:,.1f}{unit}"))
     body.append(_text(WIDTH - 20, height - 12, f"{high / scale:,.1f}{unit}", "end"))
     return _svg(height, body, title)
+
+
+@dataclass(frozen=True)
+class TornadoRow:
+    """One input of a tornado: the outcome at its low and high value around the base."""
+
+    label: str
+    low: float
+    high: float
+    low_label: str
+    high_label: str
+    alarm: bool = False
+    """Drawn in the warning colour (the input can make a target or demand go unmet)."""
+
+
+def tornado_chart(title: str, rows: Sequence[TornadoRow], base: float, *, scale: float = 1.0, unit: str = "") -> str:
+    """Horizontal bars from the base outcome to each input's low and high outcome, largest swing first."""
+    row, left, right = 24, 210, 110
+    height = 40 + row * max(1, len(rows))
+    span = max((abs(v - base) for r in rows for v in (r.low, r.high)), default=0.0) or 1.0
+    half = (WIDTH - left - right) / 2
+    centre = left + half
+    body = [
+        f'<line x1="{centre:.1f}" x2="{centre:.1f}" y1="14" y2="{height - 20}" stroke="#999"/>',
+        _text(centre, 12, f"{base / scale:,.1f}{unit}", "middle"),
+    ]
+    for i, r in enumerate(rows):
+        y = 20 + i * row
+        body.append(_text(left - 6, y + 13, r.label, "end", PALETTE[1] if r.alarm else "#333"))
+        for value, label, color in ((r.low, r.low_label, PALETTE[2]), (r.high, r.high_label, PALETTE[1])):
+            x = centre + half * (value - base) / span
+            start, width = (x, centre - x) if x < centre else (centre, x - centre)
+            body.append(
+                f'<rect class="bar" x="{start:.1f}" y="{y}" width="{max(width, 0.5):.1f}" height="{row - 8}" '
+                f'fill="{color}" opacity="0.8"/>'
+            )
+            anchor, shift = ("end", -4) if x < centre else ("start", 4)
+            body.append(_text(x + shift, y + 12, f"{label}: {value / scale:,.1f}{unit}", anchor))
+    return _svg(height, body, title)

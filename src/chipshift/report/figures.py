@@ -5,14 +5,16 @@ from __future__ import annotations
 from chipshift.report.charts import (
     Series,
     TargetMark,
+    TornadoRow,
     bar_chart,
     histogram,
     line_chart,
     range_chart,
     stacked_bars,
+    tornado_chart,
 )
 from chipshift.report.model import ReportData
-from chipshift.report.numbers import MILLION
+from chipshift.report.numbers import money_unit
 
 METRICS = ("count", "compute", "value")
 
@@ -52,24 +54,38 @@ def sensitivity_chart(data: ReportData, m: dict[str, str]) -> str | None:
 
 
 def purchases_chart(data: ReportData, m: dict[str, str]) -> str | None:
-    """Chips bought per year, stacked by chip."""
+    """Chips bought or leased per year, stacked by candidate."""
     if not data.plan or not data.plan.years:
         return None
     years = data.plan.years
-    chips = sorted({oid for y in years for per in y.buy.values() for oid in per})
+    chips = sorted({p.option for y in years for p in y.purchases})
     if not chips:
         return None
-    stacks = {c: [float(sum(per.get(c, 0) for per in y.buy.values())) for y in years] for c in chips}
-    return stacked_bars(m["purchases"], [str(y.year) for y in years], stacks)
+    stacks = {c: [float(sum(p.chips for p in y.purchases if p.option == c)) for y in years] for c in chips}
+    return stacked_bars(m["chips_bought"], [str(y.year) for y in years], stacks)
 
 
 def spend_chart(data: ReportData, m: dict[str, str]) -> str | None:
-    """Capex and electricity per year, stacked."""
+    """Capex and running costs per year, stacked, in the report's money unit."""
     if not data.plan or not data.plan.years:
         return None
     years = data.plan.years
-    stacks = {m["capex"]: [y.capex / MILLION for y in years], m["opex"]: [y.opex / MILLION for y in years]}
-    return stacked_bars(f"{m['capex']} + {m['opex']} (M {data.currency})", [str(y.year) for y in years], stacks)
+    unit, divisor = money_unit(data.currency, m)
+    stacks = {
+        m["capex"]: [y.money.capex / divisor for y in years],
+        m["running_cost"]: [y.money.opex / divisor for y in years],
+    }
+    return stacked_bars(f"{m['money_by_year']} ({unit})", [str(y.year) for y in years], stacks)
+
+
+def tornado_figure(data: ReportData, m: dict[str, str]) -> str | None:
+    """The sweep's tornado: plan cost at each input's low and high value."""
+    if not data.monte_carlo or not data.monte_carlo.tornado:
+        return None
+    bars = data.monte_carlo.tornado[:12]
+    rows = [TornadoRow(b.input, b.npv_low, b.npv_high, b.low_label, b.high_label, b.misses) for b in bars]
+    unit, divisor = money_unit(data.currency, m)
+    return tornado_chart(m["tornado"], rows, bars[0].base_npv, scale=divisor, unit=f" {unit}")
 
 
 def effort_chart(data: ReportData, m: dict[str, str]) -> str | None:
@@ -81,10 +97,11 @@ def effort_chart(data: ReportData, m: dict[str, str]) -> str | None:
 
 
 def monte_carlo_chart(data: ReportData, m: dict[str, str]) -> str | None:
-    """Distribution of plan cost over the runs."""
-    if not data.monte_carlo or not data.monte_carlo.costs:
+    """Distribution of the recommended plan's cost over the futures."""
+    if not data.monte_carlo or not data.monte_carlo.npv:
         return None
-    return histogram(m["monte_carlo"], data.monte_carlo.costs, scale=MILLION, unit=f" M {data.currency}")
+    unit, divisor = money_unit(data.currency, m)
+    return histogram(m["npv_histogram"], data.monte_carlo.npv, scale=divisor, unit=f" {unit}")
 
 
 def all_figures(data: ReportData, m: dict[str, str]) -> dict[str, str | None]:
@@ -97,4 +114,5 @@ def all_figures(data: ReportData, m: dict[str, str]) -> dict[str, str | None]:
         "spend": spend_chart(data, m),
         "effort": effort_chart(data, m),
         "monte_carlo": monte_carlo_chart(data, m),
+        "tornado": tornado_figure(data, m),
     }

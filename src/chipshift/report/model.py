@@ -163,6 +163,8 @@ class WorkloadFit(_Data):
     tokens_per_s_per_chip: float | None
     chips_per_replica: int
     reason: str | None
+    tco_per_mtok: float | None = None
+    """Total cost of ownership per million tokens at the service target."""
 
 
 class Candidate(_Data):
@@ -252,24 +254,83 @@ class ComparisonSection(_Data):
         return self.topsis_order[0] if self.topsis_order else None
 
 
-class YearPlan(_Data):
-    """One year of the plan."""
+class UnitLine(_Data):
+    """Whole units bought, leased, retired or moved at one site in one year."""
 
     year: int
-    buy: dict[str, dict[str, int]]
-    """Site -> chip -> chips bought."""
-    retire: dict[str, dict[str, float]]
-    stock: dict[str, dict[str, float]]
+    site: str
+    option: str
+    """Candidate or chip id."""
+    name: str
+    """Display name."""
+    units: int
+    """Servers, systems or leased servers (a partial server retired counts as one)."""
+    unit_kind: Literal["server", "system", "lease"]
+    chips: int
+    money: float
+    """Capex, the year's lease, or the resale a retirement earns; 0 for a move."""
+    destination: str | None = None
+    """Where a move goes."""
+
+
+class YearMoney(_Data):
+    """One year's money, undiscounted."""
+
+    year: int
+    capex: float
+    budget: float | None
+    """The purchase budget (None: not limited)."""
+    opex: float
+    """Electricity, O&M and leases."""
+    resale: float
+    porting: float
+
+
+class CostParts(_Data):
+    """The plan's net present value by part, each discounted to the first plan year."""
+
+    npv: float
     capex: float
     opex: float
-    write_off: float
+    risk: float
+    porting: float
+    moves: float
+    resale: float
+    """A credit."""
+    residual: float
+    """A credit: economic value left in units bought at the end of the horizon."""
+
+
+class PortInfo(_Data):
+    """Porting the code to one stack."""
+
+    target: str
+    cost: float
+    ready_year: int
+    done: bool
+    """Already ported (no cost)."""
+    chosen: bool
+    """The plan pays for it."""
+
+
+class YearPlan(_Data):
+    """One year of the plan, in whole units and chips."""
+
+    year: int
+    purchases: list[UnitLine]
+    retirements: list[UnitLine]
+    moves: list[UnitLine]
+    stock: dict[str, dict[str, int]]
+    """Site -> option -> chips held after the year's moves."""
+    money: YearMoney
     domestic_share: dict[str, float]
 
 
 class Violation(_Data):
-    """A constraint the best plan had to break."""
+    """What the best plan could not meet, and by how much."""
 
     kind: str
+    """``demand``, ``target`` or ``budget``."""
     year: int
     subject: str
     amount: float
@@ -291,21 +352,31 @@ class PlanSection(_Data):
     """The multi-year plan."""
 
     status: str
-    objective: float
+    """``optimal``, ``feasible``, ``over-budget``, ``targets-missed``, ``infeasible`` or ``failed``."""
+    feasible: bool
+    """Demand and every target met."""
+    cost: CostParts
+    years: list[YearPlan]
+    violations: list[Violation]
+    binding: list[Binding]
+    ports: list[PortInfo]
+    phases: list[str]
     solve_s: float
     variables: int
     constraints: int
     message: str
     method: str
     gap: float | None
-    years: list[YearPlan]
-    violations: list[Violation]
-    binding: list[Binding]
+
+    @property
+    def objective(self) -> float:
+        """Net present value."""
+        return self.cost.npv
 
     @property
     def capex_total(self) -> float:
-        """Capex over the horizon."""
-        return sum(year.capex for year in self.years)
+        """Capex over the horizon, undiscounted."""
+        return sum(year.money.capex for year in self.years)
 
 
 class RatioPoint(_Data):
@@ -317,32 +388,95 @@ class RatioPoint(_Data):
     value: float | None
 
 
-class MonteCarloRun(_Data):
-    """One run of the sweep."""
+class TargetOutlook(_Data):
+    """One target in one year: what the plan reaches and how likely it is to hold."""
 
-    run: int
-    feasible: bool
-    objective: float
-    capex: float
-    gap: float | None
-    final_share: dict[str, float]
-    events: list[str]
-    violations: list[str]
+    target: str
+    metric: str
+    year: int
+    required: float
+    planned: float
+    """The plan's share in the target's scope."""
+    met: bool
+    probability: float | None
+    """Share of the sweep's futures in which it is met (None: no sweep)."""
+    expected_shortfall: float | None
+    """Mean share points short over the futures (None: no sweep)."""
+
+
+class YearOutlook(_Data):
+    """How likely demand and the budget are to hold in one year."""
+
+    year: int
+    demand_probability: float | None
+    budget_probability: float | None
+    """None: no budget that year, or no sweep."""
+
+
+class Risk(_Data):
+    """One uncertain input of the tornado: the plan's cost at its low and high value."""
+
+    input: str
+    low_label: str
+    high_label: str
+    npv_low: float
+    npv_high: float
+    base_npv: float
+    misses: bool
+    """Whether one of its values makes a target or demand go unmet."""
+    swing: float
 
 
 class MonteCarloSection(_Data):
-    """Distribution of plan outcomes over the runs."""
+    """The recommended plan over the sweep's futures."""
 
     runs: int
     seed: int
     executor: str
-    feasible_share: float
-    cost_p5: float
-    cost_p50: float
-    cost_p95: float
-    costs: list[float]
-    infeasible_causes: dict[str, int]
-    detail: list[MonteCarloRun]
+    fix: str
+    """``first-year`` (later years decided again in each future) or ``whole``."""
+    npv: list[float]
+    """Each run's net present value, in run order."""
+    npv_p5: float
+    npv_p50: float
+    npv_p95: float
+    npv_mean: float
+    all_met_share: float
+    """Share of futures meeting demand, every target and the budget in every year."""
+    years: list[YearOutlook]
+    targets: list[TargetOutlook]
+    tornado: list[Risk]
+
+
+class Reason(_Data):
+    """Why a candidate is or is not in the plan."""
+
+    candidate: str
+    code: Literal["bought", "gated", "site-rule", "no-licence", "costlier", "supply", "not-needed"]
+    detail: str
+    """The gate's reason, the years, or the figures behind it."""
+    forced_npv_delta: float | None = None
+    """What the plan would cost more if at least one unit of it had to be bought (None: not computed)."""
+
+
+class Recommendation(_Data):
+    """What to do: the plan in a planner's words, its cost, how likely it is to hold, and why these candidates."""
+
+    status: str
+    feasible: bool
+    purchases: list[UnitLine]
+    leases: list[UnitLine]
+    retirements: list[UnitLine]
+    moves: list[UnitLine]
+    ports: list[PortInfo]
+    cost: CostParts
+    money: list[YearMoney]
+    targets: list[TargetOutlook]
+    years: list[YearOutlook]
+    risks: list[Risk]
+    """The inputs that drive the tail most (at most three)."""
+    shortfalls: list[Violation]
+    why: list[Reason]
 
 
 class ReportData(_Data):
@@ -360,6 +494,8 @@ class ReportData(_Data):
     candidates: list[Candidate]
     fleet_chips: list[Candidate]
     comparison: ComparisonSection
+    recommendation: Recommendation | None
+    """The plan in a planner's words: the report's first screen (None when no plan was solved)."""
     plan: PlanSection | None
     ratio_path: list[RatioPoint]
     monte_carlo: MonteCarloSection | None

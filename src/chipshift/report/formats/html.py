@@ -35,12 +35,11 @@ def write_html(data: ReportData, lang: Language) -> str:
             lang="zh-CN" if lang is Language.ZH else "en",
             figures=all_figures(data, m),
             rows={row.id: row for row in data.comparison.candidates},
-            capex_total=data.plan.capex_total if data.plan else 0.0,
             ratio_now=now,
             ratio_end=_share(data, -1),
             assumptions=yaml.safe_dump(data.assumptions, allow_unicode=True, sort_keys=False),
             num=number,
             pct=percent,
-            money=lambda v: money(v, data.currency),
+            money=lambda v: money(v, data.currency, m),
         )
     )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 from chipshift.report.i18n import Language, messages
-from chipshift.report.model import ReportData
+from chipshift.report.model import Recommendation, ReportData, UnitLine
 from chipshift.report.numbers import money
 from chipshift.report.numbers import number as _num
 from chipshift.report.numbers import percent as _pct
@@ -30,24 +30,125 @@ class _Writer:
         self.m = messages(lang)
 
     def money(self, value: float | None) -> str:
-        return money(value, self.d.currency)
+        return money(value, self.d.currency, self.m)
 
-    def summary(self) -> list[str]:
-        m, d = self.m, self.d
-        order = d.comparison.topsis_order
+    def recommendation(self) -> list[str]:
+        m, d, r = self.m, self.d, self.d.recommendation
+        lines = [f"## {m['recommendation']}", ""]
+        if r is None or d.plan is None:
+            return [*lines, m["not_supported"], ""]
+        lines += [f"**{m['verdict_' + r.status.replace('-', '_')]}**", ""]
+        lines += [
+            f"- {m['npv']}: **{self.money(r.cost.npv)}**",
+            f"- {m['capex_total']}: {self.money(d.plan.capex_total)}",
+        ]
+        if d.monte_carlo:
+            lines.append(f"- {m['all_met']}: **{_pct(d.monte_carlo.all_met_share)}**")
         path = d.ratio_path
-        lines = [f"## {m['summary']}", "", f"- {m['summary_top']}: **{order[0] if order else m['unknown']}**"]
-        if d.plan:
-            lines += [
-                f"- {m['summary_plan']}: **{d.plan.status}**",
-                f"- {m['summary_capex']}: {self.money(d.plan.capex_total)}",
-                f"- {m['summary_cost']}: {self.money(d.plan.objective)}",
-            ]
-        if d.fleet.ratios and path:
-            lines.append(f"- {m['summary_ratio_now']}: {_pct(path[0].count)}")
         if path:
-            lines.append(f"- {m['summary_ratio_end']}: {_pct(path[-1].count)}")
-        lines += [f"- **{note}**" for note in d.notes]
+            lines.append(f"- {m['share_now_end']}: {_pct(path[0].count)} → {_pct(path[-1].count)}")
+        lines += ["", f"### {m['what_to_buy']}", ""]
+        header = [m["year"], m["site"], m["candidate"], m["units"], m["chips"], m["cost"]]
+        rows = [
+            (p.year, p.site, p.name, f"{p.units} {m['unit_' + p.unit_kind]}", _num(p.chips), self.money(p.money))
+            for p in r.purchases + r.leases
+        ]
+        lines += _table(header, rows) if rows else [m["nothing_to_buy"], ""]
+        lines += [f"### {m['what_to_retire']}", ""]
+        retired = [
+            (x.year, x.site, x.name, f"{x.units} {m['unit_server']}", _num(x.chips), self.money(x.money))
+            for x in r.retirements
+        ]
+        header = [m["year"], m["site"], m["candidate"], m["units"], m["chips"], m["resale"]]
+        lines += _table(header, retired) if retired else [m["nothing_to_retire"], ""]
+        if r.moves:
+            moves = [(x.year, x.site, x.destination or "", x.name, f"{x.units} {m['unit_server']}") for x in r.moves]
+            lines += [f"### {m['what_to_move']}", ""]
+            lines += _table([m["year"], m["site"], m["destination"], m["candidate"], m["units"]], moves)
+        for port in r.ports:
+            line = m["port_line"].format(target=port.target, cost=self.money(port.cost), year=port.ready_year)
+            lines += [f"- {line}", ""]
+        return lines + self.money_and_outlook(r)
+
+    def money_and_outlook(self, r: Recommendation) -> list[str]:
+        return [
+            *self._money(r),
+            *self._targets(r),
+            *self._years(r),
+            *self._risks(r),
+            *self._shortfalls(r),
+            *self._why(r),
+        ]
+
+    def _money(self, r: Recommendation) -> list[str]:
+        m, money = self.m, self.money
+        header = [m["year"], m["capex"], m["budget"], m["running_cost"], m["resale"], m["porting_cost"]]
+        rows = [
+            (y.year, money(y.capex), money(y.budget), money(y.opex), money(y.resale), money(y.porting)) for y in r.money
+        ]
+        c = r.cost
+        parts = {k: money(getattr(c, k)) for k in ("capex", "opex", "risk", "porting", "moves", "resale", "residual")}
+        return [
+            f"### {m['money_by_year']}",
+            "",
+            *_table(header, rows),
+            m["npv_parts"].format(**parts, npv=money(c.npv)),
+            "",
+        ]
+
+    def _targets(self, r: Recommendation) -> list[str]:
+        m = self.m
+        if not r.targets:
+            return []
+        header = [
+            m["target"],
+            m["year"],
+            m["required"],
+            m["planned"],
+            m["met"],
+            m["probability"],
+            m["expected_shortfall"],
+        ]
+        rows = [
+            (t.target, t.year, _pct(t.required), _pct(t.planned), m["yes"] if t.met else m["no"], _pct(t.probability),
+             _pct(t.expected_shortfall))
+            for t in r.targets
+        ]  # fmt: skip
+        return [f"### {m['targets_outlook']}", "", *_table(header, rows)]
+
+    def _years(self, r: Recommendation) -> list[str]:
+        m = self.m
+        rows = [(y.year, _pct(y.demand_probability), _pct(y.budget_probability)) for y in r.years]
+        return [f"### {m['years_outlook']}", "", *_table([m["year"], m["p_demand"], m["p_budget"]], rows)]
+
+    def _risks(self, r: Recommendation) -> list[str]:
+        m = self.m
+        if not r.risks:
+            return []
+        header = [m["input"], m["low_value"], m["high_value"], m["npv_range"], ""]
+        rows = [
+            (k.input, k.low_label, k.high_label, f"{self.money(k.npv_low)} → {self.money(k.npv_high)}",
+             m["causes_miss"] if k.misses else "")
+            for k in r.risks
+        ]  # fmt: skip
+        return [f"### {m['risks']}", "", *_table(header, rows)]
+
+    def _shortfalls(self, r: Recommendation) -> list[str]:
+        m = self.m
+        if not r.shortfalls:
+            return []
+        rows = [(v.kind, v.year, v.subject, _num(v.amount), _pct(v.relative)) for v in r.shortfalls]
+        header = [m["violation_kind"], m["year"], "", m["amount"], m["relative"]]
+        return [f"### {m['shortfalls']}", "", *_table(header, rows)]
+
+    def _why(self, r: Recommendation) -> list[str]:
+        m = self.m
+        lines = [f"### {m['why']}", "", m["top_ranked_note"], ""]
+        for w in r.why:
+            text = f"- **{w.candidate}**: {m['reason_' + w.code]}" + (f" ({w.detail})" if w.detail else "")
+            if w.forced_npv_delta is not None:
+                text += "; " + m["forced_cost"].format(delta=self.money(w.forced_npv_delta))
+            lines.append(text)
         return [*lines, ""]
 
     def fleet(self) -> list[str]:
@@ -114,16 +215,16 @@ class _Writer:
             return [*lines, m["not_supported"], ""]
         gap = f"; {m['gap']} {_pct(plan.gap)}" if plan.gap is not None else ""
         lines += [
-            f"{m['status']}: **{plan.status}**; {m['method']}: {plan.method} ({plan.message}){gap}; "
-            f"{m['solve_time']} {plan.solve_s:.1f} s",
+            f"{m['status']}: **{plan.status}**; {m['method']}: {plan.method} ({plan.message}); {m['phases']}: "
+            f"{' → '.join(plan.phases)}{gap}; {m['solve_time']} {plan.solve_s:.1f} s",
             "",
         ]
         rows = [
-            (y.year, _moves(y.buy), _moves(y.retire), self.money(y.capex), self.money(y.opex),
-             self.money(y.write_off), *(_pct(y.domestic_share.get(k)) for k in METRICS))
+            (y.year, _lines(y.purchases), _lines(y.retirements), self.money(y.money.capex), self.money(y.money.opex),
+             self.money(y.money.resale), *(_pct(y.domestic_share.get(k)) for k in METRICS))
             for y in plan.years
         ]  # fmt: skip
-        header = [m["year"], m["purchases"], m["retirements"], m["capex"], m["opex"], m["write_off"]]
+        header = [m["year"], m["purchases"], m["retirements"], m["capex"], m["opex"], m["resale"]]
         lines += _table(header + [f"{m['share']} ({k})" for k in METRICS], rows)
         lines += [f"### {m['violations']}", ""]
         if plan.violations:
@@ -147,17 +248,27 @@ class _Writer:
         lines = [f"## {m['monte_carlo']}", ""]
         if not mc:
             return [*lines, m["mc_none"], ""]
+        lines += [m[f"mc_fix_{mc.fix}"], ""]
         rows: list[tuple[str, object]] = [
             (m["runs"], mc.runs),
             (m["seed"], mc.seed),
             (m["executor"], mc.executor),
-            (m["feasible_share"], _pct(mc.feasible_share)),
-            (m["cost_p5"], self.money(mc.cost_p5)),
-            (m["cost_p50"], self.money(mc.cost_p50)),
-            (m["cost_p95"], self.money(mc.cost_p95)),
+            (m["all_met"], _pct(mc.all_met_share)),
+            (m["npv_p5"], self.money(mc.npv_p5)),
+            (m["npv_p50"], self.money(mc.npv_p50)),
+            (m["npv_p95"], self.money(mc.npv_p95)),
+            (m["npv_mean"], self.money(mc.npv_mean)),
         ]
-        rows += [(f"{m['violations']}: {kind}", n) for kind, n in mc.infeasible_causes.items()]
-        return lines + _table(["", ""], rows)
+        lines += _table(["", ""], rows)
+        if mc.tornado:
+            rows_t = [
+                (k.input, k.low_label, k.high_label, self.money(k.npv_low), self.money(k.npv_high),
+                 m["causes_miss"] if k.misses else "")
+                for k in mc.tornado
+            ]  # fmt: skip
+            header = [m["input"], m["low_value"], m["high_value"], m["low"], m["high"], ""]
+            lines += [f"### {m['tornado']}", "", *_table(header, rows_t)]
+        return lines
 
     def effort(self) -> list[str]:
         m, scan = self.m, self.d.scan
@@ -166,7 +277,7 @@ class _Writer:
             return [*lines, m["effort_none"], ""]
         lines += [f"{m['files']} {scan.files}; {m['lines']} {scan.lines}; {m['findings']} {scan.findings}", ""]
         rows = [(t, f"{days:.1f}", f"{scan.lock_in[t]:.0f}") for t, days in scan.effort_person_days.items()]
-        lines += _table(["target", m["porting_person_days"], m["lock_in"]], rows)
+        lines += _table([m["scan_target"], m["porting_person_days"], m["lock_in"]], rows)
         rules = [(r.rule, r.count, r.message) for r in scan.top_rules]
         return lines + _table([m["rule"], m["count"], m["message"]], rules)
 
@@ -177,12 +288,12 @@ class _Writer:
     def document(self) -> str:
         d, m = self.d, self.m
         head = [f"# {m['report_title']}: {d.title}", "", f"{m['generated']}: {d.generated}; {d.tool}", ""]
-        parts = [self.summary(), self.fleet(), self.comparison(), self.plan(), self.monte_carlo(), self.effort()]
+        parts = [self.recommendation(), self.fleet(), self.comparison(), self.plan(), self.monte_carlo(), self.effort()]
         return "\n".join(head + [line for part in parts for line in part] + self.sources())
 
 
-def _moves(per_site: Mapping[str, Mapping[str, float]]) -> str:
-    return "; ".join(f"{site}: {n:.0f} × {chip}" for site, per in per_site.items() for chip, n in per.items()) or "—"
+def _lines(lines: list[UnitLine]) -> str:
+    return "; ".join(f"{line.site}: {line.chips} × {line.option}" for line in lines) or "—"
 
 
 def write_markdown(data: ReportData, lang: Language) -> str:
