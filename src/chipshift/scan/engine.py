@@ -11,12 +11,14 @@ import functools
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from chipshift.errors import ChipshiftError
-from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, analyze_file, default_analyzers
+from chipshift.errors import ChipshiftError, InputFileError
+from chipshift.files import read_input
+from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, analyze_file, count_lines, default_analyzers
 from chipshift.scan.cache import OutcomeCache, content_key, default_cache_dir
 from chipshift.scan.discover import FileKind, SourceFile, discover
 from chipshift.scan.model import ALL_TARGETS, FileOutcome, ScanResult, SkippedFile
@@ -27,7 +29,6 @@ Progress = Callable[[int, int], None]
 """Called with (files done, files in total) while a scan runs."""
 
 _PARALLEL_MIN_FILES = 24
-_NO_CACHE = Path("/nonexistent-chipshift-no-cache")
 
 
 def scan_paths(
@@ -70,14 +71,20 @@ def scan_paths(
 
 
 def _read(source: SourceFile) -> bytes | SkippedFile:
+    """The file's bytes, or why not: too large, not a regular file any more, unreadable. Never more than the cap."""
     path = source.path
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return SkippedFile(path.as_posix(), f"too large ({size:,} bytes > {MAX_FILE_BYTES:,})")
-        return path.read_bytes()
     except OSError as error:
         return SkippedFile(path.as_posix(), f"unreadable: {error.strerror or error}")
+    if size > MAX_FILE_BYTES:
+        return SkippedFile(path.as_posix(), f"too large ({size:,} bytes > {MAX_FILE_BYTES:,})")
+    try:  # the size may change after stat (a file being written): read_input reads at most the cap plus one byte
+        return read_input(path, limit_bytes=MAX_FILE_BYTES, what="file to scan")
+    except InputFileError as error:
+        return SkippedFile(
+            path.as_posix(), error.message.removeprefix(f"{path}: ").replace("cannot read", "unreadable")
+        )
 
 
 def _first_pass(
@@ -112,23 +119,55 @@ def _analyze_all(
     progress: Progress | None,
     done: int,
     reexports: dict[str, str] | None = None,
-) -> Iterable[FileOutcome]:
+) -> list[FileOutcome]:
     work = [(sources[index], data, reexports) for index, _, data in pending]
     workers = min(jobs or os.cpu_count() or 1, max(1, len(work) // _PARALLEL_MIN_FILES))
-    outcomes: Iterable[FileOutcome]
-    if workers <= 1 or len(work) < _PARALLEL_MIN_FILES:
-        outcomes = map(_analyze_one, work)
-    else:
-        pool = ProcessPoolExecutor(max_workers=workers)
-        outcomes = pool.map(_analyze_one, work, chunksize=max(1, min(32, len(work) // (workers * 16))))
-    results = []
-    for outcome in outcomes:
+    results: list[FileOutcome] = []
+
+    def finished(outcome: FileOutcome) -> None:
         results.append(outcome)
         if progress:
             progress(done + len(results), len(sources))
-    if workers > 1 and len(work) >= _PARALLEL_MIN_FILES:
-        pool.shutdown()
+
+    if workers <= 1 or len(work) < _PARALLEL_MIN_FILES:
+        for item in work:
+            finished(_analyze_one(item))
+        return results
+    chunksize = max(1, min(32, len(work) // (workers * 16)))
+    while len(results) < len(work):
+        if _pool_map(work[len(results) :], workers, chunksize, finished):
+            break
+        # a worker died (a crash in a parser, the kernel's out-of-memory killer): find the file alone, go on
+        finished(_analyze_alone(work[len(results)]))
+        chunksize = 1
     return results
+
+
+def _pool_map(
+    work: list[tuple[SourceFile, bytes, dict[str, str] | None]],
+    workers: int,
+    chunksize: int,
+    finished: Callable[[FileOutcome], None],
+) -> bool:
+    """Analyse ``work`` in a process pool, in order; False when a worker died before the end."""
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        try:
+            for outcome in pool.map(_analyze_one, work, chunksize=chunksize):
+                finished(outcome)
+        except BrokenProcessPool:
+            return False
+    return True
+
+
+def _analyze_alone(item: tuple[SourceFile, bytes, dict[str, str] | None]) -> FileOutcome:
+    """One file in a process of its own; a skip when that process dies too."""
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        try:
+            return pool.submit(_analyze_one, item).result()
+        except BrokenProcessPool:
+            source, data, _ = item
+            reason = "the analyzer process died on this file (a crash or out of memory)"
+            return FileOutcome(skipped=SkippedFile(source.path.as_posix(), reason), lines=count_lines(data))
 
 
 def _analyze_one(item: tuple[SourceFile, bytes, dict[str, str] | None]) -> FileOutcome:
