@@ -46,7 +46,7 @@ def scan_paths(
         raise ChipshiftError(f"unknown target(s) {unknown}; choose from {list(ALL_TARGETS)}")
     started = time.perf_counter()
     analyzers = default_analyzers()
-    cache = OutcomeCache((cache_dir or default_cache_dir()) if use_cache else None, analyzers.book.digest)
+    cache = OutcomeCache((cache_dir or default_cache_dir()) if use_cache else None, analyzers.book)
     result = ScanResult(roots=[p.as_posix() for p in paths], targets=list(targets))
     sources: list[SourceFile] = []
     for root in paths:
@@ -65,6 +65,7 @@ def scan_paths(
         result.lines_scanned += outcome.lines
         result.cache_hits += cached
     result.files_scanned = len(sources)
+    result.cache_rejected = cache.rejected
     result.findings.sort(key=lambda f: (f.path, f.cell or 0, f.line, f.column, f.rule_id))
     result.duration_s = time.perf_counter() - started
     return result
@@ -98,7 +99,7 @@ def _first_pass(
             outcomes[index] = (FileOutcome(skipped=data), False)
             continue
         key = content_key(data, source.kind)
-        hit = cache.get(key, source.path.as_posix())
+        hit = cache.get(key, source.path.as_posix(), data)
         if hit is not None:
             outcomes[index] = (hit, True)
         else:  # the prefilter runs in the workers too: it is a third of the cold time
@@ -212,7 +213,7 @@ def _second_pass(
         if isinstance(data, SkippedFile) or not tokens.may_match(data):
             continue
         key = content_key(data, source.kind, digest)
-        hit = cache.get(key, source.path.as_posix())
+        hit = cache.get(key, source.path.as_posix(), data)
         if hit is not None:
             outcomes[index] = (hit, True)
         else:
