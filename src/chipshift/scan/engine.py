@@ -7,28 +7,22 @@ those names are analysed again with the table, so ``from pkg.devices import amp;
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from chipshift.errors import ChipshiftError, InputFileError
 from chipshift.files import read_input
-from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, analyze_file, count_lines, default_analyzers
+from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, default_analyzers
 from chipshift.scan.cache import OutcomeCache, content_key, default_cache_dir
 from chipshift.scan.discover import FileKind, SourceFile, discover
 from chipshift.scan.model import ALL_TARGETS, FileOutcome, ScanResult, SkippedFile
-from chipshift.scan.prefilter import Prefilter
 from chipshift.scan.python_analyzer import module_name
+from chipshift.scan.workers import analyze_all, reexport_prefilter, reexport_tokens
 
 Progress = Callable[[int, int], None]
 """Called with (files done, files in total) while a scan runs."""
-
-_PARALLEL_MIN_FILES = 24
 
 
 def scan_paths(
@@ -122,68 +116,7 @@ def _analyze_all(
     reexports: dict[str, str] | None = None,
 ) -> list[FileOutcome]:
     work = [(sources[index], data, reexports) for index, _, data in pending]
-    workers = min(jobs or os.cpu_count() or 1, max(1, len(work) // _PARALLEL_MIN_FILES))
-    results: list[FileOutcome] = []
-
-    def finished(outcome: FileOutcome) -> None:
-        results.append(outcome)
-        if progress:
-            progress(done + len(results), len(sources))
-
-    if workers <= 1 or len(work) < _PARALLEL_MIN_FILES:
-        for item in work:
-            finished(_analyze_one(item))
-        return results
-    chunksize = max(1, min(32, len(work) // (workers * 16)))
-    while len(results) < len(work):
-        if _pool_map(work[len(results) :], workers, chunksize, finished):
-            break
-        # a worker died (a crash in a parser, the kernel's out-of-memory killer): find the file alone, go on
-        finished(_analyze_alone(work[len(results)]))
-        chunksize = 1
-    return results
-
-
-def _pool_map(
-    work: list[tuple[SourceFile, bytes, dict[str, str] | None]],
-    workers: int,
-    chunksize: int,
-    finished: Callable[[FileOutcome], None],
-) -> bool:
-    """Analyse ``work`` in a process pool, in order; False when a worker died before the end."""
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        try:
-            for outcome in pool.map(_analyze_one, work, chunksize=chunksize):
-                finished(outcome)
-        except BrokenProcessPool:
-            return False
-    return True
-
-
-def _analyze_alone(item: tuple[SourceFile, bytes, dict[str, str] | None]) -> FileOutcome:
-    """One file in a process of its own; a skip when that process dies too."""
-    with ProcessPoolExecutor(max_workers=1) as pool:
-        try:
-            return pool.submit(_analyze_one, item).result()
-        except BrokenProcessPool:
-            source, data, _ = item
-            reason = "the analyzer process died on this file (a crash or out of memory)"
-            return FileOutcome(skipped=SkippedFile(source.path.as_posix(), reason), lines=count_lines(data))
-
-
-def _analyze_one(item: tuple[SourceFile, bytes, dict[str, str] | None]) -> FileOutcome:
-    source, data, reexports = item
-    extra = _token_prefilter(tuple(_tokens(reexports))) if reexports else None
-    return analyze_file(source, data, default_analyzers(), reexports, extra)
-
-
-@functools.lru_cache(maxsize=4)
-def _token_prefilter(tokens: tuple[str, ...]) -> Prefilter:
-    return Prefilter.for_rules([], tokens)
-
-
-def _tokens(reexports: dict[str, str]) -> list[str]:
-    return sorted({name.rsplit(".", 1)[-1] for name in reexports})
+    return analyze_all(work, jobs, (lambda count: progress(done + count, len(sources))) if progress else None)
 
 
 def _second_pass(
@@ -204,7 +137,7 @@ def _second_pass(
     if not table:
         return
     digest = hashlib.sha256(repr(sorted(table.items())).encode()).hexdigest()[:16]
-    tokens = Prefilter.for_rules([], _tokens(table))
+    tokens = reexport_prefilter(tuple(reexport_tokens(table)))
     pending: list[tuple[int, str, bytes]] = []
     for index, source in enumerate(sources):
         if source.kind not in (FileKind.PYTHON, FileKind.NOTEBOOK):
