@@ -134,27 +134,29 @@ def _consistent(outcome: FileOutcome, data: bytes, book: RuleBook) -> bool:
         return outcome.lines in (0, count_lines(data)) and not outcome.findings and not outcome.exports
     if outcome.lines != count_lines(data):
         return False
-    if not all(
-        local.isidentifier() and all(p.isidentifier() for p in name.split(".")) for local, name in outcome.exports
-    ):
+    if not all(local.isidentifier() and _is_dotted_name(name) for local, name in outcome.exports):
         return False
-    if not outcome.findings:
-        return True
-    last_line = sum(data.count(sequence) for sequence in _LINE_BREAKS) + 1
-    for finding in outcome.findings:
-        rule = book.by_id.get(finding.rule_id)
-        if rule is None or (finding.category, finding.severity, finding.confidence) != (
-            rule.category,
-            rule.severity.label,
-            rule.confidence,
-        ):
-            return False
-        within = finding.line <= (len(data) if finding.cell is not None else last_line)
-        if not (within and finding.line >= 1 and 1 <= finding.column <= len(data) + 1):
-            return False
-        if finding.cell is not None and finding.cell < 0:
-            return False
-    return True
+    last_line = sum(data.count(sequence) for sequence in _LINE_BREAKS) + 1 if outcome.findings else 0
+    return all(_fits(finding, book, data, last_line) for finding in outcome.findings)
+
+
+def _is_dotted_name(name: str) -> bool:
+    return all(part.isidentifier() for part in name.split("."))
+
+
+def _fits(finding: Finding, book: RuleBook, data: bytes, last_line: int) -> bool:
+    """Whether ``finding`` names a rule as the rule book has it, at a place inside the file."""
+    rule = book.by_id.get(finding.rule_id)
+    if rule is None:
+        return False
+    as_in_rule = (finding.category, finding.severity, finding.confidence) == (
+        rule.category,
+        rule.severity.label,
+        rule.confidence,
+    )
+    lines = len(data) if finding.cell is not None else last_line  # a notebook's lines are counted inside a cell
+    inside = 1 <= finding.line <= lines and 1 <= finding.column <= len(data) + 1 and (finding.cell or 0) >= 0
+    return as_in_rule and inside
 
 
 def _read_private_key(path: Path) -> bytes | None:
