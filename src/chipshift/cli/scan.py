@@ -9,6 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from chipshift.cli.common import stderr, stdout
 from chipshift.errors import ChipshiftError, InputFileError
+from chipshift.files import check_output_path, write_atomically
 from chipshift.scan import ALL_TARGETS, ScanResult, Severity, scan_paths
 from chipshift.scan.formats import ReportFormat
 from chipshift.scan.formats.table import TableFormat
@@ -51,7 +52,9 @@ def scan_command(
     ),
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Cache folder (default: the user cache dir)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the cache."),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Neither read nor write the cache (use it when --fail-on gates a CI job)."
+    ),
 ) -> None:
     """Scan code for CUDA lock-in: what each target supports, what a port costs, what blocks it."""
     if fail_on not in FAIL_ON_CHOICES:
@@ -59,21 +62,26 @@ def scan_command(
     for path in paths:
         if not path.exists():
             raise InputFileError(str(path), "no such file or folder")
+    if output is not None:
+        check_output_path(output, what="scan report")
     formatter = output_format.formatter()
     result = _run_scan(paths, target, jobs, cache_dir, not no_cache)
     if output is not None:
         try:
-            output.write_text(formatter.format(result), encoding="utf-8")
+            write_atomically(output, formatter.format(result))
         except OSError as error:
             raise ChipshiftError(f"cannot write {output}: {error.strerror or error}") from None
     elif isinstance(formatter, TableFormat):
         stdout.print(formatter.renderable(result))
     else:
         typer.echo(formatter.format(result), nl=False)
+    rejected = f", {result.cache_rejected} cache entries not trusted" if result.cache_rejected else ""
     stderr.print(
         f"{len(result.findings)} findings in {result.files_scanned} files ({result.lines_scanned:,} lines), "
-        f"{len(result.skipped)} skipped, {result.duration_s:.2f} s ({result.cache_hits} from cache)",
+        f"{len(result.skipped)} skipped, {result.duration_s:.2f} s ({result.cache_hits} from cache{rejected})",
         highlight=False,
+        markup=False,
+        soft_wrap=True,
     )
     if fails(result, fail_on):
         raise typer.Exit(1)

@@ -22,6 +22,7 @@ from chipshift.scan.rules import Rule, RuleBook, load_rules
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 """Files larger than this are skipped as huge (generated code, vendored blobs)."""
+_REASON_CHARS = 300
 
 _DEPENDENCY_KINDS = {
     FileKind.REQUIREMENTS: "requirements",
@@ -96,7 +97,11 @@ def analyze_file(
     reexports: Mapping[str, str] | None = None,
     extra_prefilter: Prefilter | None = None,
 ) -> FileOutcome:
-    """Findings in one file whose bytes are ``data``; a file that cannot be analysed is a skip with a reason."""
+    """Findings in one file whose bytes are ``data``; a file that cannot be analysed is a skip with a reason.
+
+    Nothing a file holds makes this raise: a parse error, nesting deeper than the interpreter's recursion limit,
+    memory running out or a failure inside an analyzer all become a :class:`SkippedFile` saying why.
+    """
     path = source.path.as_posix()
     lines = count_lines(data)
     if b"\0" in data[:8192]:
@@ -108,6 +113,13 @@ def analyze_file(
         findings, exports = _dispatch(source, data, analyzers, reexports)
     except _Skip as skip:
         return FileOutcome(skipped=SkippedFile(path, str(skip)), lines=lines)
+    except RecursionError:
+        return FileOutcome(skipped=SkippedFile(path, "nested too deeply to analyse (recursion limit)"), lines=lines)
+    except MemoryError:
+        return FileOutcome(skipped=SkippedFile(path, "too large to analyse (out of memory)"), lines=lines)
+    except Exception as error:  # one file's failure is reported with it; the scan goes on with the others
+        reason = f"analyzer failed ({source.kind.value}): {type(error).__name__}: {error}"
+        return FileOutcome(skipped=SkippedFile(path, reason[:_REASON_CHARS]), lines=lines)
     return FileOutcome(tuple(sorted(findings, key=_order)), None, lines, tuple(sorted(exports.items())))
 
 
@@ -194,6 +206,8 @@ def _notebook(
     except SyntaxError as error:
         cell, line = notebook.line_map.get(error.lineno or 0, (0, error.lineno or 0))
         raise _Skip(f"syntax error in cell {cell} at line {line}: {error.msg}") from None
+    except (ValueError, RecursionError, MemoryError) as error:  # a NUL in a cell, nesting, size
+        raise _Skip(f"cannot parse the code cells: {type(error).__name__}: {error}") from None
     run = PythonAnalyzer(analyzers.python, reexports).analyze(tree, notebook.text.splitlines())
     findings = list(run.findings(path, notebook.line_map))
     for cell, line, command in notebook.shell_lines:

@@ -86,18 +86,24 @@ def analyze_cpp(data: bytes, path: str, rules: CppRules, grammar: str) -> list[F
 
 
 def _hits(root: Any, rules: CppRules) -> Iterator[tuple[Rule, Any, str]]:
-    stack = [root]
+    """Every rule hit under ``root``, walking the tree with an explicit stack.
+
+    Each node travels with its parent and whether it is its parent's first child: tree-sitter finds a node's parent
+    by walking down from the root, which made deeply nested code (``f<a<a<a...``) cost the cube of its depth.
+    """
+    stack: list[tuple[Any, Any, bool]] = [(root, None, True)]
     while stack:
-        node = stack.pop()
-        stack.extend(reversed(node.children))
-        yield from _node_hits(node, rules)
+        node, parent, first = stack.pop()
+        children = node.children
+        stack.extend((child, node, index == 0) for index, child in reversed(list(enumerate(children))))
+        yield from _node_hits(node, parent, first, rules)
 
 
 def _text(node: Any) -> str:
     return node.text.decode("utf-8", errors="replace") if node.text is not None else ""
 
 
-def _node_hits(node: Any, rules: CppRules) -> Iterator[tuple[Rule, Any, str]]:
+def _node_hits(node: Any, parent: Any, first: bool, rules: CppRules) -> Iterator[tuple[Rule, Any, str]]:
     kind = node.type
     if kind == "call_expression":
         yield from _call_hits(node, rules)
@@ -108,7 +114,7 @@ def _node_hits(node: Any, rules: CppRules) -> Iterator[tuple[Rule, Any, str]]:
             rule = rules.best("cpp_include", name)
             if rule:
                 yield rule, node, f"#include {_text(header)}"
-    elif kind == "identifier" and node.parent is not None and node.parent.type != "call_expression":
+    elif kind == "identifier" and parent is not None and parent.type != "call_expression":
         rule = rules.best("cpp_identifier", _text(node))
         if rule:
             yield rule, node, _text(node)
@@ -117,14 +123,15 @@ def _node_hits(node: Any, rules: CppRules) -> Iterator[tuple[Rule, Any, str]]:
         if rule:
             yield rule, node, _text(node)
     elif kind == "namespace_identifier":
-        if node.parent is not None and node.parent.type == "qualified_identifier" and node.prev_sibling is None:
+        if parent is not None and parent.type == "qualified_identifier" and first:
             rule = rules.best("cpp_namespace", _text(node))
             if rule:
                 yield rule, node, f"{_text(node)}::"
     elif kind == "kernel_call_syntax":
         rule = rules.best("cpp_kernel_launch", "*")
         if rule:
-            yield rule, node, _text(node.parent.child_by_field_name("function") or node)
+            function = parent.child_by_field_name("function") if parent is not None else None
+            yield rule, node, _text(function or node)
     elif kind == "gnu_asm_expression":
         rule = rules.best("cpp_asm", "*")
         if rule:
@@ -135,11 +142,20 @@ def _node_hits(node: Any, rules: CppRules) -> Iterator[tuple[Rule, Any, str]]:
             yield rule, node, kind
 
 
+def _without_template_arguments(name: str) -> str:
+    """``a<T>::f`` -> ``a::f``: on each line, from the first ``<`` to the last ``>`` (linear, unlike ``<.*>``)."""
+    lines = []
+    for line in name.split("\n"):
+        opening, closing = line.find("<"), line.rfind(">")
+        lines.append(line[:opening] + line[closing + 1 :] if 0 <= opening < closing else line)
+    return "\n".join(lines)
+
+
 def _call_hits(node: Any, rules: CppRules) -> Iterator[tuple[Rule, Any, str]]:
     function = node.child_by_field_name("function")
     if function is None or function.type not in ("identifier", "qualified_identifier", "template_function"):
         return
-    name = re.sub(r"<.*>", "", _text(function)).replace(" ", "")
+    name = _without_template_arguments(_text(function)).replace(" ", "")
     rule = rules.best("cpp_call", name)
     if rule is None and "::" in name:
         rule = rules.best("cpp_call", name.rsplit("::", 1)[1])

@@ -7,27 +7,22 @@ those names are analysed again with the table, so ``from pkg.devices import amp;
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import os
 import time
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from chipshift.errors import ChipshiftError
-from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, analyze_file, default_analyzers
+from chipshift.errors import ChipshiftError, InputFileError
+from chipshift.files import read_input
+from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, default_analyzers
 from chipshift.scan.cache import OutcomeCache, content_key, default_cache_dir
 from chipshift.scan.discover import FileKind, SourceFile, discover
 from chipshift.scan.model import ALL_TARGETS, FileOutcome, ScanResult, SkippedFile
-from chipshift.scan.prefilter import Prefilter
 from chipshift.scan.python_analyzer import module_name
+from chipshift.scan.workers import analyze_all, reexport_prefilter, reexport_tokens
 
 Progress = Callable[[int, int], None]
 """Called with (files done, files in total) while a scan runs."""
-
-_PARALLEL_MIN_FILES = 24
-_NO_CACHE = Path("/nonexistent-chipshift-no-cache")
 
 
 def scan_paths(
@@ -45,7 +40,7 @@ def scan_paths(
         raise ChipshiftError(f"unknown target(s) {unknown}; choose from {list(ALL_TARGETS)}")
     started = time.perf_counter()
     analyzers = default_analyzers()
-    cache = OutcomeCache((cache_dir or default_cache_dir()) if use_cache else None, analyzers.book.digest)
+    cache = OutcomeCache((cache_dir or default_cache_dir()) if use_cache else None, analyzers.book)
     result = ScanResult(roots=[p.as_posix() for p in paths], targets=list(targets))
     sources: list[SourceFile] = []
     for root in paths:
@@ -64,20 +59,27 @@ def scan_paths(
         result.lines_scanned += outcome.lines
         result.cache_hits += cached
     result.files_scanned = len(sources)
+    result.cache_rejected = cache.rejected
     result.findings.sort(key=lambda f: (f.path, f.cell or 0, f.line, f.column, f.rule_id))
     result.duration_s = time.perf_counter() - started
     return result
 
 
 def _read(source: SourceFile) -> bytes | SkippedFile:
+    """The file's bytes, or why not: too large, not a regular file any more, unreadable. Never more than the cap."""
     path = source.path
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return SkippedFile(path.as_posix(), f"too large ({size:,} bytes > {MAX_FILE_BYTES:,})")
-        return path.read_bytes()
     except OSError as error:
         return SkippedFile(path.as_posix(), f"unreadable: {error.strerror or error}")
+    if size > MAX_FILE_BYTES:
+        return SkippedFile(path.as_posix(), f"too large ({size:,} bytes > {MAX_FILE_BYTES:,})")
+    try:  # the size may change after stat (a file being written): read_input reads at most the cap plus one byte
+        return read_input(path, limit_bytes=MAX_FILE_BYTES, what="file to scan")
+    except InputFileError as error:
+        return SkippedFile(
+            path.as_posix(), error.message.removeprefix(f"{path}: ").replace("cannot read", "unreadable")
+        )
 
 
 def _first_pass(
@@ -91,7 +93,7 @@ def _first_pass(
             outcomes[index] = (FileOutcome(skipped=data), False)
             continue
         key = content_key(data, source.kind)
-        hit = cache.get(key, source.path.as_posix())
+        hit = cache.get(key, source.path.as_posix(), data)
         if hit is not None:
             outcomes[index] = (hit, True)
         else:  # the prefilter runs in the workers too: it is a third of the cold time
@@ -112,38 +114,9 @@ def _analyze_all(
     progress: Progress | None,
     done: int,
     reexports: dict[str, str] | None = None,
-) -> Iterable[FileOutcome]:
+) -> list[FileOutcome]:
     work = [(sources[index], data, reexports) for index, _, data in pending]
-    workers = min(jobs or os.cpu_count() or 1, max(1, len(work) // _PARALLEL_MIN_FILES))
-    outcomes: Iterable[FileOutcome]
-    if workers <= 1 or len(work) < _PARALLEL_MIN_FILES:
-        outcomes = map(_analyze_one, work)
-    else:
-        pool = ProcessPoolExecutor(max_workers=workers)
-        outcomes = pool.map(_analyze_one, work, chunksize=max(1, min(32, len(work) // (workers * 16))))
-    results = []
-    for outcome in outcomes:
-        results.append(outcome)
-        if progress:
-            progress(done + len(results), len(sources))
-    if workers > 1 and len(work) >= _PARALLEL_MIN_FILES:
-        pool.shutdown()
-    return results
-
-
-def _analyze_one(item: tuple[SourceFile, bytes, dict[str, str] | None]) -> FileOutcome:
-    source, data, reexports = item
-    extra = _token_prefilter(tuple(_tokens(reexports))) if reexports else None
-    return analyze_file(source, data, default_analyzers(), reexports, extra)
-
-
-@functools.lru_cache(maxsize=4)
-def _token_prefilter(tokens: tuple[str, ...]) -> Prefilter:
-    return Prefilter.for_rules([], tokens)
-
-
-def _tokens(reexports: dict[str, str]) -> list[str]:
-    return sorted({name.rsplit(".", 1)[-1] for name in reexports})
+    return analyze_all(work, jobs, (lambda count: progress(done + count, len(sources))) if progress else None)
 
 
 def _second_pass(
@@ -164,7 +137,7 @@ def _second_pass(
     if not table:
         return
     digest = hashlib.sha256(repr(sorted(table.items())).encode()).hexdigest()[:16]
-    tokens = Prefilter.for_rules([], _tokens(table))
+    tokens = reexport_prefilter(tuple(reexport_tokens(table)))
     pending: list[tuple[int, str, bytes]] = []
     for index, source in enumerate(sources):
         if source.kind not in (FileKind.PYTHON, FileKind.NOTEBOOK):
@@ -173,7 +146,7 @@ def _second_pass(
         if isinstance(data, SkippedFile) or not tokens.may_match(data):
             continue
         key = content_key(data, source.kind, digest)
-        hit = cache.get(key, source.path.as_posix())
+        hit = cache.get(key, source.path.as_posix(), data)
         if hit is not None:
             outcomes[index] = (hit, True)
         else:

@@ -121,6 +121,8 @@ class ScanResult:
     """Wall-clock time of the scan."""
     cache_hits: int = 0
     """Files whose result came from the cache."""
+    cache_rejected: int = 0
+    """Cache entries found for these files but not trusted (bad shape, HMAC, rule or line), so analysed again."""
 
     def for_root(self, root: str) -> ScanResult:
         """The part of this result under one of its roots."""
@@ -149,6 +151,7 @@ class ScanResult:
             "lines_scanned": self.lines_scanned,
             "duration_s": round(self.duration_s, 3),
             "cache_hits": self.cache_hits,
+            "cache_rejected": self.cache_rejected,
             "findings": [asdict(f) for f in self.findings],
             "skipped": [asdict(s) for s in self.skipped],
         }
@@ -165,6 +168,7 @@ class ScanResult:
             lines_scanned=int(data.get("lines_scanned", 0)),
             duration_s=float(data.get("duration_s", 0.0)),
             cache_hits=int(data.get("cache_hits", 0)),
+            cache_rejected=int(data.get("cache_rejected", 0)),
         )
 
 

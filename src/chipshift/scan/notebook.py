@@ -1,7 +1,7 @@
 """Jupyter notebooks: code cells joined into one module (imports carry across cells), lines mapped back to cells.
 
 IPython magics and shell escapes (``%time``, ``!nvidia-smi``) are blanked before parsing; shell escapes are kept
-aside for the shell rules.
+aside for the shell rules. A notebook of an unexpected shape is a :class:`NotebookError` with the reason.
 """
 
 from __future__ import annotations
@@ -27,30 +27,74 @@ class NotebookSource:
     """(cell, line, command) of ``!command`` lines."""
 
 
-def _cell_source(cell: dict[str, object]) -> str:
-    source = cell.get("source", "")
-    if isinstance(source, list):
-        return "".join(str(part) for part in source)
-    return str(source)
+def _cell_source(cell: dict[str, object], index: int, field: str) -> str:
+    """A cell's code: a string or a list of strings (nbformat 4 ``source``, nbformat 3 ``input``)."""
+    field = field if field in cell else "source"
+    source = cell.get(field, "")
+    if isinstance(source, str):
+        return source
+    if isinstance(source, list) and all(isinstance(part, str) for part in source):
+        return "".join(source)
+    raise NotebookError(f"not a notebook: cell {index} '{field}' is {_kind(source)}, not text or a list of text")
 
 
-def read_notebook(data: bytes) -> NotebookSource:
-    """Code cells of a notebook (nbformat 4, or 3 with worksheets)."""
+def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return "a list holding something other than text"
+    names = {dict: "an object", bool: "a boolean", int: "a number", float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _cells(document: dict[str, object]) -> tuple[list[dict[str, object]], str]:
+    """The cells of a notebook and the field that holds their code: nbformat 4 ``cells``, 2 and 3 ``worksheets``."""
+    if "cells" in document:
+        cells, field = document["cells"], "source"
+        if not isinstance(cells, list):
+            raise NotebookError(f"not a notebook: 'cells' is {_kind(cells)}, not a list")
+    elif "worksheets" in document:
+        worksheets, field = document["worksheets"], "input"
+        if not isinstance(worksheets, list) or not all(isinstance(w, dict) for w in worksheets):
+            raise NotebookError("not a notebook: 'worksheets' is not a list of objects")
+        cells = []
+        for sheet in worksheets:
+            sheet_cells = sheet.get("cells", [])
+            if not isinstance(sheet_cells, list):
+                raise NotebookError(f"not a notebook: a worksheet's 'cells' is {_kind(sheet_cells)}, not a list")
+            cells += sheet_cells
+    else:
+        raise NotebookError("not a notebook: neither 'cells' (nbformat 4) nor 'worksheets' (nbformat 3)")
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, dict):
+            raise NotebookError(f"not a notebook: cell {index} is {_kind(cell)}, not an object")
+    return cells, field
+
+
+def _load(data: bytes) -> dict[str, object]:
     try:
         document = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise NotebookError(f"not valid notebook JSON: {error}") from None
+    except RecursionError:
+        raise NotebookError("not a notebook: JSON nested too deeply") from None
     if not isinstance(document, dict):
         raise NotebookError("not a notebook (top level is not an object)")
-    cells = document.get("cells")
-    if cells is None:  # nbformat 3
-        cells = [c for ws in document.get("worksheets", []) for c in ws.get("cells", [])]
+    return document
+
+
+def read_notebook(data: bytes) -> NotebookSource:
+    """Code cells of a notebook (nbformat 4, or 2 and 3 with worksheets and ``input``).
+
+    Only the structure read here is checked (cells, their type and code); outputs and metadata are never read, so
+    whatever they hold does not matter. A notebook whose cells are not where nbformat puts them is a
+    :class:`NotebookError` naming what is wrong.
+    """
+    cells, field = _cells(_load(data))
     result = NotebookSource()
     lines: list[str] = []
-    for index, cell in enumerate(cells if isinstance(cells, list) else []):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+    for index, cell in enumerate(cells):
+        if cell.get("cell_type") != "code":
             continue
-        source = _cell_source(cell)
+        source = _cell_source(cell, index, field)
         magic = _cell_magic(source)
         cell_magic = magic is not None and magic not in PYTHON_CELL_MAGICS
         shell_cell = magic in SHELL_CELL_MAGICS or source.lstrip().startswith("%%script bash")

@@ -18,6 +18,7 @@ from chipshift.scan.python_positions import PositionFacts
 from chipshift.scan.rules import Rule
 
 _SNIPPET_CHARS = 200
+_KNOWN_NAMES = 50_000
 
 
 def _specificity(pattern: str) -> int:
@@ -38,6 +39,8 @@ class PatternIndex:
     """(pattern, rule), most specific first; at equal specificity rules with an argument condition first."""
     by_head: dict[str, tuple[tuple[str, Rule], ...]] = field(default_factory=dict, compare=False)
     """Entries by their first two segments ('' = patterns that must always be tried)."""
+    known: dict[str, tuple[str, Rule] | None] = field(default_factory=dict, compare=False, repr=False)
+    """Names already looked up, with their answer (a name is usually written many times)."""
 
     @classmethod
     def build(cls, rules: list[Rule], kind: str) -> PatternIndex:
@@ -62,10 +65,13 @@ class PatternIndex:
 
     def best(self, name: str) -> tuple[str, Rule] | None:
         """The most specific (pattern, rule) matching ``name``."""
-        for pattern, rule in self.candidates(name):
-            if fnmatchcase(name, pattern):
-                return pattern, rule
-        return None
+        if name in self.known:
+            return self.known[name]
+        found = next(((p, r) for p, r in self.candidates(name) if fnmatchcase(name, p)), None)
+        if len(self.known) >= _KNOWN_NAMES:
+            self.known.clear()
+        self.known[name] = found
+        return found
 
 
 @dataclass(frozen=True)
@@ -275,16 +281,15 @@ class _Run(ast.NodeVisitor):
         self._imports(node, [module] + [f"{module}.{alias.name}" for alias in node.names if alias.name != "*"])
 
     def _imports(self, node: ast.stmt, modules: list[str]) -> None:
-        seen: dict[str, tuple[int, str]] = {}
+        seen: dict[str, tuple[int, str, Rule]] = {}
         for module in modules:
             found = self.rules.imports.best(module)
             if found:
                 pattern, rule = found
                 if rule.id not in seen or _specificity(pattern) > seen[rule.id][0]:
-                    seen[rule.id] = (_specificity(pattern), module)
-        by_id = {rule.id: rule for _, rule in self.rules.imports.entries}
-        for rule_id, (_, module) in seen.items():
-            self._hit(by_id[rule_id], node, module)
+                    seen[rule.id] = (_specificity(pattern), module, rule)
+        for _, module, rule in seen.values():
+            self._hit(rule, node, module)
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func

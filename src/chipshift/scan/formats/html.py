@@ -1,4 +1,8 @@
-"""Self-contained HTML report (no scripts, no network): summaries per repository and target, then findings."""
+"""Self-contained HTML report (no scripts, no network): summaries per repository and target, then findings.
+
+Every text is escaped, and a Content-Security-Policy of ``default-src 'none'`` forbids scripts and requests even if
+something slipped through.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}t
 .bar span{background:#b00020;height:10px;display:block}
 code{font-size:90%}
 """
+_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
 
 class HtmlFormat(ScanFormat):
@@ -25,7 +30,8 @@ class HtmlFormat(ScanFormat):
     def format(self, result: ScanResult) -> str:
         """HTML text."""
         parts = [
-            "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>chipshift scan</title>",
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+            f"<meta http-equiv='Content-Security-Policy' content=\"{_POLICY}\"><title>chipshift scan</title>",
             f"<style>{_STYLE}</style></head><body><h1>chipshift scan: CUDA lock-in</h1>",
         ]
         for summary in summarise(result):
@@ -65,8 +71,8 @@ def _findings(result: ScanResult) -> str:
         support = "".join(f"<td>{escape(fix_text(finding, t))}</td>" for t in result.targets)
         rows.append(
             f"<tr><td><code>{escape(finding.location)}</code></td>"
-            f"<td><a href='{escape(rule_help_url(rule))}'>{finding.rule_id}</a></td>"
-            f"<td class='{finding.severity}'>{finding.severity}</td><td>{escape(finding.message)}<br>"
+            f"<td><a href='{escape(rule_help_url(rule))}'>{escape(finding.rule_id)}</a></td>"
+            f"<td class='{escape(finding.severity)}'>{escape(finding.severity)}</td><td>{escape(finding.message)}<br>"
             f"<code>{escape(finding.snippet)}</code><br><small>{escape(rule.fix)}</small></td>{support}</tr>"
         )
     return (

@@ -1,4 +1,8 @@
-"""Terminal report with rich tables: per repository, per target score and effort, categories, blockers, findings."""
+"""Terminal report with rich tables: per repository, per target score and effort, categories, blockers, findings.
+
+Text from the scanned files (paths, messages) is shown as plain text: never read as rich markup, and with control
+characters (terminal escapes) and bidirectional overrides written out as ``\\x1b``-style escapes.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,19 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from chipshift.scan.formats.escape import visible_controls
 from chipshift.scan.formats.interface import ScanFormat
 from chipshift.scan.model import ScanResult
 from chipshift.scan.summary import fix_text, model_text, summarise
 
 MAX_FINDINGS_SHOWN = 200
+
+
+def plain(text: str, style: str = "") -> Text:
+    """``text`` as inert terminal text: never read as markup, control characters written as escapes."""
+    return Text(visible_controls(text), style=style)
+
+
 _SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
@@ -26,7 +38,9 @@ class TableFormat(ScanFormat):
         """Everything as one rich renderable."""
         parts: list[RenderableType] = []
         for summary in summarise(result):
-            targets = Table(title=f"{summary.root}: {summary.findings} findings, {summary.skipped} skipped files")
+            targets = Table(
+                title=plain(f"{summary.root}: {summary.findings} findings, {summary.skipped} skipped files")
+            )
             for column in ("target", "lock-in score", "effort (person-days)", "native", "auto", "equivalent",
                            "unsupported", "top blockers"):  # fmt: skip
                 targets.add_column(column, justify="left" if column in ("target", "top blockers") else "right")
@@ -36,11 +50,11 @@ class TableFormat(ScanFormat):
                     str(estimate.by_support.get(level, 0)) for level in ("native", "auto", "equivalent", "unsupported")
                 ]
                 targets.add_row(
-                    target, f"{estimate.lock_in_score:.0f}", f"{estimate.person_days:.1f}", *counts, blockers
+                    plain(target), f"{estimate.lock_in_score:.0f}", f"{estimate.person_days:.1f}", *counts, blockers
                 )
             parts.append(targets)
             if summary.by_category:
-                parts.append(Text("by category: " + ", ".join(f"{k} {v}" for k, v in summary.by_category.items())))
+                parts.append(plain("by category: " + ", ".join(f"{k} {v}" for k, v in summary.by_category.items())))
         parts.append(Text(f"effort model: {model_text()}", style="dim"))
         parts.append(self._findings(result))
         return Group(*parts)
@@ -53,11 +67,11 @@ class TableFormat(ScanFormat):
             table.add_column(column)
         for finding in shown:
             table.add_row(
-                finding.location,
-                finding.rule_id,
-                Text(finding.severity, style=_SEVERITY_STYLE.get(finding.severity, "")),
-                finding.message,
-                *(fix_text(finding, t) for t in result.targets),
+                plain(finding.location),
+                plain(finding.rule_id),
+                plain(finding.severity, _SEVERITY_STYLE.get(finding.severity, "")),
+                plain(finding.message),
+                *(plain(fix_text(finding, t)) for t in result.targets),
             )
         return table
 
