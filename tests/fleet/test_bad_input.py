@@ -62,7 +62,7 @@ def test_wrong_encoding_names_line_and_suggests_gb18030(catalog: Catalog) -> Non
 
 
 def test_missing_file(tmp_path: Path, catalog: Catalog) -> None:
-    with pytest.raises(InputFileError, match="cannot read"):
+    with pytest.raises(InputFileError, match="no such inventory file"):
         read_inventory(tmp_path / "nope.csv", catalog=catalog)
 
 
