@@ -18,6 +18,7 @@ from chipshift.fleet.parsers.interface import masked
 
 MASKED_HOSTS = {"redacted-host", "localhost", "localhost.localdomain", "hostname", "n/a", "unknown"}
 """Host names that name no particular machine."""
+SEPARATORS = re.compile(r"[\s\-_:]+")
 BUS_ID = re.compile(r"^(?:(?P<domain>[0-9a-f]{4,8}):)?(?P<bus>[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])$")
 
 
@@ -25,7 +26,7 @@ def serial_key(uuid: str | None) -> str | None:
     """``id:<serial>`` for a serial or UUID, folded (``GPU-`` prefix, case, spaces, dashes); None when masked."""
     if uuid is None:
         return None
-    folded = re.sub(r"[\s\-_:]+", "", uuid.strip().lower())
+    folded = uuid.lower() if uuid.isalnum() else SEPARATORS.sub("", uuid.strip().lower())
     folded = folded.removeprefix("gpu")
     if len(folded) < 4 or masked(uuid) or not folded.strip("0x"):
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,8 +121,8 @@ class UnmatchedTally:
 class InventoryStream:
     """One inventory being read: format, hash and host now; devices, counts and problems as it is iterated.
 
-    ``seen`` maps identity keys to where they were first listed; pass one mapping to several streams (one ingest
-    of several files) and a device listed in two of them is kept once.
+    ``known`` maps the identity keys of earlier files of the same ingest to their file names: a device listed in
+    one of them too is kept once (merged, not yielded).
     """
 
     path: Path
@@ -145,8 +145,10 @@ class InventoryStream:
     """Site for devices the file does not place."""
     names: dict[str, str] = field(default_factory=dict)
     """Model names by slot, from a paired ``npu-smi info -m``, for masked names."""
-    seen: MutableMapping[str, str] = field(default_factory=dict)
-    """Identity keys already kept → where (a file name) they were kept."""
+    seen: dict[str, str] = field(default_factory=dict)
+    """Identity keys kept from this file → its name (filled as devices are read)."""
+    known: Mapping[str, str] = field(default_factory=dict)
+    """Identity keys kept from earlier files of the same ingest → their file names."""
     merged: list[LineProblem] = field(default_factory=list)
     """The first devices merged into one kept earlier."""
     merged_count: int = 0
@@ -172,7 +174,7 @@ class InventoryStream:
             record = self._completed(record)
             key = device_key(record, self.scope)
             if key is not None:
-                first = self.seen.get(key)
+                first = self.seen.get(key) or self.known.get(key)
                 if first is not None:
                     self._merge(record, key, first == name, first)
                     continue
@@ -210,13 +212,15 @@ def open_inventory(
     encoding: str | None = None,
     strict: bool = False,
     scope: str | None = None,
-    seen: MutableMapping[str, str] | None = None,
+    seen: dict[str, str] | None = None,
+    known: Mapping[str, str] | None = None,
     names: dict[str, str] | None = None,
 ) -> InventoryStream:
     """Detect the format of inventory content and prepare its devices for reading (see :class:`InventoryStream`).
 
     ``strict`` makes ignored register columns problems instead of warnings; ``scope`` stands for the host in
-    identity keys (default: the file name); ``names`` fills masked names by slot.
+    identity keys (default: the file name); ``seen`` receives the identity keys kept; ``known`` holds those of
+    earlier files of the same ingest; ``names`` fills masked names by slot.
     """
     source = decode(name, data, encoding)
     parsed = detect_parser(source).parse(source)
@@ -237,6 +241,7 @@ def open_inventory(
         site=site,
         names=names or {},
         seen=seen if seen is not None else {},
+        known=known if known is not None else {},
     )
 
 

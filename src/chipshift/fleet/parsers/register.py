@@ -65,7 +65,8 @@ class RowReader:
     def read(self, row: Sequence[Any], line: int) -> DeviceRecord | None:
         """The record of one row (cells in ``FIELD_ORDER``), or None when the row is unusable (a problem is kept)."""
         model, chip_id, vendor, count, site, sector, unit, price, currency, bought, power, host, serial, memory = row
-        model, chip_id = self._text(model), self._text(chip_id)
+        text = self._text
+        model, chip_id = text(model), text(chip_id)
         if model is None and chip_id is None:
             self.problems.append(LineProblem(line, "no model or chip_id given", field="model"))
             return None
@@ -76,20 +77,20 @@ class RowReader:
         # purchase_date, chip_hint, slot): a million-row register is read in seconds this way.
         values = (
             model or chip_id,
-            self._text(vendor),
+            vendor if vendor is None or type(vendor) is str else text(vendor),
             self._count(count, line),
             line,
             None,
             None,
             None,
-            self._text(serial),
-            self._text(host),
+            serial if serial is None or type(serial) is str else text(serial),
+            host if host is None or type(host) is str else text(host),
             self._measure(memory, line, "memory"),
             self._measure(power, line, "power_w"),
             0,
-            self._text(site),
-            self._text(sector),
-            self._text(unit),
+            site if site is None or type(site) is str else text(site),
+            sector if sector is None or type(sector) is str else text(sector),
+            unit if unit is None or type(unit) is str else text(unit),
             number,
             currency,
             self._date(bought, line),
@@ -215,7 +216,8 @@ def _records(reader: RowReader, columns: list[Column], rows: Iterable[tuple[int,
         if size > width and not _blank(cells[width:]):
             reader.problems.append(LineProblem(line, f"{size} cells but the header has {width} columns"))
             continue
-        row = [None if at is None or at >= size else _clean(cells[at]) for at in positions]
+        row = [None if at is None or at >= size else cells[at] for at in positions]
+        row = [(cell.strip() or None) if type(cell) is str else cell for cell in row]
         if row[0] is None and row[1] is None and _blank(cells):
             continue
         record = reader.read(row, line)

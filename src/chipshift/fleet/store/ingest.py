@@ -18,11 +18,11 @@ from __future__ import annotations
 import enum
 import hashlib
 import os
-from collections import ChainMap
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -186,8 +186,11 @@ def find_snapshot(connection: Connection, sha256: str) -> SnapshotInfo | None:
     return None if row is None else snapshot_info(row)
 
 
+RECORD_VALUES = itemgetter(*RECORD_COLUMNS)
+
+
 def _device_row(snapshot_id: int, device: FleetDevice, key: str | None) -> tuple[Any, ...]:
-    values = [getattr(device.record, name) for name in RECORD_COLUMNS]
+    values = list(RECORD_VALUES(device.record.__dict__))
     values[VENDOR_AT] = device.vendor or device.record.vendor
     match = (device.chip_id, device.match_confidence, device.match_method.value, device.designer_country, device.reason)
     return (snapshot_id, *values, *match, key)
@@ -323,7 +326,7 @@ class Batch:
         for index in self.order():
             if each and not transaction.is_active:
                 transaction = connection.begin()
-            seen: ChainMap[str, str] = ChainMap({}, self.seen)
+            seen: dict[str, str] = {}
             result = self.one(connection, index, seen, store=each or not failed)
             results[index] = result
             if result.outcome is IngestOutcome.REFUSED:
@@ -331,7 +334,7 @@ class Batch:
                 if each:
                     transaction.rollback()
                 continue
-            self.seen.update(seen.maps[0])
+            self.seen.update(seen)
             if each:
                 transaction.commit()
         if each:
@@ -344,7 +347,7 @@ class Batch:
             transaction.commit()
         return [results[i] for i in range(len(self.inputs))]
 
-    def one(self, connection: Connection, index: int, seen: ChainMap[str, str], *, store: bool) -> IngestResult:
+    def one(self, connection: Connection, index: int, seen: dict[str, str], *, store: bool) -> IngestResult:
         """Read one file and, when ``store``, write its snapshot and devices."""
         item = self.inputs[index]
         try:
@@ -367,6 +370,7 @@ class Batch:
                 strict=options.strict,
                 scope=self.scope_of(index),
                 seen=seen,
+                known=self.seen,
                 names=pairing.names,
             )
             del data
