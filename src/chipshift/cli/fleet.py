@@ -111,14 +111,18 @@ def _say(text: str) -> None:
 
 
 def _report_refused(result: IngestResult) -> None:
+    """One line per bad line (a single bad line says in the same line that nothing was stored)."""
     if result.error is not None:
-        _say(f"error: {result.error.message}")
+        _say(f"error: {result.error.message}; nothing stored from it")
         return
     name = result.name
+    if len(result.problems) == 1:
+        _say(f"error: {result.problems[0].describe(name)}; nothing stored from {name}")
+        return
     for problem in result.problems[:20]:
         _say(f"error: {problem.describe(name)}")
     more = " (the first 20 shown)" if len(result.problems) > 20 else ""
-    _say(f"refused {name}: {len(result.problems):,} bad line(s){more}, nothing stored")
+    _say(f"refused {name}: {len(result.problems):,} bad lines{more}, nothing stored from it")
 
 
 def _report_read(result: IngestResult) -> None:

@@ -41,7 +41,9 @@ MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
 HEADER_SEARCH_ROWS = 50
 """Rows of a workbook searched for the header row."""
 CURRENCY_SIGNS = {"¥": "CNY", "￥": "CNY", "$": "USD", "€": "EUR"}
-PRICE = re.compile(r"^\s*(?P<sign>[¥￥$€])?\s*(?P<number>[\d,]+(?:\.\d+)?)\s*(?P<code>[A-Za-z]{3})?\s*$")
+PRICE = re.compile(
+    r"^\s*(?P<sign>[¥￥$€])?\s*(?P<number>[\d,]+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*(?P<code>[A-Za-z]{3})?\s*$"
+)
 MEASURE = re.compile(
     r"^\s*(?P<number>[-+]?(?:[\d,]+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf|infinity))"
     r"\s*(?P<unit>[A-Za-z]*)\s*$",

@@ -133,15 +133,13 @@ def _check_sqlite_file(path: Path, *, create: bool) -> None:
 
 
 def _sqlite_setup(engine: Engine, wait_s: float, *, writer: bool) -> None:
-    """Wait for locks; a writer uses WAL and takes the write lock when its transaction begins, a reader never."""
+    """Wait for locks; a writer takes the write lock when its transaction begins, a reader never."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         dbapi_connection.execute(f"PRAGMA busy_timeout = {int(wait_s * 1000)}")
         dbapi_connection.execute("PRAGMA foreign_keys = ON")
-        if writer:
-            dbapi_connection.execute("PRAGMA journal_mode = WAL")
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
@@ -283,7 +281,20 @@ def upgrade_schema(engine: Engine, url: str | None = None) -> str:
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7250931)")
         if check_ownership(connection, url or str(engine.url)) != head:
             command.upgrade(_alembic_config(connection), "head")
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        _use_wal(engine)
     return head
+
+
+def _use_wal(engine: Engine) -> None:
+    """Switch a chipshift SQLite store to WAL (kept in the file): readers then never wait for a writer."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+    finally:
+        raw.close()
 
 
 def schema_state(engine: Engine, url: str) -> str | None:
