@@ -53,14 +53,16 @@ CHILD = """
 import os, sys, time
 from chipshift.cli.main import app
 start = time.perf_counter()
+code = 1
 try:
-    app(sys.argv[2:], prog_name="chipshift", standalone_mode=False)
+    code = app(sys.argv[2:], prog_name="chipshift", standalone_mode=False) or 0
 finally:
     seconds = time.perf_counter() - start
     peak = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:")).split()[1]
     cpu = sum(os.times()[:2])
     with open(sys.argv[1], "w") as out:
         out.write(f"{seconds} {int(peak) / 1024} {cpu}")
+sys.exit(code)
 """
 """Runs one CLI command and writes its time inside, peak RSS (VmHWM: this process image only, not inherited from
 the benchmark's own process as ``ru_maxrss`` is) and CPU time."""
@@ -117,7 +119,7 @@ class Phase:
 def run_phase(name: str, arguments: list[str], folder: Path) -> Phase:
     """Run ``chipshift ARGUMENTS`` in a fresh process; its wall time, time inside, CPU time and peak RSS."""
     figures = folder / "phase.txt"
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
     start = time.perf_counter()
     with open(os.devnull, "wb") as sink:
         done = subprocess.run(
@@ -126,6 +128,8 @@ def run_phase(name: str, arguments: list[str], folder: Path) -> Phase:
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{name} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
+    if name.startswith("ingest") and b"already stored" in done.stderr:
+        raise SystemExit(f"{name}: the register was already stored; give an empty database")
     inside, rss, cpu = (float(v) for v in figures.read_text().split())
     return Phase(name, wall, inside, cpu, rss)
 

@@ -241,9 +241,21 @@ def rows_to_records(
     )
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The lines of a text with their ends, one at a time (``io.StringIO`` would hold a 4-byte-per-character copy)."""
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
+
+
 def _csv_rows(source: SourceText, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """(first line, cells) of every CSV row; an unreadable row (a field over the CSV limit) is an error."""
-    reader = csv.reader(io.StringIO(source.text or ""), delimiter=delimiter)
+    reader = csv.reader(_lines(source.text or ""), delimiter=delimiter)
     start = 1
     try:
         for cells in reader:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from chipshift.catalog import Catalog
 from chipshift.errors import ChipshiftError
@@ -203,7 +204,11 @@ def _chunks(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
 
 
 def insert_devices(connection: Connection, rows: Iterable[tuple[Any, ...]]) -> None:
-    """Device rows in chunks, each one executemany through the driver (SQLAlchemy's per-row binding is slow)."""
+    """Device rows in chunks, each one executemany through the driver (SQLAlchemy's per-row binding is slow);
+    on PostgreSQL with psycopg, one ``COPY`` stream."""
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+        _copy_devices(connection, rows)
+        return
     marker = MARKERS.get(connection.dialect.paramstyle)
     quote = connection.dialect.identifier_preparer.quote
     names = ", ".join(quote(name) for name in INSERT_COLUMNS)
@@ -217,6 +222,19 @@ def insert_devices(connection: Connection, rows: Iterable[tuple[Any, ...]]) -> N
         if sqlite:
             chunk = [row if row[DATE_AT] is None else _iso_date(row) for row in chunk]
         connection.exec_driver_sql(statement, chunk)
+
+
+def _copy_devices(connection: Connection, rows: Iterable[tuple[Any, ...]]) -> None:
+    """Rows through PostgreSQL's ``COPY ... FROM STDIN`` on the transaction's own connection."""
+    quote = connection.dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in INSERT_COLUMNS)
+    driver_connection: Any = connection.connection.driver_connection
+    with (
+        driver_connection.cursor() as cursor,
+        cursor.copy(f"COPY {quote(devices_table.name)} ({names}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 def _iso_date(row: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -326,7 +344,7 @@ class Batch:
         for index in self.order():
             if each and not transaction.is_active:
                 transaction = connection.begin()
-            seen: dict[str, str] = {}
+            seen: dict[str, str] = {} if each else self.seen
             result = self.one(connection, index, seen, store=each or not failed)
             results[index] = result
             if result.outcome is IngestOutcome.REFUSED:
@@ -334,8 +352,8 @@ class Batch:
                 if each:
                     transaction.rollback()
                 continue
-            self.seen.update(seen)
             if each:
+                self.seen.update(seen)
                 transaction.commit()
         if each:
             if transaction.is_active:
@@ -370,11 +388,15 @@ class Batch:
                 strict=options.strict,
                 scope=self.scope_of(index),
                 seen=seen,
-                known=self.seen,
+                known={} if seen is self.seen else self.seen,
                 names=pairing.names,
             )
             del data
-            snapshot_id = self._insert_snapshot(connection, stream, sha) if store else None
+            snapshot_id = None
+            if store:
+                snapshot_id = self._insert_snapshot(connection, stream, sha)
+                if snapshot_id is None:
+                    return self._repeat(connection, item.name, sha) or IngestResult(IngestOutcome.REFUSED, item.name)
             self._store_devices(connection, stream, snapshot_id)
         except ChipshiftError as error:
             return IngestResult(IngestOutcome.REFUSED, item.name, error=error)
@@ -399,7 +421,8 @@ class Batch:
             IngestOutcome.ALREADY_STORED, name, existing.format, existing, existing.device_count, note=note
         )
 
-    def _insert_snapshot(self, connection: Connection, stream: InventoryStream, sha: str) -> int:
+    def _insert_snapshot(self, connection: Connection, stream: InventoryStream, sha: str) -> int | None:
+        """The new snapshot's id; None when the same content was stored meanwhile by another process."""
         now = datetime.now(UTC)
         options = self.options
         values = {
@@ -415,7 +438,11 @@ class Batch:
             "unmatched_count": 0,
             "merged_count": 0,
         }
-        key = connection.execute(insert(snapshots_table).values(**values)).inserted_primary_key
+        try:
+            with connection.begin_nested():
+                key = connection.execute(insert(snapshots_table).values(**values)).inserted_primary_key
+        except IntegrityError:
+            return None  # another process stored the same content a moment ago (PostgreSQL lets both try)
         assert key is not None
         return int(key[0])
 
