@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,49 @@ def test_status_never_shows_nan_after_refusals(tmp_path: Path) -> None:
     assert fleet("ingest", register, "--db", database).code == 2
     run = fleet("status", "--db", database, "--format", "json")
     assert run.code == 0 and "NaN" not in run.stdout and "nan" not in run.stdout.lower().replace("unmatched", "")
+
+
+def _workbook_with_sheet(path: Path, sheet: bytes) -> None:
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["model", "count"])
+    book.active.append(["H20", 1])
+    book.save(path)
+    original = path.read_bytes()
+    path.unlink()
+    with zipfile.ZipFile(io.BytesIO(original)) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = sheet if item.filename == "xl/worksheets/sheet1.xml" else source.read(item.filename)
+            target.writestr(item, data)
+
+
+def test_entity_bomb_inside_an_xlsx_sheet(tmp_path: Path) -> None:
+    database = seeded_database(tmp_path)
+    bomb = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>\n'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>model</t></is></c></row>'
+        b'<row r="2"><c r="A2" t="inlineStr"><is><t>&b;</t></is></c></row></sheetData></worksheet>'
+    )
+    book = tmp_path / "bomb.xlsx"
+    _workbook_with_sheet(book, bomb)
+    fleet("ingest", book, "--db", database).refused(str(book), "declares a DTD or entities; refused")
+    assert stored(database) == (1, 2)
+
+
+def test_xlsx_zip_bomb_is_refused_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import zipfile
+
+    from chipshift.fleet.parsers import register
+
+    monkeypatch.setattr(register, "MAX_UNPACKED_BYTES", 1024 * 1024)  # the real limit is 1 GiB: same path, smaller
+    database = seeded_database(tmp_path)
+    book = tmp_path / "zip-bomb.xlsx"
+    with zipfile.ZipFile(book, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        target.writestr("xl/workbook.xml", b"<workbook/>")
+        target.writestr("xl/worksheets/sheet1.xml", b"<" + b" " * (4 * 1024 * 1024) + b"/>")
+    fleet("ingest", book, "--db", database).refused(str(book), "unpacks to", "refused")
+    assert stored(database) == (1, 2)

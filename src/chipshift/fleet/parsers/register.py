@@ -21,8 +21,8 @@ from typing import Any
 from xml.etree.ElementTree import ParseError
 
 import yaml
+from defusedxml import DefusedXmlException
 
-from chipshift.errors import InputFileError
 from chipshift.fleet.model import DeviceRecord, LineProblem, ParsedInventory, build_frozen
 from chipshift.fleet.parsers.interface import SourceText
 from chipshift.fleet.parsers.register_columns import (
@@ -35,9 +35,21 @@ from chipshift.fleet.parsers.register_columns import (
     has_register_header,
     read_header,
 )
+from chipshift.fleet.parsers.xlsx_sheet import SheetReader
 
 MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
 """Largest total unpacked size of an XLSX accepted (a zip bomb is refused before openpyxl opens it)."""
+WORKBOOK_ERRORS = (
+    ParseError,
+    DefusedXmlException,
+    KeyError,
+    ValueError,
+    IndexError,
+    OSError,
+    zipfile.BadZipFile,
+    RecursionError,
+)
+"""What a damaged or hostile workbook raises while it is read."""
 HEADER_SEARCH_ROWS = 50
 """Rows of a workbook searched for the header row."""
 CURRENCY_SIGNS = {"¥": "CNY", "￥": "CNY", "$": "USD", "€": "EUR"}
@@ -331,18 +343,14 @@ class RegisterYamlParser:
         return rows_to_records(header, rows, self.name, header_line=1)
 
 
-def _worksheet_rows(
-    source: SourceText, book: Any, rows: Iterator[tuple[int, tuple[Any, ...]]]
-) -> Iterator[tuple[int, list[Any]]]:
-    """The remaining rows of the first sheet, the workbook closed at the end; a damaged sheet is an error."""
+def _worksheet_rows(source: SourceText, rows: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
+    """The remaining rows of the sheet; a damaged sheet is an error naming the row after the last one read."""
     number = 0
     try:
         for number, values in rows:
-            yield number, list(values)
-    except (ParseError, KeyError, ValueError, OSError, zipfile.BadZipFile) as error:
+            yield number, values
+    except WORKBOOK_ERRORS as error:
         raise source.fail(f"damaged worksheet: {error}", line=number + 1) from None
-    finally:
-        book.close()
 
 
 class RegisterXlsxParser:
@@ -356,35 +364,25 @@ class RegisterXlsxParser:
         )
 
     def parse(self, source: SourceText) -> ParsedInventory:
-        book = _open_workbook(source)
         try:
-            rows = enumerate(book.worksheets[0].iter_rows(values_only=True), start=1)
+            rows = SheetReader(_open_workbook(source)).rows()
             for number, values in rows:
                 if has_register_header(values):
-                    remaining = _worksheet_rows(source, book, rows)
-                    return rows_to_records(list(values), remaining, self.name, header_line=number)
+                    remaining = _worksheet_rows(source, rows)
+                    return rows_to_records(values, remaining, self.name, header_line=number)
                 if number >= HEADER_SEARCH_ROWS:
                     break
-        except InputFileError:
-            book.close()
-            raise
-        except (ParseError, KeyError, ValueError, OSError, zipfile.BadZipFile, IndexError) as error:
-            book.close()
+        except WORKBOOK_ERRORS as error:
             raise source.fail(f"not a readable XLSX workbook: {error}") from None
-        book.close()
         raise source.fail(
             f"no header row with a model or chip_id column in the first {HEADER_SEARCH_ROWS} rows", line=1
         )
 
 
-def _open_workbook(source: SourceText) -> Any:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        unpacked = sum(item.file_size for item in zipfile.ZipFile(io.BytesIO(source.data)).infolist())
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise source.fail(f"workbook unpacks to {unpacked:,} bytes (limit {MAX_UNPACKED_BYTES:,}); refused")
-        return openpyxl.load_workbook(io.BytesIO(source.data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError, ParseError) as error:
-        raise source.fail(f"not a readable XLSX workbook: {error}") from None
+def _open_workbook(source: SourceText) -> zipfile.ZipFile:
+    """The workbook's zip archive, refused when it would unpack to more than :data:`MAX_UNPACKED_BYTES`."""
+    book = zipfile.ZipFile(io.BytesIO(source.data))
+    unpacked = sum(item.file_size for item in book.infolist())
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise source.fail(f"workbook unpacks to {unpacked:,} bytes (limit {MAX_UNPACKED_BYTES:,}); refused")
+    return book
