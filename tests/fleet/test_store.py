@@ -138,3 +138,19 @@ def test_migrations_downgrade_and_upgrade_again(store: FleetStore) -> None:
     assert "fleet_devices" not in inspect(engine).get_table_names()
     store_engine.upgrade_schema(engine)
     assert store.snapshot_count() == 0
+
+
+def test_a_store_of_the_first_schema_is_upgraded_and_keeps_its_devices(tmp_path: Path) -> None:
+    from alembic import command
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    store = FleetStore(url)
+    store.ingest_bytes("a.csv", b"model,count\nH20,3\n")
+    with store.engine.begin() as connection:
+        command.downgrade(store_engine._alembic_config(connection), "0001_initial")
+    store.close()
+    reader = FleetStore(url)
+    assert sum(d.count for d in reader.fleet_groups()) == 3
+    with reader.engine.connect() as connection:
+        assert store_engine.current_revision(connection) == store_engine.head_revision()
+    reader.close()

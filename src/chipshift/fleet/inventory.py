@@ -55,9 +55,11 @@ def decode(name: str, data: bytes, encoding: str | None = None) -> SourceText:
 
 
 def inventory_files(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """The files of a folder (not hidden, not in subfolders) in name order that are inventories, and the others
-    with why they are not (``SOURCES.md``: unknown format). A file that is an inventory but bad is kept, so that
-    ingesting it says what is wrong."""
+    """The inventory files of a folder (not hidden, not in subfolders, in name order), and the others with why not.
+
+    A file of no known format (``SOURCES.md``) is skipped; a file that is an inventory but bad is kept, so that
+    ingesting it says what is wrong.
+    """
     kept: list[Path] = []
     skipped: list[tuple[Path, str]] = []
     for path in sorted(p for p in folder.iterdir() if not p.name.startswith(".")):

@@ -90,8 +90,10 @@ def status_rows(report: RatioReport, breakdown: Breakdown) -> list[dict[str, Any
 
 
 def export_records(rows: Iterable[tuple[Any, ...]], columns: Sequence[str]) -> Iterator[dict[str, Any]]:
-    """One dict per exported device row (store columns ``columns``, then snapshot id and source), in
-    ``DEVICE_COLUMNS`` order with the identity key as ``identity`` and dates as ISO text."""
+    """One dict per exported device row, in ``DEVICE_COLUMNS`` order, dates as ISO text.
+
+    A row holds the store's ``columns`` (the identity key as ``device_key``), then the snapshot id and source name.
+    """
     at = {name: i for i, name in enumerate(columns)}
     at.update(identity=at["device_key"], snapshot_id=len(columns), source=len(columns) + 1)
     picks = [at[name] for name in DEVICE_COLUMNS]

@@ -8,16 +8,14 @@ the database in chunks, so a million-device register is stored without being hel
 A device listed twice (the same serial or UUID anywhere, the same slot or bus address on one host) is kept once,
 whether the repeat is in the same file or in another file of the same ingest; each file's result says how many of
 its devices were merged, and how many are already in the fleet through another source (counted once there).
-An ``npu-smi info -m`` mapping is paired with the ``npu-smi info`` table of the same host in the same ingest: both
-name no host, so the pair is the table with the same chips (NPU and chip ids), the nearest file name deciding
-between equals; the table takes the mapping's chip names, and the mapping's chips are merged into the table's.
+An ``npu-smi info -m`` mapping is paired with the ``npu-smi info`` table of the same host in the same ingest (see
+:mod:`chipshift.fleet.pairing`): the table takes the mapping's chip names, the mapping's chips are merged.
 """
 
 from __future__ import annotations
 
 import enum
 import hashlib
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -31,10 +29,9 @@ from sqlalchemy.exc import IntegrityError
 
 from chipshift.catalog import Catalog
 from chipshift.errors import ChipshiftError
-from chipshift.fleet.inventory import InventoryStream, decode, open_inventory, read_bytes
+from chipshift.fleet.inventory import InventoryStream, open_inventory, read_bytes
 from chipshift.fleet.model import DeviceRecord, FleetDevice, LineProblem
-from chipshift.fleet.parsers.interface import masked
-from chipshift.fleet.parsers.npu_smi import NpuSmiParser
+from chipshift.fleet.pairing import Pairing, pair_npu_outputs
 from chipshift.fleet.store.queries import current_snapshot_ids, has_keys, repeated_elsewhere
 from chipshift.fleet.store.schema import devices as devices_table
 from chipshift.fleet.store.schema import snapshots as snapshots_table
@@ -48,8 +45,6 @@ VENDOR_AT = RECORD_COLUMNS.index("vendor")
 DATE_AT = INSERT_COLUMNS.index("purchase_date")
 INSERT_CHUNK = 10_000
 """Device rows sent to the database at a time."""
-PAIRING_LIMIT_BYTES = 4 * 1024 * 1024
-"""Files larger than this are not looked at for npu-smi pairing (tool outputs are a few KB)."""
 
 
 class IngestOutcome(enum.StrEnum):
@@ -245,86 +240,26 @@ def _basename(name: str) -> str:
     return Path(name).name or name
 
 
-def _common_prefix(a: str, b: str) -> int:
-    """Characters the two file names share from their start (a mapping file is usually named after its table)."""
-    first, second = _basename(a), _basename(b)
-    return next(
-        (i for i, (x, y) in enumerate(zip(first, second, strict=False)) if x != y), min(len(first), len(second))
-    )
-
-
-@dataclass
-class _NpuOutput:
-    index: int
-    name: str
-    slots: dict[str, str | None]
-    is_table: bool
-
-
-def _npu_output(index: int, item: IngestInput, encoding: str | None) -> _NpuOutput | None:
-    """The chips of an npu-smi output (slot → printed name), None for any other file."""
-    try:
-        if item.data is None and (item.name == "-" or os.path.getsize(item.name) > PAIRING_LIMIT_BYTES):
-            return None
-        source = decode(item.name, item.load(), encoding)
-        parser = NpuSmiParser()
-        if source.text is None or not parser.sniff(source):
-            return None
-        parsed = parser.parse(source)
-    except (ChipshiftError, OSError):
-        return None
-    slots = {r.slot: r.model for r in parsed.records if r.slot is not None}
-    return _NpuOutput(index, item.name, slots, parsed.format == "npu-smi-info") if slots else None
-
-
-@dataclass(frozen=True)
-class Pairing:
-    """What one file of an npu-smi pair takes from the other."""
-
-    scope: str | None = None
-    """The table's scope, for the mapping (so that its chips are the table's)."""
-    names: dict[str, str] = field(default_factory=dict)
-    """Chip names by slot, for the table."""
-    partner: str | None = None
-    """The other file of the pair."""
-
-
-def pair_npu_outputs(inputs: Sequence[IngestInput], encoding: str | None) -> dict[int, Pairing]:
-    """Pair each ``npu-smi info -m`` mapping with the ``npu-smi info`` table of the same chips, if there is one."""
-    outputs = [found for i, item in enumerate(inputs) if (found := _npu_output(i, item, encoding)) is not None]
-    tables = [o for o in outputs if o.is_table]
-    pairs: dict[int, Pairing] = {}
-    for mapping in (o for o in outputs if not o.is_table):
-        candidates = [t for t in tables if t.index not in pairs and set(t.slots) == set(mapping.slots)]
-        if not candidates:
-            continue
-        table = max(candidates, key=lambda t: _common_prefix(t.name, mapping.name))
-        names = {slot: name for slot, name in mapping.slots.items() if name is not None and not masked(name)}
-        pairs[table.index] = Pairing(names=names, partner=mapping.name)
-        pairs[mapping.index] = Pairing(scope=str(table.index), partner=table.name)
-    return pairs
-
-
 class Batch:
     """One ingest of several files against one open database."""
 
     def __init__(self, inputs: Sequence[IngestInput], options: IngestOptions) -> None:
         self.inputs = list(inputs)
         self.options = options
-        self.pairs = pair_npu_outputs(self.inputs, options.encoding)
+        self.pairs = pair_npu_outputs([(item.name, item.data) for item in self.inputs], options.encoding)
         self.seen: dict[str, str] = {}
         self.hashes: dict[str, str] = {}
         self._hosts: set[str] = set()
 
     def order(self) -> list[int]:
         """Files in the order given, a paired mapping right after its table (the table's details win)."""
-        mappings = {i for i, p in self.pairs.items() if p.scope is not None}
+        mappings = {i for i, p in self.pairs.items() if p.table is not None}
         order: list[int] = []
         for index in range(len(self.inputs)):
             if index in mappings:
                 continue
             order.append(index)
-            partner = next((m for m in mappings if self.pairs[m].scope == str(index)), None)
+            partner = next((m for m in mappings if self.pairs[m].table == index), None)
             if partner is not None:
                 order.append(partner)
         return order
@@ -332,8 +267,8 @@ class Batch:
     def scope_of(self, index: int) -> str:
         """What stands for the host of the file's devices: the --source, else the file (a mapping: its table's)."""
         pairing = self.pairs.get(index)
-        if pairing is not None and pairing.scope is not None:
-            index = int(pairing.scope)
+        if pairing is not None and pairing.table is not None:
+            index = pairing.table
         return source_key(self.options.site, self.options.source or _basename(self.inputs[index].name))
 
     def run(self, connection: Connection, each: bool) -> list[IngestResult]:

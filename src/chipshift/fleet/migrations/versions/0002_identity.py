@@ -27,10 +27,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop them again."""
+    """Drop them again, in place: a copied and re-created snapshot table would cascade-delete every device."""
     op.drop_index("ix_fleet_devices_device_key", table_name="fleet_devices")
-    with op.batch_alter_table("fleet_snapshots") as batch:
-        batch.drop_column("merged_count")
-    with op.batch_alter_table("fleet_devices") as batch:
-        batch.drop_column("device_key")
-        batch.drop_column("slot")
+    for table, column in (
+        ("fleet_snapshots", "merged_count"),
+        ("fleet_devices", "device_key"),
+        ("fleet_devices", "slot"),
+    ):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
