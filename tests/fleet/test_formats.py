@@ -169,3 +169,22 @@ def test_xlsx_damaged_sheet_names_the_row(tmp_path: Path, catalog: Catalog) -> N
             target.writestr(item, data)
     with pytest.raises(InputFileError, match=r"bad\.xlsx:\d+: damaged worksheet"):
         read_inventory(bad, catalog=catalog)
+
+
+def test_xlsx_register_with_inline_strings(tmp_path: Path, catalog: Catalog) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(["site", "model", "count", "unit_price_usd"])
+    sheet.append(["sh", "H20", 2, 12500.5])
+    sheet.append(["sh", "910B", None, -1])
+    path = tmp_path / "inline.xlsx"
+    book.save(path)
+    read = read_inventory(path, catalog=catalog)
+    assert [(d.site, d.chip_id, d.count, d.price, d.record.currency) for d in read.devices] == [
+        ("sh", "nvidia-h20", 2, 12500.5, "USD")
+    ]
+    assert [p.describe("inline.xlsx") for p in read.problems] == [
+        "inline.xlsx:3: field 'price': price cannot be negative (-1)"
+    ]
