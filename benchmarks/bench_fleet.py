@@ -137,14 +137,20 @@ def run_phase(name: str, arguments: list[str], folder: Path) -> Phase:
     return Phase(name, wall, inside, cpu, rss)
 
 
-def machine() -> str:
+def machine(url: str | None) -> str:
     """What the figures were measured on."""
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     import sqlalchemy
 
+    database = f"SQLite {sqlite3.sqlite_version}"
+    if url:
+        engine = sqlalchemy.create_engine(url)
+        with engine.connect() as connection:
+            database = str(connection.exec_driver_sql("SELECT version()").scalar()).split(" on ")[0]
+        engine.dispose()
     return (
         f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}, SQLAlchemy {sqlalchemy.__version__}; load average before the run: {load}"
+        f"{database}, SQLAlchemy {sqlalchemy.__version__}; load average before the run: {load}"
     )
 
 
@@ -155,7 +161,7 @@ def main() -> int:
     parser.add_argument("--db", help="database URL (default: a SQLite file in a temporary folder)")
     parser.add_argument("--write-results", action="store_true", help="write benchmarks/results/fleet.md")
     args = parser.parse_args()
-    header = machine()
+    header = machine(args.db)
     phases: list[Phase] = []
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
@@ -225,7 +231,8 @@ def render(args: argparse.Namespace, header: str, phases: list[Phase]) -> str:
         "",
         "Each row is one `chipshift fleet ...` process: wall time from start to exit (interpreter start included),",
         "time inside the command, CPU time (user + system) and peak resident memory. Target for each: under",
-        f"{TARGET_S:.0f} s and {TARGET_RSS_MIB:,.0f} MiB.",
+        f"{TARGET_S:.0f} s and {TARGET_RSS_MIB:,.0f} MiB. Wall time includes waiting for a CPU while other work",
+        "runs on the machine (see the load average above); CPU time is the command's own work.",
         "",
         "| phase | wall s | inside s | CPU s | peak RSS MiB | target |",
         "| --- | ---: | ---: | ---: | ---: | --- |",
