@@ -170,10 +170,15 @@ def test_as_of_a_date_includes_that_whole_day(db: str) -> None:
     code, out, _ = invoke("fleet", "export", "--db", db, "--as-of", "2025-07-31", "--format", "csv")
     assert code == 0 and len(out.strip().splitlines()) == 3
     code, _, err = invoke("fleet", "status", "--db", db, "--as-of", "yesterday")
-    assert code == 2 and "ISO date" in err
+    assert code == 2 and "--as-of must be an ISO date" in err
 
 
 def test_export_neutralises_formulas(db: str) -> None:
     invoke("fleet", "ingest", "-", "--db", db, stdin=b'model,site\nH20,"=HYPERLINK(""http://x"")"\n')
     code, out, _ = invoke("fleet", "export", "--db", db, "--format", "csv")
     assert code == 0 and "'=HYPERLINK" in out
+
+
+def test_a_markdown_file_is_an_unknown_format_not_broken_xml(db: str, samples: Path) -> None:
+    code, _, err = invoke("fleet", "ingest", str(samples / "SOURCES.md"), "--db", db)
+    assert code == 2 and "SOURCES.md: unknown inventory format" in err and "XML" not in err.split("reads")[0]
