@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,9 @@ import pytest
 from chipshift.catalog import Catalog, load_catalog
 from chipshift.fleet import FleetStore
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "inventory-samples"
+SHARED = Path(os.environ.get("CHIPSHIFT_SHARED") or Path(__file__).resolve().parents[2].parent / "shared")
+"""The shared folder: beside the checkout (as in CI), or where ``CHIPSHIFT_SHARED`` says (a worktree elsewhere)."""
+SAMPLES = SHARED / "data" / "inventory-samples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "chipshift" / "fleet" / "examples"
 

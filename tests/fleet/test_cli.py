@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from chipshift.cli.common import OutputFormat
 from chipshift.cli.main import app
-from chipshift.fleet import local
+from chipshift.fleet import FleetStore, local
 from chipshift.fleet.views import Breakdown
 
 from .conftest import EXAMPLES
@@ -80,12 +80,16 @@ def test_ingest_stdin(db: str, samples: Path) -> None:
     assert json.loads(out)["snapshots"][0]["source_key"] == "/gpu-host-7"
 
 
-def test_refused_file_exits_2_and_others_are_stored(db: str, tmp_path: Path) -> None:
+def test_refused_file_stores_nothing_by_default_and_the_others_with_each(db: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("model,count\nH20,lots\n")
-    code, _, err = invoke("fleet", "ingest", str(bad), str(EXAMPLES / "fleet-register.csv"), "--db", db)
+    code, _, err = invoke("fleet", "ingest", str(EXAMPLES / "fleet-register.csv"), str(bad), "--db", db)
     assert code == 2
     assert f"{bad}:2: field 'count'" in err and "nothing stored" in err
+    assert "not stored" in err and "fleet-register.csv" in err
+    assert FleetStore(db).snapshot_count() == 0
+    code, _, err = invoke("fleet", "ingest", str(bad), str(EXAMPLES / "fleet-register.csv"), "--each", "--db", db)
+    assert code == 2 and "stored 1 of 2 file(s) (snapshots 1)" in err
     code, out, _ = invoke("fleet", "export", "--db", db, "--format", "json")
     assert len(json.loads(out)["snapshots"]) == 1
 
@@ -131,6 +135,8 @@ def test_no_files_is_an_error(db: str) -> None:
 
 
 def test_empty_store_status(db: str) -> None:
+    code, _, err = invoke("fleet", "ingest", "-", "--db", db, stdin=b"model,count\n")
+    assert code == 0, err
     code, _, err = invoke("fleet", "status", "--db", db)
     assert code == 0 and "no devices yet" in err
 
@@ -164,10 +170,15 @@ def test_as_of_a_date_includes_that_whole_day(db: str) -> None:
     code, out, _ = invoke("fleet", "export", "--db", db, "--as-of", "2025-07-31", "--format", "csv")
     assert code == 0 and len(out.strip().splitlines()) == 3
     code, _, err = invoke("fleet", "status", "--db", db, "--as-of", "yesterday")
-    assert code == 2 and "ISO date" in err
+    assert code == 2 and "--as-of must be an ISO date" in err
 
 
 def test_export_neutralises_formulas(db: str) -> None:
     invoke("fleet", "ingest", "-", "--db", db, stdin=b'model,site\nH20,"=HYPERLINK(""http://x"")"\n')
     code, out, _ = invoke("fleet", "export", "--db", db, "--format", "csv")
     assert code == 0 and "'=HYPERLINK" in out
+
+
+def test_a_markdown_file_is_an_unknown_format_not_broken_xml(db: str, samples: Path) -> None:
+    code, _, err = invoke("fleet", "ingest", str(samples / "SOURCES.md"), "--db", db)
+    assert code == 2 and "SOURCES.md: unknown inventory format" in err and "XML" not in err.split("reads")[0]

@@ -122,3 +122,69 @@ def test_known_but_unsupported_tools_say_so(catalog: Catalog, tool: str) -> None
 
     with pytest.raises(NotSupportedYetError, match=r"not supported yet: .* output \(gcu\.txt\)"):
         read_inventory_bytes("gcu.txt", f"{tool}\nsome table\n".encode(), catalog=catalog)
+
+
+def test_xlsx_register_with_shared_strings_dates_and_sparse_cells(tmp_path: Path, catalog: Catalog) -> None:
+    from datetime import date, datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["B2"], sheet["C2"], sheet["E2"] = "model", "count", "purchase_date"
+    sheet["B3"], sheet["C3"], sheet["E3"] = "H20", 3, datetime(2024, 6, 1)
+    sheet["B4"], sheet["E4"] = "910B", date(2025, 1, 31)
+    sheet["B5"], sheet["C5"] = "MLU370-X8", 1
+    path = tmp_path / "dates.xlsx"
+    book.save(path)
+    read = read_inventory(path, catalog=catalog)
+    assert read.problems == []
+    rows = [(d.record.model, d.count, d.record.purchase_date, d.record.line) for d in read.devices]
+    assert rows == [
+        ("H20", 3, date(2024, 6, 1), 3),
+        ("910B", 1, date(2025, 1, 31), 4),
+        ("MLU370-X8", 1, None, 5),
+    ]
+
+
+def test_xlsx_damaged_sheet_names_the_row(tmp_path: Path, catalog: Catalog) -> None:
+    import zipfile
+
+    from chipshift.errors import InputFileError
+
+    good = tmp_path / "good.xlsx"
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["model", "count"])
+    for _ in range(50):
+        book.active.append(["H20", 1])
+    book.save(good)
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(bad, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]
+            target.writestr(item, data)
+    with pytest.raises(InputFileError, match=r"bad\.xlsx:\d+: damaged worksheet"):
+        read_inventory(bad, catalog=catalog)
+
+
+def test_xlsx_register_with_inline_strings(tmp_path: Path, catalog: Catalog) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(["site", "model", "count", "unit_price_usd"])
+    sheet.append(["sh", "H20", 2, 12500.5])
+    sheet.append(["sh", "910B", None, -1])
+    path = tmp_path / "inline.xlsx"
+    book.save(path)
+    read = read_inventory(path, catalog=catalog)
+    assert [(d.site, d.chip_id, d.count, d.price, d.record.currency) for d in read.devices] == [
+        ("sh", "nvidia-h20", 2, 12500.5, "USD")
+    ]
+    assert [p.describe("inline.xlsx") for p in read.problems] == [
+        "inline.xlsx:3: field 'price': price cannot be negative (-1)"
+    ]

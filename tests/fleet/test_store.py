@@ -14,7 +14,7 @@ from sqlalchemy import inspect
 from chipshift.catalog import Catalog
 from chipshift.fleet import FleetStore, IngestOutcome, Metric, compute_ratios, load_policy
 from chipshift.fleet.store import engine as store_engine
-from chipshift.fleet.store import store as store_module
+from chipshift.fleet.store import ingest as ingest_module
 
 from .conftest import EXAMPLES
 
@@ -44,16 +44,16 @@ def test_same_content_twice_is_not_counted_twice(store: FleetStore) -> None:
 
 def test_failure_inside_the_transaction_writes_nothing(store: FleetStore, monkeypatch: pytest.MonkeyPatch) -> None:
     store.ingest_bytes("a.csv", b"model,count\nH20,1\n")
-    original = store_module._device_row
+    original = ingest_module._device_row
     calls = {"n": 0}
 
-    def failing_row(snapshot_id: int, device: store_module.FleetDevice) -> dict[str, object]:
+    def failing_row(snapshot_id: int, device: ingest_module.FleetDevice, key: str | None) -> tuple[object, ...]:
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("disk full")
-        return original(snapshot_id, device)
+        return original(snapshot_id, device, key)
 
-    monkeypatch.setattr(store_module, "_device_row", failing_row)
+    monkeypatch.setattr(ingest_module, "_device_row", failing_row)
     with pytest.raises(RuntimeError):
         store.ingest_bytes("b.csv", b"model,count\n910B,1\n910B,2\nH20,3\n")
     assert store.snapshot_count() == 1
@@ -103,7 +103,6 @@ def test_two_processes_ingest_at_once(tmp_path: Path) -> None:
 
 
 def test_schema_is_at_head_with_version_table(store: FleetStore) -> None:
-    store.snapshots()
     with store.engine.connect() as connection:
         assert store_engine.current_revision(connection) == store_engine.head_revision()
     tables = set(inspect(store.engine).get_table_names())
@@ -139,3 +138,19 @@ def test_migrations_downgrade_and_upgrade_again(store: FleetStore) -> None:
     assert "fleet_devices" not in inspect(engine).get_table_names()
     store_engine.upgrade_schema(engine)
     assert store.snapshot_count() == 0
+
+
+def test_a_store_of_the_first_schema_is_upgraded_and_keeps_its_devices(tmp_path: Path) -> None:
+    from alembic import command
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    store = FleetStore(url)
+    store.ingest_bytes("a.csv", b"model,count\nH20,3\n")
+    with store.engine.begin() as connection:
+        command.downgrade(store_engine._alembic_config(connection), "0001_initial")
+    store.close()
+    reader = FleetStore(url)
+    assert sum(d.count for d in reader.fleet_groups()) == 3
+    with reader.engine.connect() as connection:
+        assert store_engine.current_revision(connection) == store_engine.head_revision()
+    reader.close()

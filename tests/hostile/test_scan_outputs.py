@@ -98,11 +98,18 @@ def _run(*args: str) -> tuple[int, str]:
 EXAMPLE = Path(__file__).resolve().parents[2] / "src" / "chipshift" / "examples" / "example-repo"
 
 
-def test_a_report_into_a_missing_folder_is_refused_before_scanning(tmp_path: Path) -> None:
-    target, cache = tmp_path / "no" / "such" / "scan.json", tmp_path / "cache"
+def test_a_report_under_a_file_is_refused_before_scanning(tmp_path: Path) -> None:
+    (tmp_path / "plain").write_text("a file, not a folder\n")
+    target, cache = tmp_path / "plain" / "scan.json", tmp_path / "cache"
     code, err = _run(str(EXAMPLE), "-f", "json", "-o", str(target), "--cache-dir", str(cache))
-    assert code == 2 and err.count("\n") == 1 and str(target) in err and "does not exist" in err
-    assert not (tmp_path / "no").exists() and not cache.exists()  # refused before any work
+    assert code == 2 and err.count("\n") == 1 and str(target) in err and "is a file, not a folder" in err
+    assert not cache.exists()  # refused before any work
+
+
+def test_a_report_into_a_missing_folder_makes_the_folder(tmp_path: Path) -> None:
+    target = tmp_path / "new" / "reports" / "scan.json"
+    code, _ = _run(str(EXAMPLE), "-f", "json", "-o", str(target), "--no-cache", "-j", "1")
+    assert code in (0, 1) and json.loads(target.read_text())["result"]
 
 
 def test_a_report_onto_a_folder_is_refused(tmp_path: Path) -> None:

@@ -59,7 +59,13 @@ EDITS = [
         "years[0]",
         "greater than or equal to 1990",
     ),
-    ("a-billion-runs", "runs: 16", "runs: 1000000000", "monte_carlo.runs", "each run solves the whole plan again"),
+    (
+        "a-billion-runs",
+        "runs: 200",
+        "runs: 1000000000",
+        "monte_carlo.runs",
+        "each run solves the plan's later years again",
+    ),
     ("negative-seed", "seed: 2025", "seed: -1", "monte_carlo.seed", "greater than or equal to 0"),
     (
         "infinite-demand",

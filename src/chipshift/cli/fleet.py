@@ -1,7 +1,8 @@
-"""CLI of the fleet engine: ``chipshift fleet ingest|status|history|export``.
+"""CLI of the fleet engine: ``chipshift fleet ingest|status|history|export|check``.
 
-Results go to stdout (tables, JSON, CSV); progress, unmatched devices and problems go to stderr. ``ingest`` exits
-with 2 when any file was refused or unreadable (the others are still stored).
+Results go to stdout (tables, JSON, CSV); progress, merges, unmatched devices and problems go to stderr. ``ingest``
+is all-or-nothing by default (``--each`` stores file by file) and exits with 2 when any file was refused;
+``check`` exits with 1 when it finds a problem.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import enum
 import json
 import sys
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,30 +21,34 @@ from rich.table import Table
 
 from chipshift.cli.common import OutputFormat, catalog, stdout
 from chipshift.errors import ChipshiftError
+from chipshift.files import read_input
 from chipshift.fleet import (
     DomesticBasis,
     DomesticRule,
     FleetPolicy,
     FleetStore,
+    IngestInput,
+    IngestOptions,
     IngestOutcome,
     IngestResult,
     Metric,
     RatioReport,
+    check_store,
     compute_ratios,
     load_policy,
 )
+from chipshift.fleet.inventory import inventory_files
 from chipshift.fleet.local import collect_local
+from chipshift.fleet.store import EXPORT_COLUMNS
 from chipshift.fleet.views import (
-    DEVICE_COLUMNS,
     HISTORY_COLUMNS,
     Breakdown,
-    device_rows,
+    export_csv,
+    export_json,
     history_rows,
     percent,
-    snapshot_dict,
     status_rows,
     to_csv,
-    unmatched_summary,
 )
 
 stderr = Console(stderr=True, soft_wrap=True)
@@ -81,13 +87,13 @@ def _policy(targets: Path | None, basis: DomesticBasis | None, countries: list[s
     return policy.model_copy(update={"rule": rule})
 
 
-def _parse_when(text: str | None) -> datetime | None:
+def _parse_when(text: str | None, option: str = "--when") -> datetime | None:
     if text is None:
         return None
     try:
         return datetime.fromisoformat(text)
     except ValueError:
-        raise ChipshiftError(f"--when must be an ISO date or date-time (2026-03-31), not '{text}'") from None
+        raise ChipshiftError(f"{option} must be an ISO date or date-time (2026-03-31), not '{text}'") from None
 
 
 def _as_of(text: str | None) -> date | datetime | None:
@@ -97,39 +103,107 @@ def _as_of(text: str | None) -> date | datetime | None:
             return date.fromisoformat(text)
         except ValueError:
             pass
-    return _parse_when(text)
+    return _parse_when(text, "--as-of")
 
 
-def _report_result(result: IngestResult) -> bool:
-    read, name = result.read, str(result.read.path)
-    if result.outcome is IngestOutcome.REFUSED:
-        stderr.print(f"[red]refused[/red] {name}: {len(result.problems)} bad line(s), nothing stored")
-        for problem in result.problems[:20]:
-            stderr.print(f"  {problem.describe(name)}", markup=False, highlight=False)
-        return False
-    word = "stored" if result.outcome is IngestOutcome.STORED else "already stored"
-    snapshot = result.snapshot
-    stderr.print(
-        f"{word} {name} ({read.format}): {read.device_count} device(s), "
-        f"{sum(d.count for d in read.unmatched)} unmatched, snapshot {snapshot.id if snapshot else '?'}"
-    )
-    for line in unmatched_summary(read.unmatched):
-        stderr.print(f"  unmatched {line}", markup=False, highlight=False)
-    return True
+def _say(text: str) -> None:
+    stderr.print(text, markup=False, highlight=False)
 
 
-def _ingest_one(store: FleetStore, name: str, data: bytes | None, options: dict[str, Any]) -> bool:
-    try:
-        result = store.ingest(Path(name), **options) if data is None else store.ingest_bytes(name, data, **options)
-    except ChipshiftError as error:
-        stderr.print(f"[red]error[/red]: {error.message}", highlight=False)
-        return False
-    return _report_result(result)
+def _report_refused(result: IngestResult) -> None:
+    """One line per bad line (a single bad line says in the same line that nothing was stored)."""
+    if result.error is not None:
+        _say(f"error: {result.error.message}; nothing stored from it")
+        return
+    name = result.name
+    if len(result.problems) == 1:
+        _say(f"error: {result.problems[0].describe(name)}; nothing stored from {name}")
+        return
+    for problem in result.problems[:20]:
+        _say(f"error: {problem.describe(name)}")
+    more = " (the first 20 shown)" if len(result.problems) > 20 else ""
+    _say(f"refused {name}: {len(result.problems):,} bad lines{more}, nothing stored from it")
+
+
+def _report_read(result: IngestResult) -> None:
+    for warning in result.warnings:
+        _say(f"warning: {warning.describe(result.name)}; --strict refuses the file instead")
+    if result.note:
+        _say(f"  {result.note}")
+    if result.merged_count:
+        _say(f"  merged {result.merged_count:,} device(s) listed before (the same device, counted once)")
+    if result.merged_count and result.note is None:
+        for merged in result.merged[:5]:
+            _say(f"    {merged.describe(result.name)}")
+        if result.merged_count > 5:
+            _say(f"    ... and {result.merged_count - 5:,} more")
+    if result.in_other_sources:
+        _say(f"  {result.in_other_sources:,} device(s) are also in another source's snapshot: counted once")
+    for line in result.unmatched:
+        _say(f"  unmatched {line}")
+
+
+def _report_result(result: IngestResult) -> None:
+    name, outcome = result.name, result.outcome
+    if outcome is IngestOutcome.REFUSED:
+        _report_refused(result)
+        return
+    if outcome is IngestOutcome.ALREADY_STORED:
+        _say(f"already stored {name}: {result.note}")
+        return
+    counts = f"{result.device_count:,} device(s), {result.unmatched_count:,} unmatched, {result.merged_count:,} merged"
+    if outcome is IngestOutcome.STORED:
+        _say(f"stored {name} ({result.format}): {counts}, snapshot {result.snapshot.id if result.snapshot else '?'}")
+    else:
+        _say(f"not stored {name} ({result.format}): {counts}; read fine, but another file was refused")
+    _report_read(result)
+
+
+def _summary(results: list[IngestResult], each: bool) -> None:
+    stored = [r for r in results if r.outcome is IngestOutcome.STORED]
+    refused = [r for r in results if r.outcome is IngestOutcome.REFUSED]
+    if len(results) < 2:
+        return
+    numbers = [r.snapshot.id for r in stored if r.snapshot]
+    ids = ", ".join(str(n) for n in numbers)
+    if len(numbers) > 3 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        ids = f"{numbers[0]} to {numbers[-1]}"
+    if refused and not each:
+        _say(
+            f"nothing stored: {len(refused)} of {len(results)} file(s) refused and ingest is all-or-nothing; "
+            "fix them, or store the good files one by one with --each"
+        )
+    else:
+        merged = sum(r.merged_count for r in stored)
+        _say(
+            f"stored {len(stored)} of {len(results)} file(s)"
+            + (f" (snapshots {ids})" if ids else "")
+            + f", {sum(r.device_count for r in stored):,} device(s), {merged:,} merged"
+        )
+
+
+def _inputs(files: Iterable[str], local: bool) -> list[IngestInput]:
+    inputs: list[IngestInput] = []
+    for name in files:
+        if name == "-":
+            inputs.append(IngestInput("-", read_input("-", what="inventory")))
+        elif Path(name).is_dir():
+            kept, skipped = inventory_files(Path(name))
+            for path, why in skipped:
+                _say(f"skipped {path}: {why}")
+            inputs.extend(IngestInput(str(path)) for path in kept)
+        else:
+            inputs.append(IngestInput(name))
+    if local:
+        inputs += [IngestInput(output.name, output.data) for output in collect_local()]
+    return inputs
 
 
 @fleet_app.command("ingest")
 def ingest_command(
-    files: list[str] = typer.Argument(None, help="Inventory files (any supported format); '-' reads stdin."),
+    files: list[str] = typer.Argument(
+        None, help="Inventory files (any supported format), folders (their inventory files), or '-' for stdin."
+    ),
     site: str | None = typer.Option(None, help="Site of devices the file does not place."),
     when: str | None = typer.Option(None, help="When the inventory was taken (ISO date; default now)."),
     source: str | None = typer.Option(
@@ -139,27 +213,28 @@ def ingest_command(
     ),
     encoding: str | None = typer.Option(None, help="Text encoding when not UTF-8 (gb18030 for Chinese Excel CSV)."),
     local: bool = typer.Option(False, "--local", help="Run this machine's vendor tools (read-only) and ingest."),
+    each: bool = typer.Option(
+        False, "--each", help="Store file by file (default: all files or none, when any file is refused)."
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Refuse a register with a column chipshift does not read."),
     db: str | None = DB_OPTION,
 ) -> None:
-    """Read inventories, match devices to the catalog and store each file as one snapshot."""
+    """Read inventories, match devices to the catalog and store each file as one snapshot, each device once."""
     if not files and not local:
-        raise ChipshiftError("give inventory files, '-' for stdin, or --local")
-    store, cat = FleetStore(db), catalog()
-    options: dict[str, Any] = {
-        "site": site,
-        "when": _parse_when(when),
-        "catalog": cat,
-        "encoding": encoding,
-        "source": source,
-    }
-    inputs: list[tuple[str, bytes | None]] = [
-        ("-", sys.stdin.buffer.read()) if f == "-" else (f, None) for f in files or []
-    ]
-    if local:
-        inputs += [(output.name, output.data) for output in collect_local()]
-    results = [_ingest_one(store, name, data, options) for name, data in inputs]
-    store.close()
-    if not all(results):
+        raise ChipshiftError("give inventory files, folders, '-' for stdin, or --local")
+    inputs = _inputs(files or [], local)
+    if not inputs:
+        raise ChipshiftError("no inventory files found in the folders given")
+    store = FleetStore(db)
+    options = IngestOptions(catalog(), site, _parse_when(when), encoding, source, strict)
+    try:
+        results = store.ingest_many(inputs, options, each=each, on_wait=lambda text: _say(f"waiting: {text}"))
+    finally:
+        store.close()
+    for result in results:
+        _report_result(result)
+    _summary(results, each)
+    if any(r.outcome is IngestOutcome.REFUSED for r in results):
         raise typer.Exit(2)
 
 
@@ -274,20 +349,45 @@ def export_command(
     as_of: str | None = typer.Option(None, "--as-of", help="The fleet as of this date."),
     db: str | None = DB_OPTION,
 ) -> None:
-    """Every device of the current fleet (or one snapshot), matched or not, with where it came from."""
+    """Every device of the current fleet (or one snapshot), matched or not, with its snapshot and source file.
+
+    The current fleet lists each device once (see 'fleet status'); one snapshot lists what it stored.
+    """
     store = FleetStore(db)
-    moment = _as_of(as_of)
-    devices = store.devices(snapshot) if snapshot is not None else store.fleet(moment)
-    if snapshot is None:
-        snapshots = store.current_snapshots(moment)
+    try:
+        moment = _as_of(as_of)
+        snapshots = [store.snapshot(snapshot)] if snapshot is not None else store.current_snapshots(moment)
+        rows = store.export_rows(snapshot=snapshot, as_of=moment)
+        pieces = (
+            export_json(snapshots, rows, EXPORT_COLUMNS)
+            if output is ExportFormat.JSON
+            else export_csv(rows, EXPORT_COLUMNS)
+        )
+        for piece in pieces:
+            sys.stdout.write(piece)
+        sys.stdout.flush()
+    finally:
+        store.close()
+
+
+@fleet_app.command("check")
+def check_command(
+    output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="table (text) or json."),
+    db: str | None = DB_OPTION,
+) -> None:
+    """Check the database: integrity, schema version and snapshot counts (writes nothing). Exit 1 on a problem."""
+    report = check_store(FleetStore(db).url)
+    if output is OutputFormat.JSON:
+        _json(report.to_dict())
     else:
-        snapshots = [s for s in store.snapshots() if s.id == snapshot]
-    store.close()
-    rows = device_rows(devices)
-    if output is ExportFormat.JSON:
-        _json({"snapshots": [snapshot_dict(s) for s in snapshots], "devices": rows})
-    else:
-        typer.echo(to_csv(rows, DEVICE_COLUMNS), nl=False)
+        stdout.print(f"database: {report.database} ({report.backend})", markup=False, highlight=False)
+        for fact in report.facts:
+            stdout.print(f"  ok: {fact}", markup=False, highlight=False)
+        for problem in report.problems:
+            stdout.print(f"  PROBLEM: {problem}", markup=False, highlight=False)
+        stdout.print("healthy" if report.ok else f"{len(report.problems)} problem(s) found", markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

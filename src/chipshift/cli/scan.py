@@ -9,7 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from chipshift.cli.common import stderr, stdout
 from chipshift.errors import ChipshiftError, InputFileError
-from chipshift.files import check_output_path, write_atomically
+from chipshift.files import check_output_path, write_output
 from chipshift.scan import ALL_TARGETS, ScanResult, Severity, scan_paths
 from chipshift.scan.formats import ReportFormat
 from chipshift.scan.formats.table import TableFormat
@@ -68,7 +68,7 @@ def scan_command(
     result = _run_scan(paths, target, jobs, cache_dir, not no_cache)
     if output is not None:
         try:
-            write_atomically(output, formatter.format(result))
+            write_output(output, formatter.format(result), what="scan report")
         except OSError as error:
             raise ChipshiftError(f"cannot write {output}: {error.strerror or error}") from None
     elif isinstance(formatter, TableFormat):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from chipshift.catalog import Catalog, Chip
 from chipshift.catalog.loader import normalise_name
-from chipshift.fleet.model import DeviceRecord, FleetDevice, MatchMethod, build_frozen
+from chipshift.fleet.model import DeviceRecord, FleetDevice, MatchMethod
 from chipshift.fleet.reference import ReferenceData, Vendor, reference_data
 
 CONFIDENCE: dict[MatchMethod, float] = {
@@ -75,16 +75,28 @@ class Matcher:
         self.catalog = catalog
         self.reference = reference or reference_data()
         self.index = chip_index(catalog)
-        self._memo: dict[tuple[str | None, ...], Answer] = {}
+        self._memo: dict[tuple[str | None, ...], dict[str, object]] = {}
+        """Answers by (chip hint, PCI ids, model, vendor), as the FleetDevice fields after ``record``."""
 
     def match(self, record: DeviceRecord) -> FleetDevice:
         """The device with its chip (or None), confidence, method, vendor and designer country."""
         key = (record.chip_hint, record.pci_vendor_id, record.pci_device_id, record.model, record.vendor)
         found = self._memo.get(key)
         if found is None:
-            found = self._memo[key] = self._answer(record)
-        chip_id, method, reason, vendor, country = found
-        return build_frozen(FleetDevice, (record, chip_id, CONFIDENCE[method], method, vendor, country, reason))
+            chip_id, method, reason, vendor, country = self._answer(record)
+            found = self._memo[key] = {
+                "chip_id": chip_id,
+                "match_confidence": CONFIDENCE[method],
+                "match_method": method,
+                "vendor": vendor,
+                "designer_country": country,
+                "reason": reason,
+            }
+        device = object.__new__(FleetDevice)
+        fields = device.__dict__
+        fields["record"] = record
+        fields.update(found)
+        return device
 
     def _answer(self, record: DeviceRecord) -> Answer:
         chip_id, method, reason = self._find(record)

@@ -8,7 +8,7 @@ unmatched with the reason. Problems found on single lines are :class:`LineProble
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -26,6 +26,14 @@ def build_frozen(cls: type[Frozen], values: Sequence[Any]) -> Frozen:
     instance = object.__new__(cls)
     instance.__dict__.update(zip(_FIELD_NAMES[cls], values, strict=True))
     return instance
+
+
+def with_values(instance: Frozen, **changes: Any) -> Frozen:
+    """A copy of a frozen dataclass instance with some fields changed, built without ``__init__`` (bulk reads)."""
+    copy = object.__new__(type(instance))
+    copy.__dict__.update(instance.__dict__)
+    copy.__dict__.update(changes)
+    return copy
 
 
 def _defaults(cls: type) -> dict[str, Any]:
@@ -77,6 +85,8 @@ class DeviceRecord:
     """When the devices were bought."""
     chip_hint: str | None = None
     """Catalog chip id the source states outright (a register's ``chip_id`` column)."""
+    slot: str | None = None
+    """Where the tool places the device in its host when that is all it says (``npu 3 chip 0`` in ``npu-smi``)."""
 
     @classmethod
     def quick(cls, **values: Any) -> DeviceRecord:
@@ -173,16 +183,22 @@ class LineProblem:
 
 @dataclass(frozen=True)
 class ParsedInventory:
-    """What one parser read from one text: device records and line problems."""
+    """What one parser read from one text: device records, line problems and warnings.
+
+    Registers are read as they are iterated (a million rows never sit in memory at once): their ``records`` is an
+    iterator, and ``problems`` and ``warnings`` are complete only once it has been consumed.
+    """
 
     format: str
     """Name of the format (``nvidia-smi-xml``, ``register-csv``)."""
-    records: list[DeviceRecord]
+    records: Iterable[DeviceRecord]
     """Devices found, in source order."""
     problems: list[LineProblem] = field(default_factory=list)
     """Lines that could not be read."""
     host: str | None = None
     """Host the output came from, where the source says."""
+    warnings: list[LineProblem] = field(default_factory=list)
+    """What was read but ignored (register columns not understood); errors under ``--strict``."""
 
 
 @dataclass(frozen=True)
@@ -199,6 +215,12 @@ class InventoryRead:
     """Lines that could not be read; a register with problems is not stored."""
     content_sha256: str
     """Hash of the bytes read, the identity of the snapshot."""
+    warnings: list[LineProblem] = field(default_factory=list)
+    """What was read but ignored (register columns not understood)."""
+    merged: list[LineProblem] = field(default_factory=list)
+    """Devices listed again (the same serial, UUID, slot or bus address), kept once: the first lines of them."""
+    merged_count: int = 0
+    """How many device records were merged into one listed earlier (``merged`` shows the first few)."""
 
     @property
     def matched(self) -> list[FleetDevice]:

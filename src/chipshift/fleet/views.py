@@ -8,10 +8,10 @@ from __future__ import annotations
 import csv
 import enum
 import io
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from chipshift.fleet.model import FleetDevice
 from chipshift.fleet.ratios import RatioReport, Share
 from chipshift.fleet.rules import Metric
 from chipshift.fleet.store import HistoryPoint, SnapshotInfo
@@ -46,11 +46,16 @@ DEVICE_COLUMNS = (
     "purchase_date",
     "uuid",
     "bus_id",
+    "slot",
     "pci_vendor_id",
     "pci_device_id",
     "line",
     "reason",
+    "identity",
+    "snapshot_id",
+    "source",
 )
+"""Columns of ``fleet export``: the device as read and matched, its identity key, and where it came from."""
 HISTORY_COLUMNS = ("taken_at", "snapshots", "devices", *(m.value for m in Metric))
 
 
@@ -84,24 +89,45 @@ def status_rows(report: RatioReport, breakdown: Breakdown) -> list[dict[str, Any
     return rows
 
 
-def device_rows(devices: Sequence[FleetDevice]) -> list[dict[str, Any]]:
-    """One row per device record, every column of ``DEVICE_COLUMNS``."""
-    rows = []
-    for device in devices:
-        record = device.record
-        row = {name: getattr(record, name, None) for name in DEVICE_COLUMNS}
-        row.update(
-            chip_id=device.chip_id,
-            match_method=device.match_method.value,
-            match_confidence=device.match_confidence,
-            designer_country=device.designer_country,
-            vendor=device.vendor,
-            reason=device.reason,
-        )
-        if record.purchase_date is not None:
-            row["purchase_date"] = record.purchase_date.isoformat()
-        rows.append(row)
-    return rows
+def export_records(rows: Iterable[tuple[Any, ...]], columns: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """One dict per exported device row, in ``DEVICE_COLUMNS`` order, dates as ISO text.
+
+    A row holds the store's ``columns`` (the identity key as ``device_key``), then the snapshot id and source name.
+    """
+    at = {name: i for i, name in enumerate(columns)}
+    at.update(identity=at["device_key"], snapshot_id=len(columns), source=len(columns) + 1)
+    picks = [at[name] for name in DEVICE_COLUMNS]
+    date_at = DEVICE_COLUMNS.index("purchase_date")
+    for row in rows:
+        values = [row[i] for i in picks]
+        if values[date_at] is not None and not isinstance(values[date_at], str):
+            values[date_at] = values[date_at].isoformat()
+        yield dict(zip(DEVICE_COLUMNS, values, strict=True))
+
+
+def export_csv(rows: Iterable[tuple[Any, ...]], columns: Sequence[str], *, chunk: int = 5000) -> Iterator[str]:
+    """CSV text of exported rows in pieces of ``chunk`` rows (header first); formula-like text is neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(DEVICE_COLUMNS)
+    for count, record in enumerate(export_records(rows, columns), start=1):
+        writer.writerow([_cell(value) for value in record.values()])
+        if count % chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def export_json(
+    snapshots: Sequence[SnapshotInfo], rows: Iterable[tuple[Any, ...]], columns: Sequence[str]
+) -> Iterator[str]:
+    """JSON text ``{"snapshots": [...], "devices": [...]}`` in pieces, one device at a time."""
+    head = json.dumps([snapshot_dict(s) for s in snapshots], ensure_ascii=False, indent=2, default=str)
+    yield '{\n"snapshots": ' + head + ',\n"devices": ['
+    for count, record in enumerate(export_records(rows, columns)):
+        yield ("," if count else "") + "\n" + json.dumps(record, ensure_ascii=False, default=str)
+    yield "\n]\n}\n"
 
 
 def history_rows(points: Sequence[HistoryPoint]) -> list[dict[str, Any]]:
@@ -140,20 +166,3 @@ def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     writer.writeheader()
     writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()
-
-
-def unmatched_summary(devices: Sequence[FleetDevice], *, limit: int = 20) -> list[str]:
-    """One line per unmatched model: count, name, vendor, reason and the first lines it is on."""
-    groups: dict[tuple[str, str, str], list[FleetDevice]] = {}
-    for device in devices:
-        key = (device.record.model or "(no name)", device.vendor or "unknown vendor", device.reason or "")
-        groups.setdefault(key, []).append(device)
-    lines = []
-    for (model, vendor, reason), members in sorted(groups.items(), key=lambda kv: -len(kv[1]))[:limit]:
-        where = [str(d.record.line) for d in members if d.record.line][:5]
-        more = ", ..." if len(members) > len(where) and where else ""
-        at = f" (line {', '.join(where)}{more})" if where else ""
-        lines.append(f"{sum(d.count for d in members):,} × {model} [{vendor}]: {reason}{at}")
-    if len(groups) > limit:
-        lines.append(f"... and {len(groups) - limit} more models; see 'chipshift fleet export'")
-    return lines

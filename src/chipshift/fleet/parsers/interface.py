@@ -61,11 +61,16 @@ class InventoryParser(Protocol):
         ...
 
 
-NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?\b(?:nan|inf(?:inity)?)\b", re.IGNORECASE)
+"""A decimal number with its sign and exponent, or the words nan and inf: what ``float`` would read."""
 
 
 def first_number(text: str | None) -> float | None:
-    """The first number in a text (``81920 MiB`` → 81920.0), None for ``N/A``, ``[N/A]`` or empty."""
+    """The first number in a text (``81920 MiB`` → 81920.0), None for ``N/A``, ``[N/A]`` or empty.
+
+    The whole number is read, sign and exponent included: ``1e400 W`` is infinite and ``-5 MiB`` negative, so
+    that the record check refuses them instead of reading 1 W or 5 MiB.
+    """
     if not text:
         return None
     found = NUMBER.search(text)

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import re
 
-from chipshift.fleet.model import DeviceRecord, ParsedInventory
+from chipshift.fleet.model import DeviceRecord, LineProblem, ParsedInventory
 from chipshift.fleet.parsers.interface import SourceText, hex_id
+from chipshift.fleet.parsers.npu_smi import slot_of
 from chipshift.fleet.reference import reference_data
+
+MAX_CHIPS_PER_BOARD = 64
+"""Most chips one NPU board may hold (an Atlas 300I Duo has 2; a CloudMatrix board 2)."""
 
 FIELD = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 ()/_-]*?)\s*:\s*(.*?)\s*$")
 
@@ -40,24 +44,36 @@ class NpuBoardParser:
         return bool(re.search(r"^\s*NPU ID\s*:", head, re.MULTILINE)) and "PCI Device ID" in head
 
     def parse(self, source: SourceText) -> ParsedInventory:
-        pci = reference_data().pci_devices
         records: list[DeviceRecord] = []
+        problems: list[LineProblem] = []
         for line, board in _boards(source.lines()):
-            device_id = hex_id(board.get("pci device id"))
-            known = pci.get(("19e5", device_id or ""))
             chips = board.get("chip count", "1")
-            for _ in range(int(chips) if chips.isdigit() and int(chips) > 0 else 1):
-                records.append(
-                    DeviceRecord(
-                        model=known.name if known else None,
-                        vendor="Huawei",
-                        line=line,
-                        pci_vendor_id="19e5",
-                        pci_device_id=device_id,
-                        bus_id=(board.get("pcie bus info") or "").lower() or None,
-                        uuid=board.get("serial number"),
-                    )
-                )
-        if not records:
+            count = int(chips) if chips.isdigit() else 1
+            if count > MAX_CHIPS_PER_BOARD:
+                problems.append(LineProblem(line, f"{count:,} chips on one board is not plausible", field="Chip Count"))
+                continue
+            records.extend(_board_chips(board, line, max(count, 1)))
+        if not records and not problems:
             raise source.fail("npu-smi board output with no 'NPU ID' block")
-        return ParsedInventory(format=self.name, records=records)
+        return ParsedInventory(format=self.name, records=records, problems=problems)
+
+
+def _board_chips(board: dict[str, str], line: int, count: int) -> list[DeviceRecord]:
+    """One record per chip of a board; each chip has its own slot (and its own serial, the board's plus the chip)."""
+    device_id = hex_id(board.get("pci device id"))
+    known = reference_data().pci_devices.get(("19e5", device_id or ""))
+    npu = board.get("npu id", "")
+    serial = board.get("serial number")
+    return [
+        DeviceRecord(
+            model=known.name if known else None,
+            vendor="Huawei",
+            line=line,
+            pci_vendor_id="19e5",
+            pci_device_id=device_id,
+            bus_id=(board.get("pcie bus info") or "").lower() or None,
+            uuid=serial if serial is None or count == 1 else f"{serial}#chip{chip}",
+            slot=slot_of(int(npu), chip) if npu.isdigit() else None,
+        )
+        for chip in range(count)
+    ]

@@ -68,6 +68,7 @@ def table_records(lines: list[str]) -> list[tuple[int, int, DeviceRecord]]:
                 pci_vendor_id="19e5",
                 bus_id=cells[1].lower(),
                 memory_mib=_memory_mib(cells[2], hbm_column),
+                slot=slot_of(npu_id, int(head[0])),
             )
             found.append((npu_id, int(head[0]), record))
     return found
@@ -93,9 +94,18 @@ def mapping_rows(lines: list[str]) -> tuple[list[MappedChip], list[LineProblem]]
     return rows, problems
 
 
+def slot_of(npu_id: int, chip_id: int) -> str:
+    """The identity of a chip within its host, the same in ``npu-smi info`` and ``npu-smi info -m``."""
+    return f"npu {npu_id} chip {chip_id}"
+
+
 def _mapped_record(row: MappedChip) -> DeviceRecord:
     return DeviceRecord(
-        model=None if masked(row.name) else row.name, vendor="Huawei", pci_vendor_id="19e5", line=row.line
+        model=None if masked(row.name) else row.name,
+        vendor="Huawei",
+        pci_vendor_id="19e5",
+        line=row.line,
+        slot=slot_of(row.npu_id, row.chip_id),
     )
 
 

@@ -44,34 +44,39 @@ def _pci_device(row: dict[str, str]) -> tuple[str | None, str | None]:
 def query_gpu_records(lines: list[str], first_line: int = 1) -> tuple[list[DeviceRecord], list[LineProblem]]:
     """Read ``--query-gpu`` CSV lines (header first); ``first_line`` is the file line of the header."""
     reader = csv.reader(io.StringIO("\n".join(lines)), skipinitialspace=True)
-    header = [_field_name(h) for h in next(reader, [])]
     records: list[DeviceRecord] = []
     problems: list[LineProblem] = []
-    for offset, cells in enumerate(reader, start=1):
-        line = first_line + offset
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            problems.append(LineProblem(line, f"expected {len(header)} comma-separated values, found {len(cells)}"))
-            continue
-        row = dict(zip(header, cells, strict=True))
-        name = _value(row, "name", "gpu_name")
-        vendor_id, device_id = _pci_device(row)
-        records.append(
-            DeviceRecord(
-                model=None if masked(name) else name,
-                vendor="NVIDIA",
-                line=line,
-                pci_vendor_id=vendor_id,
-                pci_device_id=device_id,
-                bus_id=_value(row, "pci.bus_id", "gpu_bus_id"),
-                uuid=_value(row, "uuid", "gpu_uuid", "serial"),
-                host=_value(row, "hostname"),
-                memory_mib=first_number(_value(row, "memory.total")),
-                power_limit_w=first_number(_value(row, "power.default_limit", "power.limit", "enforced.power.limit")),
-            )
-        )
+    try:
+        header = [_field_name(h) for h in next(reader, [])]
+        for cells in reader:
+            line = first_line + reader.line_num - 1
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(header):
+                problems.append(LineProblem(line, f"expected {len(header)} comma-separated values, found {len(cells)}"))
+                continue
+            records.append(_query_record(dict(zip(header, cells, strict=True)), line))
+    except csv.Error as error:
+        line = first_line + reader.line_num - 1
+        problems.append(LineProblem(line, f"unreadable CSV ({error}); nvidia-smi never prints such a field"))
     return records, problems
+
+
+def _query_record(row: dict[str, str], line: int) -> DeviceRecord:
+    name = _value(row, "name", "gpu_name")
+    vendor_id, device_id = _pci_device(row)
+    return DeviceRecord(
+        model=None if masked(name) else name,
+        vendor="NVIDIA",
+        line=line,
+        pci_vendor_id=vendor_id,
+        pci_device_id=device_id,
+        bus_id=_value(row, "pci.bus_id", "gpu_bus_id"),
+        uuid=_value(row, "uuid", "gpu_uuid", "serial"),
+        host=_value(row, "hostname"),
+        memory_mib=first_number(_value(row, "memory.total")),
+        power_limit_w=first_number(_value(row, "power.default_limit", "power.limit", "enforced.power.limit")),
+    )
 
 
 def list_records(lines: list[str], first_line: int = 1) -> list[DeviceRecord]:

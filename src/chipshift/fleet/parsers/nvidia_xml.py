@@ -71,7 +71,7 @@ class NvidiaSmiXmlParser:
 
     def sniff(self, source: SourceText) -> bool:
         head = (source.text or "")[:2000]
-        return "<nvidia_smi_log" in head or "nvsmi_device_v" in head
+        return head.lstrip().startswith("<") and ("<nvidia_smi_log" in head or "nvsmi_device_v" in head)
 
     def parse(self, source: SourceText) -> ParsedInventory:
         try:
@@ -81,6 +81,10 @@ class NvidiaSmiXmlParser:
         except ParseError as error:
             line = error.position[0] if error.position else None
             raise source.fail(f"not well-formed XML, maybe truncated: {error}", line=line) from None
+        except (LookupError, ValueError) as error:
+            raise source.fail(f"the XML declares an encoding that cannot be read: {error}", line=1) from None
+        except RecursionError:
+            raise source.fail("XML nested too deeply to be an nvidia-smi report") from None
         if root.tag != "nvidia_smi_log":
             raise source.fail(f"expected <nvidia_smi_log> at the root, found <{root.tag}>")
         version = SCHEMA_VERSION.search((source.text or "")[:2000])

@@ -1,87 +1,87 @@
 """Asset registers: a table of devices kept by people, as CSV, YAML or XLSX.
 
-Column names are forgiving: case, spaces, dashes and units in brackets are ignored (``Unit Price (CNY)`` is
-``unit_price``), and each column has synonyms in English and Chinese (``COLUMN_SYNONYMS``, documented in
-docs/fleet.md). Only a model (or ``chip_id``) column is required. A bad cell makes a :class:`LineProblem` that names
-the line and the column; the other rows are still read, but a file with problems is not stored.
+Headers are read by :mod:`~chipshift.fleet.parsers.register_columns` (synonyms in English and Chinese, units and
+currencies in brackets or as suffixes). Only a model (or ``chip_id``) column is required; a column that is not
+understood is named in a warning (an error under ``--strict``). A bad cell makes a :class:`LineProblem` that names
+the line and the column; the other rows are still read, but a file with problems is not stored. CSV and XLSX rows
+are read as they are iterated, so a million-row register never sits in memory as one list.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import yaml
+from defusedxml import DefusedXmlException
 
 from chipshift.datafiles import load_yaml
 from chipshift.fleet.model import DeviceRecord, LineProblem, ParsedInventory, build_frozen
 from chipshift.fleet.parsers.interface import SourceText
+from chipshift.fleet.parsers.register_columns import (
+    COLUMN_SYNONYMS,
+    FIELD_ORDER,
+    MEMORY_UNITS,
+    POWER_UNITS,
+    Column,
+    canonical_column,
+    has_register_header,
+    read_header,
+)
+from chipshift.fleet.parsers.xlsx_sheet import SheetReader
 
-COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "model": (
-        "model",
-        "chip",
-        "device",
-        "gpu",
-        "accelerator",
-        "product",
-        "product_name",
-        "name",
-        "型号",
-        "芯片",
-        "设备型号",
-        "芯片型号",
-    ),
-    "chip_id": ("chip_id", "catalog_id"),
-    "vendor": ("vendor", "manufacturer", "make", "厂商", "厂家"),
-    "count": ("count", "qty", "quantity", "units", "number", "devices", "数量", "台数"),
-    "site": ("site", "location", "datacenter", "data_center", "data_centre", "dc", "plant", "站点", "机房", "地点"),
-    "sector": ("sector", "segment", "industry", "行业", "领域"),
-    "business_unit": ("business_unit", "bu", "department", "division", "部门", "事业部"),
-    "price": ("price", "unit_price", "purchase_price", "price_per_unit", "cost", "单价", "价格", "采购单价"),
-    "currency": ("currency", "币种"),
-    "purchase_date": ("purchase_date", "date", "purchased", "bought", "acquired", "采购日期", "购买日期"),
-    "power_w": ("power_w", "power", "tdp", "tdp_w", "power_limit", "功耗"),
-    "host": ("host", "hostname", "server", "主机"),
-    "serial": ("serial", "serial_number", "sn", "uuid", "序列号"),
-}
 MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
 """Largest total unpacked size of an XLSX accepted (a zip bomb is refused before openpyxl opens it)."""
-FIELD_ORDER = tuple(COLUMN_SYNONYMS)
-"""Register fields in the order :meth:`RowReader.read` takes them."""
+WORKBOOK_ERRORS = (
+    ParseError,
+    DefusedXmlException,
+    KeyError,
+    ValueError,
+    IndexError,
+    OSError,
+    zipfile.BadZipFile,
+    RecursionError,
+)
+"""What a damaged or hostile workbook raises while it is read."""
+HEADER_SEARCH_ROWS = 50
+"""Rows of a workbook searched for the header row."""
 CURRENCY_SIGNS = {"¥": "CNY", "￥": "CNY", "$": "USD", "€": "EUR"}
-PRICE = re.compile(r"^\s*(?P<sign>[¥￥$€])?\s*(?P<number>[\d,]+(?:\.\d+)?)\s*(?P<code>[A-Za-z]{3})?\s*$")
+PRICE = re.compile(
+    r"^\s*(?P<sign>[¥￥$€])?\s*(?P<number>[\d,]+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*(?P<code>[A-Za-z]{3})?\s*$"
+)
+MEASURE = re.compile(
+    r"^\s*(?P<number>[-+]?(?:[\d,]+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf|infinity))"
+    r"\s*(?P<unit>[A-Za-z]*)\s*$",
+    re.IGNORECASE,
+)
+UNITS = {"power_w": POWER_UNITS, "memory": MEMORY_UNITS}
 
-
-def canonical_column(header: object) -> str | None:
-    """The register field a header names, or None (``Unit Price (CNY)`` → ``price``)."""
-    text = re.sub(r"[\(\[（].*?[\)\]）]", "", str(header or "")).strip().lower()
-    key = re.sub(r"[\s\-./]+", "_", text).strip("_")
-    return next((field for field, names in COLUMN_SYNONYMS.items() if key in names), None)
-
-
-def _header_currency(header: object) -> str | None:
-    found = re.search(r"[\(\[（]\s*([A-Za-z]{3})\s*[\)\]）]", str(header or ""))
-    return found.group(1).upper() if found else None
+__all__ = ["COLUMN_SYNONYMS", "canonical_column", "has_register_header"]
 
 
 class RowReader:
     """Turns one register row (field → raw cell) into a :class:`DeviceRecord` or problems."""
 
-    def __init__(self, default_currency: str | None = None) -> None:
-        self.default_currency = default_currency
+    def __init__(self, columns: Sequence[Column]) -> None:
+        by_field = {c.field: c for c in columns if c.field is not None}
+        price = by_field.get("price")
+        self.default_currency = price.currency if price else None
+        self.scales = {name: column.scale for name, column in by_field.items()}
         self.problems: list[LineProblem] = []
 
     def read(self, row: Sequence[Any], line: int) -> DeviceRecord | None:
         """The record of one row (cells in ``FIELD_ORDER``), or None when the row is unusable (a problem is kept)."""
-        model, chip_id, vendor, count, site, sector, unit, price, currency, bought, power, host, serial = row
-        model, chip_id = self._text(model), self._text(chip_id)
+        model, chip_id, vendor, count, site, sector, unit, price, currency, bought, power, host, serial, memory = row
+        text = self._text
+        model, chip_id = text(model), text(chip_id)
         if model is None and chip_id is None:
             self.problems.append(LineProblem(line, "no model or chip_id given", field="model"))
             return None
@@ -89,27 +89,28 @@ class RowReader:
         number, currency = self._price(price, currency, line)
         # Positional in DeviceRecord field order (model, vendor, count, line, pci_vendor_id, pci_device_id, bus_id,
         # uuid, host, memory_mib, power_limit_w, mig_instances, site, sector, business_unit, price, currency,
-        # purchase_date, chip_hint): a 100,000-row register is read in a few seconds this way.
+        # purchase_date, chip_hint, slot): a million-row register is read in seconds this way.
         values = (
             model or chip_id,
-            self._text(vendor),
+            vendor if vendor is None or type(vendor) is str else text(vendor),
             self._count(count, line),
             line,
             None,
             None,
             None,
-            self._text(serial),
-            self._text(host),
-            None,
-            self._number(power, line, "power_w"),
+            serial if serial is None or type(serial) is str else text(serial),
+            host if host is None or type(host) is str else text(host),
+            self._measure(memory, line, "memory"),
+            self._measure(power, line, "power_w"),
             0,
-            self._text(site),
-            self._text(sector),
-            self._text(unit),
+            site if site is None or type(site) is str else text(site),
+            sector if sector is None or type(sector) is str else text(sector),
+            unit if unit is None or type(unit) is str else text(unit),
             number,
             currency,
             self._date(bought, line),
             chip_id,
+            None,
         )
         record = build_frozen(DeviceRecord, values)
         return record if len(self.problems) == before else None
@@ -130,36 +131,45 @@ class RowReader:
         try:
             count = float(text.replace(",", ""))
         except ValueError:
-            count = -1.0
-        if count < 0 or count != int(count):
-            self.problems.append(LineProblem(line, f"count must be a whole number ≥ 0, not '{text}'", field="count"))
+            count = math.nan
+        if not math.isfinite(count) or count < 0 or count != int(count):
+            self.problems.append(
+                LineProblem(line, f"count must be a whole number ≥ 0, not '{text[:40]}'", field="count")
+            )
             return 0
         return int(count)
 
-    def _number(self, value: Any, line: int, field: str) -> float | None:
+    def _measure(self, value: Any, line: int, field: str) -> float | None:
+        """A power or memory figure in the field's unit: the cell's own unit (``0.4 kW``) wins over the header's."""
         text = self._text(value)
         if text is None:
             return None
-        try:
-            return float(text.replace(",", "").removesuffix("W").removesuffix("w").strip())
-        except ValueError:
-            self.problems.append(LineProblem(line, f"expected a number, not '{text}'", field=field))
+        found = MEASURE.match(text)
+        unit = (found.group("unit") or "").lower() if found else ""
+        if found is None or (unit and unit not in UNITS[field]):
+            units = ", ".join(UNITS[field])
+            self.problems.append(
+                LineProblem(line, f"expected a number (units: {units}), not '{text[:40]}'", field=field)
+            )
             return None
+        scale = UNITS[field][unit] if unit else self.scales.get(field, 1.0)
+        return float(found.group("number").replace(",", "")) * scale
 
     def _price(self, value: Any, currency: Any, line: int) -> tuple[float | None, str | None]:
         stated = (self._text(currency) or "").upper() or None
+        scale = self.scales.get("price", 1.0)
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value), stated or self.default_currency
+            return float(value) * scale, stated or self.default_currency
         text = self._text(value)
         if text is None:
             return None, stated or self.default_currency
         parsed = parse_price(text)
         if parsed is None:
-            message = f"price must be a number, optionally with ¥/$ or a currency code, not '{text}'"
+            message = f"price must be a number, optionally with ¥/$ or a currency code, not '{text[:40]}'"
             self.problems.append(LineProblem(line, message, field="price"))
             return None, stated
         number, code = parsed
-        return number, code or stated or self.default_currency
+        return number * scale, code or stated or self.default_currency
 
     def _date(self, value: Any, line: int) -> date | None:
         if isinstance(value, datetime):
@@ -171,7 +181,8 @@ class RowReader:
             return None
         parsed = parse_date(text)
         if parsed is None:
-            self.problems.append(LineProblem(line, f"date must be YYYY-MM-DD, not '{text}'", field="purchase_date"))
+            message = f"date must be YYYY-MM-DD, not '{text[:40]}'"
+            self.problems.append(LineProblem(line, message, field="purchase_date"))
         return parsed
 
 
@@ -211,30 +222,64 @@ def _blank(cells: Sequence[Any]) -> bool:
     return all(_clean(cell) is None for cell in cells)
 
 
-def _rows_to_records(header: list[object], rows: Iterable[tuple[int, list[Any]]], fmt: str) -> ParsedInventory:
-    fields = [canonical_column(h) for h in header]
-    currencies = [c for c in (_header_currency(h) for h, f in zip(header, fields, strict=True) if f == "price") if c]
-    reader = RowReader(currencies[0] if currencies else None)
+def _records(reader: RowReader, columns: list[Column], rows: Iterable[tuple[int, list[Any]]]) -> Iterator[DeviceRecord]:
+    fields = [c.field for c in columns]
     positions = [fields.index(name) if name in fields else None for name in FIELD_ORDER]
-    records: list[DeviceRecord] = []
     width = len(fields)
     for line, cells in rows:
         size = len(cells)
         if size > width and not _blank(cells[width:]):
             reader.problems.append(LineProblem(line, f"{size} cells but the header has {width} columns"))
             continue
-        row = [None if at is None or at >= size else _clean(cells[at]) for at in positions]
+        row = [None if at is None or at >= size else cells[at] for at in positions]
+        row = [(cell.strip() or None) if type(cell) is str else cell for cell in row]
         if row[0] is None and row[1] is None and _blank(cells):
             continue
         record = reader.read(row, line)
         if record is not None:
-            records.append(record)
-    return ParsedInventory(format=fmt, records=records, problems=reader.problems)
+            yield record
 
 
-def has_register_header(cells: Iterable[object]) -> bool:
-    """Whether a header row names a model or chip_id column."""
-    return any(canonical_column(c) in {"model", "chip_id"} for c in cells)
+def rows_to_records(
+    header: Sequence[object], rows: Iterable[tuple[int, list[Any]]], fmt: str, *, header_line: int
+) -> ParsedInventory:
+    """Register rows (line, cells) under a header, read lazily into records; ignored columns become warnings."""
+    columns, ignored = read_header(header)
+    reader = RowReader(columns)
+    warnings = []
+    if ignored:
+        warnings.append(LineProblem(header_line, "columns not understood, ignored: " + ", ".join(ignored)))
+    return ParsedInventory(
+        format=fmt, records=_records(reader, columns, rows), problems=reader.problems, warnings=warnings
+    )
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of a text with their ends, one at a time (``io.StringIO`` would hold a 4-byte-per-character copy)."""
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
+
+
+def _csv_rows(source: SourceText, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(first line, cells) of every CSV row; an unreadable row (a field over the CSV limit) is an error."""
+    reader = csv.reader(_lines(source.text or ""), delimiter=delimiter)
+    start = 1
+    try:
+        for cells in reader:
+            yield start, cells
+            start = reader.line_num + 1
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            problem = f"a CSV field longer than {csv.field_size_limit():,} characters; no register cell is that long"
+        else:
+            problem = f"unreadable CSV: {error}"
+        raise source.fail(problem, line=start) from None
 
 
 class RegisterCsvParser:
@@ -247,13 +292,13 @@ class RegisterCsvParser:
         return any(has_register_header(first.split(sep)) for sep in (",", ";", "\t"))
 
     def parse(self, source: SourceText) -> ParsedInventory:
-        text = source.text or ""
-        first = next((line for line in text.splitlines() if line.strip()), "")
+        first = next((line for line in source.head_lines() if line.strip()), "")
         delimiter = max((",", ";", "\t"), key=first.count)
-        lines = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-        start = next(i for i, cells in enumerate(lines) if any(c.strip() for c in cells))
-        rows = ((number, cells) for number, cells in enumerate(lines[start + 1 :], start=start + 2))
-        return _rows_to_records(list(lines[start]), rows, self.name)
+        rows = _csv_rows(source, delimiter)
+        for line, cells in rows:
+            if any(c.strip() for c in cells):
+                return rows_to_records(cells, rows, self.name, header_line=line)
+        raise source.fail("register with no header row", line=1)
 
 
 def _yaml_items(source: SourceText) -> tuple[list[Any], list[int], dict[str, Any]]:
@@ -285,15 +330,25 @@ class RegisterYamlParser:
                 if key not in header:
                     header.append(key)
         header += [k for k in defaults if k not in header]
-        rows = (
+        rows = [
             (line, [(item.get(k, defaults.get(k)) if isinstance(item, dict) else None) for k in header])
             for item, line in zip(items, lines, strict=True)
-        )
-        return _rows_to_records(header, rows, self.name)
+        ]
+        return rows_to_records(header, rows, self.name, header_line=1)
+
+
+def _worksheet_rows(source: SourceText, rows: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
+    """The remaining rows of the sheet; a damaged sheet is an error naming the row after the last one read."""
+    number = 0
+    try:
+        for number, values in rows:
+            yield number, values
+    except WORKBOOK_ERRORS as error:
+        raise source.fail(f"damaged worksheet: {error}", line=number + 1) from None
 
 
 class RegisterXlsxParser:
-    """An asset register as an Excel workbook: the first sheet, header on the first non-empty row."""
+    """An asset register as an Excel workbook: the first sheet, header on the first row that names a model column."""
 
     name = "register-xlsx"
 
@@ -303,20 +358,25 @@ class RegisterXlsxParser:
         )
 
     def parse(self, source: SourceText) -> ParsedInventory:
-        import openpyxl
-        from openpyxl.utils.exceptions import InvalidFileException
-
         try:
-            unpacked = sum(item.file_size for item in zipfile.ZipFile(io.BytesIO(source.data)).infolist())
-            if unpacked > MAX_UNPACKED_BYTES:
-                raise source.fail(f"workbook unpacks to {unpacked:,} bytes (limit {MAX_UNPACKED_BYTES:,}); refused")
-            book = openpyxl.load_workbook(io.BytesIO(source.data), read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as error:
+            rows = SheetReader(_open_workbook(source)).rows()
+            for number, values in rows:
+                if has_register_header(values):
+                    remaining = _worksheet_rows(source, rows)
+                    return rows_to_records(values, remaining, self.name, header_line=number)
+                if number >= HEADER_SEARCH_ROWS:
+                    break
+        except WORKBOOK_ERRORS as error:
             raise source.fail(f"not a readable XLSX workbook: {error}") from None
-        sheet = book.worksheets[0]
-        rows = [(number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
-        book.close()
-        start = next((i for i, (_, cells) in enumerate(rows) if has_register_header(cells)), None)
-        if start is None:
-            raise source.fail("no header row with a model or chip_id column in the first sheet", line=1)
-        return _rows_to_records(list(rows[start][1]), rows[start + 1 :], self.name)
+        raise source.fail(
+            f"no header row with a model or chip_id column in the first {HEADER_SEARCH_ROWS} rows", line=1
+        )
+
+
+def _open_workbook(source: SourceText) -> zipfile.ZipFile:
+    """The workbook's zip archive, refused when it would unpack to more than :data:`MAX_UNPACKED_BYTES`."""
+    book = zipfile.ZipFile(io.BytesIO(source.data))
+    unpacked = sum(item.file_size for item in book.infolist())
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise source.fail(f"workbook unpacks to {unpacked:,} bytes (limit {MAX_UNPACKED_BYTES:,}); refused")
+    return book

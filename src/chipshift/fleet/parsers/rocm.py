@@ -38,6 +38,15 @@ def _vendor(text: str | None) -> tuple[str | None, str | None]:
     return text, None
 
 
+def _memory_mib(card: dict[str, Any]) -> float | None:
+    """``vram Total Memory (MiB)``, or ``VRAM Total Memory (B)`` in bytes (newer rocm-smi) converted to MiB."""
+    mib = first_number(_lookup(card, "vram Total Memory (MiB)"))
+    if mib is not None:
+        return mib
+    total_bytes = first_number(_lookup(card, "VRAM Total Memory (B)"))
+    return None if total_bytes is None else total_bytes / 2**20
+
+
 def _card_record(key: str, card: dict[str, Any]) -> DeviceRecord:
     vendor, vendor_id = _vendor(_lookup(card, "Card Vendor", "Card vendor"))
     model = _lookup(card, "Card Series", "Card series", "Card Model", "Card model", "Card SKU")
@@ -48,7 +57,7 @@ def _card_record(key: str, card: dict[str, Any]) -> DeviceRecord:
         pci_device_id=hex_id(_lookup(card, "Device ID")),
         uuid=_lookup(card, "Unique ID", "Serial Number"),
         bus_id=_lookup(card, "PCI Bus"),
-        memory_mib=first_number(_lookup(card, "vram Total Memory (MiB)", "VRAM Total Memory (B)")),
+        memory_mib=_memory_mib(card),
         power_limit_w=first_number(_lookup(card, "Max Graphics Package Power (W)")),
     )
 
@@ -70,6 +79,10 @@ class RocmSmiJsonParser:
         except json.JSONDecodeError as error:
             line = text[: start + error.pos].count("\n") + 1
             raise source.fail(f"not valid JSON: {error.msg}", line=line) from None
+        except RecursionError:
+            raise source.fail("JSON nested too deeply to be rocm-smi output") from None
+        if not isinstance(data, dict):
+            raise source.fail("rocm-smi JSON must be an object of 'cardN' objects")
         cards = {k: v for k, v in data.items() if re.fullmatch(r"card\d+", str(k)) and isinstance(v, dict)}
         if not cards:
             raise source.fail("rocm-smi JSON with no 'cardN' objects")

@@ -18,6 +18,13 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def _string(value: Any) -> str | None:
+    """Text as given; a number becomes its text; anything else (a list, an object) is not a value here."""
+    if isinstance(value, str):
+        return value
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 class RuntimeDetectJsonParser:
     """gpustack-runtime device detection JSON."""
 
@@ -32,6 +39,8 @@ class RuntimeDetectJsonParser:
             data = json.loads(source.text or "")
         except json.JSONDecodeError as error:
             raise source.fail(f"not valid JSON: {error.msg}", line=error.lineno) from None
+        except RecursionError:
+            raise source.fail("JSON nested too deeply to be a device list") from None
         if not isinstance(data, list):
             raise source.fail("expected a JSON list of devices")
         manufacturers = reference_data().manufacturers
@@ -48,8 +57,8 @@ class RuntimeDetectJsonParser:
                     model=None if masked(name) else name,
                     vendor=vendor.name if vendor else maker or None,
                     pci_vendor_id=vendor.pci_vendor_id if vendor else None,
-                    uuid=item.get("uuid"),
-                    bus_id=appendix.get("bdf") if isinstance(appendix, dict) else None,
+                    uuid=_string(item.get("uuid")),
+                    bus_id=_string(appendix.get("bdf")) if isinstance(appendix, dict) else None,
                     memory_mib=_number(item.get("memory")),
                     power_limit_w=_number(item.get("power")),
                 )

@@ -1,7 +1,9 @@
 """Tables of the fleet store (SQLAlchemy Core). The Alembic migrations in ``fleet/migrations`` create them.
 
-A snapshot is one ingested inventory: when it was taken, from which source and site, the hash of its content. Its
-devices are stored as read and matched, so a later catalog does not silently change history.
+A snapshot is one ingested inventory: when it was taken, from which source and site, the hash of its content, and
+how many of its devices were merged into ones listed before. Its devices are stored as read and matched, so a later
+catalog does not silently change history; each carries its identity key (serial, slot or bus address within its
+host; see :mod:`chipshift.fleet.identity`), so a device in two current snapshots is counted once.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ snapshots = Table(
     Column("ingested_at", DateTime(timezone=True), nullable=False),
     Column("device_count", Integer, nullable=False),
     Column("unmatched_count", Integer, nullable=False),
+    Column("merged_count", Integer, nullable=False, server_default="0"),
     UniqueConstraint("content_sha256", name="uq_fleet_snapshots_content"),
 )
 
@@ -68,4 +71,6 @@ devices = Table(
     Column("price", Float),
     Column("currency", String(8)),
     Column("purchase_date", Date),
+    Column("slot", String(64)),
+    Column("device_key", Text, index=True),
 )

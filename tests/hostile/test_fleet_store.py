@@ -1,0 +1,199 @@
+"""The fleet database under damage and contention: each case is one clear line and exit 2 (never 70), nothing is
+created for a command that only reads, and a database already holding a fleet is left as it was."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from .fleet_support import GOOD_REGISTER, fleet, seeded_database, stored
+
+READERS = [("status",), ("history",), ("export",), ("check",)]
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("command", READERS, ids=[c[0] for c in READERS])
+def test_reader_in_a_missing_folder_creates_nothing(tmp_path: Path, command: tuple[str]) -> None:
+    target = tmp_path / "missing" / "dir" / "x.db"
+    fleet(*command, "--db", target).refused(str(target), "does not exist")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", READERS, ids=[c[0] for c in READERS])
+def test_reader_of_a_missing_file_creates_nothing(tmp_path: Path, command: tuple[str]) -> None:
+    target = tmp_path / "x.db"
+    fleet(*command, "--db", target).refused(str(target), "no fleet database here yet")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ingest_into_a_missing_folder_is_refused(tmp_path: Path) -> None:
+    register = tmp_path / "r.csv"
+    register.write_bytes(GOOD_REGISTER)
+    target = tmp_path / "missing" / "x.db"
+    fleet("ingest", register, "--db", target).refused(str(target), "does not exist")
+    assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize("command", [("status",), ("check",), ("ingest", "-")], ids=["status", "check", "ingest"])
+def test_folder_as_database(tmp_path: Path, command: tuple[str, ...]) -> None:
+    fleet(*command, "--db", tmp_path, stdin=GOOD_REGISTER).refused(str(tmp_path), "is a folder")
+
+
+@pytest.mark.parametrize("command", [("status",), ("export",), ("ingest", "-")], ids=["status", "export", "ingest"])
+def test_garbage_file_as_database(tmp_path: Path, command: tuple[str, ...]) -> None:
+    target = tmp_path / "x.db"
+    target.write_bytes(b"this is not a database\n" * 100)
+    before = _digest(target)
+    fleet(*command, "--db", target, stdin=GOOD_REGISTER).refused(str(target), "not a SQLite database")
+    assert _digest(target) == before
+
+
+def test_truncated_database(tmp_path: Path) -> None:
+    database = seeded_database(tmp_path)
+    big = tmp_path / "big.csv"
+    big.write_text("model,serial\n" + "".join(f"H20,SN{n:08d}\n" for n in range(5000)))
+    assert fleet("ingest", big, "--db", database).code == 0
+    data = database.read_bytes()
+    database.write_bytes(data[: len(data) // 3])
+    before = _digest(database)
+    for command in (("status",), ("export",), ("ingest", "-")):
+        run = fleet(*command, "--db", database, stdin=b"model\nH20\n")
+        run.refused(str(database))
+        assert "damaged" in run.stderr or "malformed" in run.stderr
+    assert _digest(database) == before
+    checked = fleet("check", "--db", database)
+    assert checked.code in (1, 2) and "internal error" not in checked.stderr
+    assert "PROBLEM" in checked.stdout or "damaged" in checked.stderr
+
+
+@pytest.mark.parametrize(
+    "url", ["foo://bar/baz", "mongodb://user:secret@127.0.0.1/fleet"], ids=["foo", "mongodb-with-password"]
+)
+def test_unknown_url_scheme(url: str) -> None:
+    line = fleet("status", "--db", url).refused("unknown database URL scheme")
+    assert "secret" not in line
+
+
+def test_a_database_that_is_not_chipshifts(tmp_path: Path) -> None:
+    target = tmp_path / "app.sqlite"
+    with sqlite3.connect(target) as connection:
+        connection.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+        connection.execute("INSERT INTO customers (name) VALUES ('ACME')")
+    before = _digest(target)
+    fleet("status", "--db", target).refused(str(target), "not a chipshift fleet store", "customers")
+    fleet("ingest", "-", "--db", target, stdin=GOOD_REGISTER).refused(str(target), "not a chipshift fleet store")
+    assert _digest(target) == before
+
+
+def test_a_schema_from_a_newer_chipshift(tmp_path: Path) -> None:
+    database = seeded_database(tmp_path)
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE fleet_alembic_version SET version_num = '0099_future'")
+    fleet("status", "--db", database).refused(str(database), "0099_future", "newer chipshift")
+    fleet("ingest", "-", "--db", database, stdin=b"model\nH20\n").refused("0099_future")
+    assert stored(database) == (1, 2)
+
+
+def test_lock_held_by_another_process_is_retried_then_reported(tmp_path: Path) -> None:
+    database = seeded_database(tmp_path)
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        run = fleet("ingest", "-", "--db", database, stdin=b"model\nH20\n", env={"CHIPSHIFT_DB_LOCK_WAIT": "0"})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert run.code == 2
+    lines = run.stderr.strip().splitlines()
+    assert [line.startswith("waiting: ") for line in lines] == [True, True, False]
+    assert lines[-1].startswith("error: ") and "locked by another process" in lines[-1] and "3 tries" in lines[-1]
+    assert stored(database) == (1, 2)
+
+
+def test_status_reads_while_another_process_writes(tmp_path: Path) -> None:
+    database = seeded_database(tmp_path)
+    writer = sqlite3.connect(database, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("DELETE FROM fleet_devices")
+    try:
+        run = fleet("status", "--db", database, "--format", "json", env={"CHIPSHIFT_DB_LOCK_WAIT": "0"})
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert run.code == 0 and '"device_count": 2' in run.stdout
+
+
+def test_bad_lock_wait_setting() -> None:
+    fleet("status", env={"CHIPSHIFT_DB_LOCK_WAIT": "soon"}).refused("CHIPSHIFT_DB_LOCK_WAIT")
+
+
+def _three_files(folder: Path) -> list[Path]:
+    first, second, third = folder / "a.csv", folder / "b.csv", folder / "c.csv"
+    first.write_text("model,count\nH20,4\n")
+    second.write_text("model,count\n910B,2\n910B,nan\n")
+    third.write_text("model,power_w\nH20,-1\n")
+    return [first, second, third]
+
+
+def test_multi_file_ingest_is_all_or_nothing(tmp_path: Path) -> None:
+    database = seeded_database(tmp_path)
+    first, second, third = _three_files(tmp_path)
+    run = fleet("ingest", first, second, third, "--db", database)
+    assert run.code == 2
+    assert f"error: {second}:3: field 'count'" in run.stderr
+    assert f"error: {third}:2: field 'power_w'" in run.stderr
+    assert f"not stored {first}" in run.stderr
+    assert "nothing stored: 2 of 3 file(s) refused" in run.stderr
+    assert stored(database) == (1, 2)
+
+
+def test_each_stores_file_by_file_and_says_what(tmp_path: Path) -> None:
+    database = seeded_database(tmp_path)
+    first, second, third = _three_files(tmp_path)
+    third.write_text("model,count\nH20,1\n")
+    run = fleet("ingest", first, second, third, "--each", "--db", database)
+    assert run.code == 2
+    assert f"stored {first} (register-csv): 4 device(s)" in run.stderr
+    assert f"stored {third} (register-csv): 1 device(s)" in run.stderr
+    assert "stored 2 of 3 file(s) (snapshots 2, 3)" in run.stderr
+    assert stored(database) == (3, 4)
+
+
+def test_export_of_a_snapshot_that_does_not_exist(tmp_path: Path) -> None:
+    database = seeded_database(tmp_path)
+    for output in ("csv", "json"):
+        run = fleet("export", "--snapshot", "99999", "--format", output, "--db", database)
+        run.refused("no snapshot 99999", "ids 1 to 1")
+        assert run.stdout == ""
+
+
+def test_exported_rows_carry_source_and_snapshot(tmp_path: Path) -> None:
+    database = seeded_database(tmp_path)
+    run = fleet("export", "--db", database)
+    assert run.code == 0
+    header, *rows = run.stdout.splitlines()
+    assert header.endswith(",identity,snapshot_id,source")
+    assert rows and all(row.endswith(f",1,{tmp_path / 'good.csv'}") for row in rows)
+
+
+def test_export_neutralises_formulas_in_every_text_column(tmp_path: Path) -> None:
+    database = tmp_path / "f.sqlite"
+    register = b"model,site,host,serial\nH20,=cmd(),+1,@SUM(A1)\n"
+    assert fleet("ingest", "-", "--source", "-x", "--db", database, stdin=register).code == 0
+    rows = fleet("export", "--db", database).stdout.splitlines()[1:]
+    assert rows and "'=cmd()" in rows[0] and "'+1" in rows[0] and "'@SUM(A1)" in rows[0]
+
+
+def test_check_finds_a_count_that_does_not_add_up(tmp_path: Path) -> None:
+    database = seeded_database(tmp_path)
+    assert fleet("check", "--db", database).code == 0
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE fleet_snapshots SET device_count = 5")
+    run = fleet("check", "--db", database)
+    assert run.code == 1 and "PROBLEM: snapshot 1 says 5 devices but holds 2" in run.stdout
