@@ -64,3 +64,13 @@ def test_unknown_precision() -> None:
 
     with pytest.raises(ChipshiftError, match="unknown precision"):
         setup_for("qwen3-8b", "H100", precision="int3")
+
+
+def test_expert_parallel_holds_whole_experts() -> None:
+    """256 experts over 13 chips: 20 whole experts on the busiest chip (redundant copies fill the rest), not 19.7."""
+    from chipshift.perf.memory import experts_per_chip
+
+    model = load_model("deepseek-r1")
+    assert experts_per_chip(setup_for(model, "H200", layout=layout_from_degrees(model, ep=13))) == 20
+    assert experts_per_chip(setup_for(model, "H200", layout=layout_from_degrees(model, ep=16))) == 16
+    assert experts_per_chip(setup_for(model, "H200", layout=InferenceLayout(tp=8))) == 32  # slices under TP
