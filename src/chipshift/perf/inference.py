@@ -124,7 +124,8 @@ class PrefillResult:
     """Prefill of a batch of prompts on one replica."""
 
     tokens_per_s_per_chip: float
-    """Prompt tokens processed per second per chip."""
+    """Prompt tokens processed per second per chip (a pipeline emits one micro-batch per stage step, so the step's
+    tokens are shared by the TP x PP chips of the attention group)."""
     ttft_ms: float
     """Time to first token of a prompt in the batch (one batch step, all stages)."""
     batch_tokens: int
@@ -151,7 +152,7 @@ def estimate_prefill(setup: ChipSetup, input_tokens: int, tokens_per_batch: int 
         raise DoesNotFitError(_fit_message(setup, mem))
     step = step_estimate(setup, batch)
     step_s = float(step.step_s)
-    per_chip = float(batch.prefill_tokens) / step_s / setup.layout.tp
+    per_chip = float(batch.prefill_tokens) / step_s / (setup.layout.tp * setup.layout.pp)
     ttft = step_s * setup.layout.pp * 1000
     return PrefillResult(per_chip, ttft, int(batch.prefill_tokens), step, mem)
 
@@ -161,7 +162,7 @@ class DecodeResult:
     """Decode at a fixed batch on one replica."""
 
     tokens_per_s_per_chip: float
-    """Output tokens per second per chip."""
+    """Output tokens per second per chip (with PP, ``pp`` micro-batches are in flight and one leaves per step)."""
     tpot_ms: float
     """Time per output token of one sequence."""
     batch_per_chip: int
@@ -206,7 +207,7 @@ def estimate_decode(
     step = step_estimate(setup, batch)
     step_s = float(step.step_s)
     accepted = 1.0 + acceptance * draft_tokens
-    per_chip = float(batch.decode_seqs) * accepted / step_s / setup.layout.tp
+    per_chip = float(batch.decode_seqs) * accepted / step_s / (setup.layout.tp * setup.layout.pp)
     tpot = step_s * setup.layout.pp / accepted * 1000
     return DecodeResult(per_chip, tpot, batch_per_chip, context_tokens, accepted, step, mem)
 
