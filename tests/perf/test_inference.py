@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from chipshift.perf.inference import DoesNotFitError, estimate_decode, estimate_prefill, setup_for
+from chipshift.perf import ReplicaSpec
+from chipshift.perf.inference import DoesNotFitError, estimate_decode, estimate_prefill
 from chipshift.perf.layout import InferenceLayout, LayoutError, layout_from_degrees
-from chipshift.perf.models import load_model
+from chipshift.perf.models import ModelArch, load_model
+from chipshift.perf.operators import ChipSetup
+
+
+def setup_for(
+    model: str | ModelArch, hardware: str, *, layout: InferenceLayout | None = None, **options: Any
+) -> ChipSetup:
+    """The step formulas' bundle for a model on a chip, through the public ReplicaSpec."""
+    return ReplicaSpec.build(model, hardware, **options).setup(layout)
 
 
 def test_batch1_decode_is_weight_bandwidth_bound() -> None:
