@@ -93,8 +93,9 @@ def test_chip_without_figures_is_a_reason_not_an_invention() -> None:
     missing = next(c.id for c in load_catalog().chips.values() if c.memory.bandwidth_gb_s is None)
     with pytest.raises(ChipshiftError, match="in the catalog, so it cannot be estimated"):
         _spec("qwen3-8b", missing)
-    rows = size_deployment("qwen3-8b", [missing, "H100"], ServingDemand(output_tokens_per_s=1000))
-    assert [r.fits for r in rows] == [False, True]
+    alias = load_catalog().chips[missing].aliases[0] if load_catalog().chips[missing].aliases else missing
+    rows = size_deployment("qwen3-8b", [alias, "H100"], ServingDemand(output_tokens_per_s=1000))
+    assert [r.fits for r in rows] == [False, True] and rows[0].chip == missing  # the catalog id, not the alias
     simulated = ServingDemand(requests_per_s=1, lengths=fixed_lengths(20, 256, 32))
     rows = size_deployment("qwen3-8b", [missing, "H100"], simulated)
     assert [r.fits for r in rows] == [False, True]

@@ -184,3 +184,12 @@ def test_kv_cache_dtype_is_its_own_setting() -> None:
 def test_estimate_at_a_target_it_cannot_meet_says_by_how_much() -> None:
     with pytest.raises(Exception, match=r"TPOT target of 2 ms cannot be met: .* ms per token .*x the target"):
         estimate(ReplicaSpec.build("qwen3-8b", "H100"), ServingWorkload(tpot_ms=2))
+
+
+def test_a_layout_that_does_not_fit_is_not_a_missed_target() -> None:
+    from chipshift.perf import DoesNotFitError, TargetNotMetError
+
+    with pytest.raises(DoesNotFitError, match="does not fit TP2"):
+        estimate(ReplicaSpec.build("llama-3.1-405b", "H100").with_degrees(tp=2), ServingWorkload())
+    with pytest.raises(TargetNotMetError):
+        estimate(ReplicaSpec.build("llama-3.1-405b", "H100"), ServingWorkload(tpot_ms=1))

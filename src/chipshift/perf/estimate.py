@@ -16,7 +16,7 @@ from chipshift.perf.inference import (
     estimate_decode,
     estimate_prefill,
 )
-from chipshift.perf.layout import InferenceLayout
+from chipshift.perf.layout import InferenceLayout, chips_text
 from chipshift.perf.memory import MemoryPlan, memory_plan
 from chipshift.perf.search import ServingPoint, ServingWorkload, search_layouts
 from chipshift.perf.serving import RequestSet, ServingResult, simulate_serving, with_poisson_arrivals
@@ -134,11 +134,15 @@ def _phase(phase: str, result: PrefillResult | DecodeResult, batch: str) -> Phas
 
 
 class TargetNotMetError(ChipshiftError):
-    """No layout and batch meets the latency targets (or fits); the message says why and by how much."""
+    """Layouts fit, but no layout and batch meets the latency targets; the message says which and by how much."""
 
 
 def _chosen_point(spec: ReplicaSpec, work: ServingWorkload, batch_per_chip: int | None) -> tuple[ServingPoint, int]:
-    """The searched point (the best at the targets), or an error naming the cause and a layout that would fit."""
+    """The searched point (the best at the targets), or an error naming the cause and a layout that would fit.
+
+    Raises :class:`DoesNotFitError` when no layout holds the model and its requests, :class:`TargetNotMetError`
+    when layouts fit but none meets the targets.
+    """
     found = search_layouts(spec, work, batch_per_chip=batch_per_chip)
     if found.best is not None:
         return found.best, found.evaluated
@@ -146,8 +150,8 @@ def _chosen_point(spec: ReplicaSpec, work: ServingWorkload, batch_per_chip: int 
     if spec.layout is not None:
         other = search_layouts(spec.with_layout(None), work, batch_per_chip=batch_per_chip).best
         if other is not None:
-            reason += f"; the layout search finds {other.layout.describe()} ({other.chips_per_replica} chips)"
-    raise TargetNotMetError(reason)
+            reason += f"; the layout search finds {other.layout.describe()} ({chips_text(other.chips_per_replica)})"
+    raise (DoesNotFitError if found.smallest is None else TargetNotMetError)(reason)
 
 
 def estimate(spec: ReplicaSpec, work: ServingWorkload, *, batch_per_chip: int | None = None) -> Estimate:

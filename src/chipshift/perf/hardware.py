@@ -12,6 +12,7 @@ class MissingFigureError(ChipshiftError):
     """A figure the estimate needs is unknown in the catalog."""
 
     def __init__(self, chip_id: str, figure: str) -> None:
+        self.chip_id = chip_id
         super().__init__(
             f"chip '{chip_id}' has no {figure} in the catalog, so it cannot be estimated; "
             "add the figure with its source in a user catalog (--catalog DIR)"

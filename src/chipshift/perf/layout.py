@@ -52,6 +52,11 @@ class InferenceLayout:
         return " ".join(parts)
 
 
+def chips_text(count: int) -> str:
+    """``1 chip``, ``40 chips``."""
+    return f"{count:,} chip" if count == 1 else f"{count:,} chips"
+
+
 def check_layout(model: ModelArch, layout: InferenceLayout) -> None:
     """Raise :class:`LayoutError` if the layout cannot split this model."""
     if min(layout.tp, layout.attention_dp, layout.pp) < 1:

@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from chipshift.errors import ChipshiftError
 from chipshift.perf.inference import DoesNotFitError, decode_batch, prefill_rate_and_ttft, step_estimate
-from chipshift.perf.layout import MAX_REPLICA_CHIPS, InferenceLayout, searched_layouts
+from chipshift.perf.layout import MAX_REPLICA_CHIPS, InferenceLayout, chips_text, searched_layouts
 from chipshift.perf.memory import memory_plan
 from chipshift.perf.spec import ReplicaSpec
 
@@ -312,13 +312,13 @@ def _no_fit_reason(where: str, work: ServingWorkload, misses: _Misses, fixed: bo
     if misses.memory is not None and fixed:
         missing, layout = misses.memory
         return (
-            f"{where} does not fit {layout.describe()} ({layout.chips:,} chips): it needs {missing:,.1f} GB more per "
-            "chip; use more chips per replica or a smaller precision"
+            f"{where} does not fit {layout.describe()} ({chips_text(layout.chips)}): it needs {missing:,.1f} GB "
+            "more per chip; use more chips per replica or a smaller precision"
         )
     if misses.memory is not None:
         missing, layout = misses.memory
         return (
-            f"{where} does not fit {scope}: the closest, {layout.describe()} ({layout.chips:,} chips), needs "
+            f"{where} does not fit {scope}: the closest, {layout.describe()} ({chips_text(layout.chips)}), needs "
             f"{missing:,.1f} GB more per chip; use more chips per replica or a smaller precision"
         )
     return f"no layout of {where} was tried {scope}"

@@ -216,7 +216,7 @@ def size_deployment(
         try:
             spec = ReplicaSpec.build(model, name, precision=precision, kv_cache=kv_cache, stack=stack, catalog=cat)
         except MissingFigureError as error:
-            rows.append(SizingRow(name, None, False, None, None, 0, None, 0.0, None, None, error.message))
+            rows.append(SizingRow(error.chip_id, None, False, None, None, 0, None, 0.0, None, None, error.message))
             continue
         rows.append(size_replica(spec, demand))
     return rows

@@ -18,6 +18,7 @@ from rich.console import RenderableType
 from rich.table import Table
 
 from chipshift.perf.estimate import Estimate, PhaseEstimate, ServingEstimate
+from chipshift.perf.layout import chips_text
 from chipshift.perf.models import ModelArch
 from chipshift.perf.search import SearchResult, ServingPoint, ServingWorkload
 from chipshift.perf.sizing import ServingDemand, SizingRow
@@ -164,7 +165,7 @@ def estimate_view(result: Estimate) -> list[RenderableType]:
     per_usd = None if r.tokens_per_s_per_usd is None else r.tokens_per_s_per_usd * 1000
     return [
         _where(r.model, r.chip, r.system, r.precision, r.kv_cache, r.stack),
-        f"replica: {r.layout} = {r.chips_per_replica:,} chips ({chosen})",
+        f"replica: {r.layout} = {chips_text(r.chips_per_replica)} ({chosen})",
         f"serving: {number(point.tokens_per_s_per_chip)} output tokens/s per chip with prefill included; TPOT "
         f"{number(point.tpot_ms, 1)} ms at {point.batch_per_chip:,} sequences per chip; TTFT "
         f"{number(point.ttft_ms)} ms for one prompt alone",
@@ -189,8 +190,8 @@ def _targets(work: ServingWorkload) -> str:
 
 def _point_line(label: str, p: ServingPoint) -> str:
     return (
-        f"{label}: {p.layout.describe()} ({p.chips_per_replica:,} chips), batch {p.batch_per_chip:,} per chip, TPOT "
-        f"{number(p.tpot_ms, 1)} ms, TTFT {number(p.ttft_ms)} ms, {number(p.tokens_per_s_per_chip)} output "
+        f"{label}: {p.layout.describe()} ({chips_text(p.chips_per_replica)}), batch {p.batch_per_chip:,} per chip, "
+        f"TPOT {number(p.tpot_ms, 1)} ms, TTFT {number(p.ttft_ms)} ms, {number(p.tokens_per_s_per_chip)} output "
         "tokens/s per chip"
     )
 
@@ -229,7 +230,7 @@ def serving_view(served: ServingEstimate) -> list[RenderableType]:
         table.add_row(name, *(number(v, 1) for v in (latency.mean, latency.p50, latency.p90, latency.p99)))
     return [
         _where(served.model, served.chip, served.system, served.precision, served.kv_cache, served.stack),
-        f"replica {served.layout} = {served.chips_per_replica:,} chips ({chosen}): {served.requests}, {arrivals}",
+        f"replica {served.layout} = {chips_text(served.chips_per_replica)} ({chosen}): {served.requests}, {arrivals}",
         f"served in {number(r.makespan_s, 1)} s: {number(r.output_tokens_per_s)} output tokens/s "
         f"({number(r.output_tokens_per_s_per_chip)} per chip), {number(r.total_tokens_per_s)} total tokens/s, "
         f"{number(r.requests_per_s, 2)} requests/s; {r.steps:,} engine steps, at most {r.peak_running:,} "
@@ -294,9 +295,9 @@ def sizing_view(model: str, demand: ServingDemand, rows: Sequence[SizingRow]) ->
         columns += ["requests/s per replica", f"TTFT {label} ms", f"TPOT {label} ms"]
     table = _table(title, [*columns, "note"], left=("chip", "system", "layout", "note"))
     for r in rows:
-        replica = DASH if r.layout is None else f"{r.layout} ({r.chips_per_replica:,} chips)"
+        replica = DASH if r.layout is None else f"{r.layout} ({chips_text(r.chips_per_replica)})"
         cells = [r.chip, text(r.system), number(r.chips), number(r.servers), replica]
-        cells += [number(r.tokens_per_s_per_chip), number(r.power_kw, 1), number(r.cost_usd)]
+        cells += [number(r.tokens_per_s_per_chip) if r.fits else DASH, number(r.power_kw, 1), number(r.cost_usd)]
         if demand.lengths is not None:
             served = r.serving
             cells += (
