@@ -1,8 +1,13 @@
-"""chipshift's performance model against llm-analysis and GenZ on the calibration cases each can express.
+"""chipshift's performance model against llm-analysis and GenZ on the calibration cases each can express, and the
+speed of its layout search.
 
 Run: ``pip install -e '.[bench]' && python benchmarks/bench_perf_anchors.py [--markdown]``. Every tool gets the same
 hardware figures (chipshift's catalog) and each anchor's own default or documented efficiency; a case a tool cannot
 express is listed with the reason. The error is (predicted - measured) / measured; the time is per estimate.
+
+``python benchmarks/bench_perf_anchors.py --search`` times the layout search (``serving_capacity``, what decide calls
+for every candidate and workload) on the example scenario's workloads and a few larger cases: layouts tried,
+configurations evaluated, and seconds per call (the median of 5 calls after one warm-up, wall and CPU).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chipshift.catalog import load_catalog
+from chipshift.perf import ReplicaSpec, ServingWorkload, search_layouts, serving_capacity
 from chipshift.perf.cases import Case, Phase, parse_cases
 from chipshift.perf.models import ModelArch, load_model
 from chipshift.perf.validate import calibration_file, predict_case
@@ -255,11 +261,58 @@ def markdown(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------- layout search speed
+
+REASONING = ServingWorkload(4096, 1024, ttft_ms=10000, tpot_ms=100)
+"""The example scenario's DeepSeek-R1 workload."""
+CHAT = ServingWorkload(2048, 512, ttft_ms=2000, tpot_ms=50)
+"""The example scenario's chat workload."""
+
+SEARCH_CASES: list[tuple[str, str, str, str | None, ServingWorkload]] = [
+    ("qwen3-32b", "huawei-ascend-910b", "bf16", "mindie", CHAT),
+    ("qwen3-32b", "cloudmatrix-384", "bf16", "mindie", CHAT),
+    ("qwen3-32b", "nvidia-h200-sxm", "bf16", None, CHAT),
+    ("deepseek-r1", "huawei-ascend-910b", "bf16", "mindie", REASONING),
+    ("deepseek-r1", "cloudmatrix-384", "bf16", "mindie", REASONING),
+    ("deepseek-r1", "cloudmatrix-384", "w8a8", "mindie", REASONING),
+    ("deepseek-r1", "nvidia-h20", "fp8", None, REASONING),
+    ("deepseek-r1", "nvidia-h200-sxm", "w8a8", None, REASONING),
+    ("qwen3-235b-a22b", "nvidia-h200-sxm", "fp8", "sglang", CHAT),
+    ("llama-3.1-405b", "nvidia-h100-sxm", "bf16", "vllm", CHAT),
+]
+
+
+def search_speed() -> str:
+    """A Markdown table of the layout search's size and time per call on each case."""
+    lines = [
+        "| model | chip or system | precision | stack | layouts | configurations | best | tokens/s per chip "
+        "| s per call (wall) | s per call (CPU) |",
+        "| --- | --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: |",
+    ]
+    for model, hardware, precision, stack, work in SEARCH_CASES:
+        spec = ReplicaSpec.build(model, hardware, precision=precision, stack=stack)
+        found = search_layouts(spec, work)
+        walls, cpus = [], []
+        for _ in range(5):
+            wall, cpu = time.perf_counter(), time.process_time()
+            capacity = serving_capacity(spec, work)
+            walls.append(time.perf_counter() - wall)
+            cpus.append(time.process_time() - cpu)
+        best = capacity.layout or "none"
+        lines.append(
+            f"| {model} | {hardware} | {precision} | {stack or 'other'} | {found.layouts:,} | {found.evaluated:,} "
+            f"| {best} | {capacity.tokens_per_s_per_chip:,.0f} | {statistics.median(walls):.3f} "
+            f"| {statistics.median(cpus):.3f} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
-    parser.parse_args()
-    print(markdown(run()))
+    parser.add_argument("--search", action="store_true", help="time the layout search instead")
+    args = parser.parse_args()
+    print(search_speed() if args.search else markdown(run()))
     return 0
 
 

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from chipshift.perf.inference import DoesNotFitError, estimate_decode, estimate_prefill, setup_for
+from chipshift.perf import ReplicaSpec
+from chipshift.perf.inference import DoesNotFitError, estimate_decode, estimate_prefill
 from chipshift.perf.layout import InferenceLayout, LayoutError, layout_from_degrees
-from chipshift.perf.models import load_model
+from chipshift.perf.models import ModelArch, load_model
+from chipshift.perf.operators import ChipSetup
+
+
+def setup_for(
+    model: str | ModelArch, hardware: str, *, layout: InferenceLayout | None = None, **options: Any
+) -> ChipSetup:
+    """The step formulas' bundle for a model on a chip, through the public ReplicaSpec."""
+    return ReplicaSpec.build(model, hardware, **options).setup(layout)
 
 
 def test_batch1_decode_is_weight_bandwidth_bound() -> None:
@@ -40,6 +51,15 @@ def test_tensor_parallel_adds_allreduce() -> None:
     assert [c.name for c in result.step.comms] == ["tp.allreduce"]
 
 
+def test_a_pipeline_does_not_multiply_throughput_per_chip() -> None:
+    """Each stage of PP2 emits one micro-batch per step: per chip it is no faster than one stage holding it all (it
+    was twice as fast, so the search preferred pipelines: 2,563 decode tokens/s per chip for TP1 EP32 PP2)."""
+    one = estimate_decode(setup_for("llama-3.1-8b", "H100", stack="vllm"), 32, 1024)
+    two = estimate_decode(setup_for("llama-3.1-8b", "H100", layout=InferenceLayout(pp=2), stack="vllm"), 32, 1024)
+    assert 0.5 < two.tokens_per_s_per_chip / one.tokens_per_s_per_chip <= 1.0
+    assert two.tpot_ms > one.tpot_ms  # each token passes both stages
+
+
 def test_mtp_raises_decode_throughput() -> None:
     model = load_model("deepseek-r1")
     setup = setup_for(model, "H800", precision="fp8", layout=layout_from_degrees(model, ep=64), stack="deepseek")
@@ -64,3 +84,13 @@ def test_unknown_precision() -> None:
 
     with pytest.raises(ChipshiftError, match="unknown precision"):
         setup_for("qwen3-8b", "H100", precision="int3")
+
+
+def test_expert_parallel_holds_whole_experts() -> None:
+    """256 experts over 13 chips: 20 whole experts on the busiest chip (redundant copies fill the rest), not 19.7."""
+    from chipshift.perf.memory import experts_per_chip
+
+    model = load_model("deepseek-r1")
+    assert experts_per_chip(setup_for(model, "H200", layout=layout_from_degrees(model, ep=13))) == 20
+    assert experts_per_chip(setup_for(model, "H200", layout=layout_from_degrees(model, ep=16))) == 16
+    assert experts_per_chip(setup_for(model, "H200", layout=InferenceLayout(tp=8))) == 32  # slices under TP

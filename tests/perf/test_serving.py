@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from chipshift.errors import ChipshiftError
-from chipshift.perf.inference import estimate_prefill, setup_for
+from chipshift.perf import ReplicaSpec
+from chipshift.perf.inference import estimate_prefill
 from chipshift.perf.layout import InferenceLayout
 from chipshift.perf.lengths import load_lengths
+from chipshift.perf.models import ModelArch
+from chipshift.perf.operators import ChipSetup
 from chipshift.perf.serving import (
     fixed_lengths,
     max_request_rate,
@@ -18,6 +22,13 @@ from chipshift.perf.serving import (
     simulate_serving,
     with_poisson_arrivals,
 )
+
+
+def setup_for(
+    model: str | ModelArch, hardware: str, *, layout: InferenceLayout | None = None, **options: Any
+) -> ChipSetup:
+    """The step formulas' bundle for a model on a chip, through the public ReplicaSpec."""
+    return ReplicaSpec.build(model, hardware, **options).setup(layout)
 
 
 def test_sharegpt_like_lengths() -> None:

@@ -128,25 +128,25 @@ def scan_target_for(chip: Chip, given: Candidate | None) -> str | None:
 
 
 def workload_fit(
-    workload: InferenceWorkload | TrainingWorkload, chip: Chip, given: Candidate | None, catalog: Catalog
+    workload: InferenceWorkload | TrainingWorkload,
+    chip: Chip,
+    given: Candidate | None,
+    catalog: Catalog,
+    system: System | None = None,
 ) -> WorkloadFit:
-    """Ask perf how one chip serves one workload."""
+    """Ask perf how one chip (inside ``system`` when the candidate is a system) serves one workload."""
     from chipshift import perf
 
     stack = given.perf_stack if given else None
     try:
+        spec = perf.ReplicaSpec.build(
+            workload.model, system.id if system else chip.id, precision=workload.precision, stack=stack, catalog=catalog
+        )
         if isinstance(workload, InferenceWorkload):
-            r = perf.serving_capacity(
-                workload.model,
-                chip.id,
-                precision=workload.precision,
-                input_tokens=workload.input_tokens,
-                output_tokens=workload.output_tokens,
-                ttft_ms=workload.ttft_ms,
-                tpot_ms=workload.tpot_ms,
-                stack=stack,
-                catalog=catalog,
+            shape = perf.ServingWorkload(
+                workload.input_tokens, workload.output_tokens, workload.ttft_ms, workload.tpot_ms
             )
+            r = perf.serving_capacity(spec, shape)
             return WorkloadFit(
                 workload.id,
                 r.fits and r.tokens_per_s_per_chip > 0,
@@ -155,15 +155,7 @@ def workload_fit(
                 max(1, r.chips_per_replica),
                 r.reason,
             )
-        t = perf.size_training(
-            workload.model,
-            chip.id,
-            tokens=workload.tokens,
-            days=workload.days,
-            seq_len=workload.seq_len,
-            precision=workload.precision,
-            catalog=catalog,
-        )
+        t = perf.size_training(spec, tokens=workload.tokens, days=workload.days, seq_len=workload.seq_len)
         per_chip = t.result.tokens_per_s_per_chip
         runs = per_chip * workload.days * 86400 / workload.tokens
         return WorkloadFit(workload.id, per_chip > 0, runs, per_chip, 8)
@@ -195,7 +187,7 @@ def evidence_for(
         lease_per_chip_year=_lease_per_chip_year(given, scenario),
         power_w=_power_w(chip, system),
         dense_bf16_tflops=tflops,
-        fits=tuple(workload_fit(w, chip, given, catalog) for w in scenario.workloads),
+        fits=tuple(workload_fit(w, chip, given, catalog, system) for w in scenario.workloads),
         porting_person_days=0.0 if target is None else efforts.get(target),
         scan_target=target,
         export_class=classify_chip(chip).export_class.value,

@@ -1,41 +1,162 @@
-"""CLI commands of the perf engine: ``estimate``, ``size``, ``validate`` and ``models list|show``."""
+"""CLI commands of the perf engine: ``estimate`` (one layout, ``search``, ``serve``, ``train``), ``size``,
+``validate`` and ``models list|show``.
+
+Each command parses its options into a :class:`chipshift.perf.ReplicaSpec` and a workload, calls one engine
+function and prints a view. Every number is checked here (finite, in range) with a one-line error naming the option.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
+from rich.console import RenderableType
+from typer.core import TyperGroup
 
 from chipshift import jsontext
 from chipshift.cli.common import catalog, stderr, stdout
-from chipshift.errors import ChipshiftError, NotSupportedYetError
+from chipshift.errors import ChipshiftError
 from chipshift.perf import (
+    Recompute,
+    ReplicaSpec,
+    RequestSet,
     ServingDemand,
-    SizingRow,
+    ServingWorkload,
     estimate,
+    estimate_serving,
+    estimate_view,
+    fixed_lengths,
+    load_lengths,
     load_model,
+    model_fields,
+    model_view,
+    models_view,
+    search_layouts,
+    search_view,
+    serving_view,
+    sharegpt_like,
     shipped_model_ids,
     size_deployment,
     size_training,
+    sizing_view,
+    to_plain,
+    training_sizing_view,
     training_throughput,
+    training_view,
     validate_file,
+    validation_view,
 )
-from chipshift.perf.estimate import Estimate, PhaseEstimate, ServingEstimate, estimate_serving
-from chipshift.perf.lengths import load_lengths
-from chipshift.perf.search import SearchResult, search_inference
-from chipshift.perf.serving import RequestSet, fixed_lengths, sharegpt_like
-from chipshift.perf.training import TrainingResult
-from chipshift.perf.validate import ValidationReport
+from chipshift.quantities import MAX_MAGNITUDE
 
-models_app = typer.Typer(help="Model architectures the performance model knows: list, show.", no_args_is_help=True)
+MAX_REQUESTS = 100_000
+"""Most requests a generated request set may hold (the simulation steps through each)."""
+MAX_CHIPS = 2**20
+"""Most chips a command may be asked about."""
+
+Check = Callable[[Any], Any]
+
+
+def _shown(value: float) -> str:
+    """A number as typed: ``1,048,576``, ``0.5``, ``nan``, ``-1e+09``."""
+    if math.isfinite(value) and float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:g}"
+
+
+def _checked(option: str, *, low: float, inclusive: bool, high: float, what: str) -> Check:
+    """A typer callback refusing NaN, infinities and values out of range with one line naming the option."""
+
+    def check(value: float | int | None) -> float | int | None:
+        if value is None:
+            return value
+        too_low = value < low if inclusive else value <= low
+        if not math.isfinite(value) or too_low:
+            raise ChipshiftError(f"{option} must be {what}, not {_shown(value)}")
+        if value > high:
+            raise ChipshiftError(f"{option} must be at most {_shown(high)}, not {_shown(value)}")
+        return value
+
+    return check
+
+
+def _positive(option: str, high: float = MAX_MAGNITUDE) -> Check:
+    return _checked(option, low=0, inclusive=False, high=high, what="a positive finite number")
+
+
+def _count(option: str, high: int = int(MAX_MAGNITUDE), low: int = 1) -> Check:
+    return _checked(option, low=low, inclusive=True, high=high, what=f"a whole number of at least {low}")
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(jsontext.dumps(data))
+
+
+def _print(renderables: RenderableType | list[RenderableType]) -> None:
+    for item in renderables if isinstance(renderables, list) else [renderables]:
+        stdout.print(item)
+
+
+# ---------------------------------------------------------------- options shared by the perf commands
 
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON.")
+HARDWARE_ARGUMENT = typer.Argument(
+    ..., metavar="CHIP", help="Chip or system id or alias (H100, 910C, H20, cloudmatrix-384)."
+)
+MODEL_ARGUMENT = typer.Argument(
+    ..., metavar="MODEL", help="Model id (chipshift models list) or a path to a config.json."
+)
+SYSTEM_OPTION = typer.Option(None, help="Server or supernode the chip sits in (cloudmatrix-384).")
 PRECISION_OPTION = typer.Option("bf16", help="bf16, fp16, fp8, w8a8 or w4a16.")
+KV_CACHE_OPTION = typer.Option(None, "--kv-cache", help="KV-cache dtype: bf16, fp8 or int8 (default: the stack's).")
 STACK_OPTION = typer.Option(None, help="Software stack: vllm, vllm-ascend, sglang, trtllm, mindie, ...")
-REQUESTS_OPTION = typer.Option(1000, min=1, help="Requests of a sharegpt or fixed request set.")
+INPUT_OPTION = typer.Option(1024, callback=_count("--input-tokens"), help="Prompt tokens (mean).")
+OUTPUT_OPTION = typer.Option(256, callback=_count("--output-tokens"), help="Output tokens (mean).")
+TTFT_OPTION = typer.Option(None, callback=_positive("--ttft-ms"), help="TTFT target in ms.")
+TPOT_OPTION = typer.Option(None, callback=_positive("--tpot-ms"), help="TPOT target in ms.")
+TP_OPTION = typer.Option(None, callback=_count("--tp", 4096), help="Tensor-parallel degree (default: searched).")
+PP_OPTION = typer.Option(1, callback=_count("--pp", 4096), help="Pipeline stages.")
+EP_OPTION = typer.Option(
+    1, callback=_count("--ep", 4096), help="Expert-parallel degree (MoE; above --tp: data-parallel attention)."
+)
+MTP_OPTION = typer.Option(
+    None,
+    callback=_checked("--mtp", low=0, inclusive=True, high=1, what="an acceptance rate between 0 and 1"),
+    help="MTP speculative decoding with this acceptance rate (0-1).",
+)
+REQUESTS_OPTION = typer.Option(
+    1000, callback=_count("--requests", MAX_REQUESTS), help="Requests of a sharegpt or fixed request set."
+)
+LENGTHS_HELP = "sharegpt, fixed (the --input/--output tokens) or a CSV/JSON Lines file with input_tokens, output_tokens"
+
+
+def _spec(
+    model: str,
+    hardware: str,
+    *,
+    system: str | None,
+    precision: str,
+    kv_cache: str | None = None,
+    stack: str | None = None,
+    mtp: float | None = None,
+) -> ReplicaSpec:
+    return ReplicaSpec.build(
+        model,
+        hardware,
+        system=system,
+        precision=precision,
+        kv_cache=kv_cache,
+        stack=stack,
+        mtp_acceptance=mtp,
+        catalog=catalog(),
+    )
+
+
+def _with_layout(spec: ReplicaSpec, tp: int | None, pp: int, ep: int) -> ReplicaSpec:
+    """The spec with the layout the degrees give, or the search's choice when none is given."""
+    return spec if tp is None and pp == 1 and ep == 1 else spec.with_degrees(tp=tp, pp=pp, ep=ep)
 
 
 def _request_set(spec: str, count: int, input_tokens: int, output_tokens: int) -> RequestSet:
@@ -50,342 +171,229 @@ def _request_set(spec: str, count: int, input_tokens: int, output_tokens: int) -
     return load_lengths(path)
 
 
-def _print_json(data: Any) -> None:
-    typer.echo(jsontext.dumps(data))
+# ---------------------------------------------------------------- estimate: one layout, search, serve, train
+
+DEFAULT_ESTIMATE = "layout"
+"""The subcommand ``chipshift estimate MODEL CHIP`` runs."""
+
+MOVED_OPTIONS = {
+    "--search": "search",
+    "--serve": "serve",
+    "--request-rate": "serve",
+    "--requests": "serve",
+    "--train": "train",
+    "--chips": "train",
+    "--seq-len": "train",
+    "--zero": "train",
+}
+"""Options of the old single ``estimate`` command that now belong to a subcommand."""
 
 
-def _num(value: float | None, digits: int = 1) -> str:
-    if value is None:
-        return "—"
-    return f"{value:,.{digits}f}"
+class EstimateGroup(TyperGroup):
+    """``estimate`` with subcommands, where ``estimate MODEL CHIP ...`` means ``estimate layout MODEL CHIP ...``."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            for arg in args:
+                moved = MOVED_OPTIONS.get(arg.split("=", 1)[0])
+                if moved is not None:
+                    raise ChipshiftError(
+                        f"estimate {arg.split('=', 1)[0]} is now a subcommand: chipshift estimate {moved} MODEL CHIP "
+                        f"[options] (see chipshift estimate {moved} --help)"
+                    )
+            args = [DEFAULT_ESTIMATE, *args]
+        return super().parse_args(ctx, args)
 
 
-@models_app.command("list")
-def models_list(as_json: bool = JSON_OPTION) -> None:
-    """Shipped model architectures with their size and attention kind.
-
-    Active parameters count the embedding and LM head, as model cards do (DeepSeek-V3: 37B).
-    """
-    rows: list[dict[str, Any]] = []
-    for model_id in shipped_model_ids():
-        m = load_model(model_id)
-        rows.append(
-            {
-                "id": m.id,
-                "name": m.name,
-                "total_params_b": round(m.total_params / 1e9, 1),
-                "active_params_b": round(m.active_params_published / 1e9, 1),
-                "attention": m.attention.value,
-                "moe": m.is_moe,
-                "source": m.source,
-            }
-        )
-    if as_json:
-        _print_json(rows)
-        return
-    table = Table(title=f"{len(rows)} model architectures")
-    for column in ("id", "name", "total_params_b", "active_params_b", "attention", "moe"):
-        table.add_column(column, justify="right" if column.endswith("_b") else "left")
-    for row in rows:
-        table.add_row(
-            row["id"],
-            row["name"],
-            str(row["total_params_b"]),
-            str(row["active_params_b"]),
-            row["attention"],
-            "yes" if row["moe"] else "no",
-        )
-    stdout.print(table)
+estimate_app = typer.Typer(
+    cls=EstimateGroup,
+    help="Estimate one model on one chip or system: `estimate MODEL CHIP` (one layout: the searched best at the "
+    "targets, or --tp/--ep/--pp), `estimate search`, `estimate serve`, `estimate train`.",
+    no_args_is_help=True,
+)
 
 
-@models_app.command("show")
-def models_show(
-    model: str = typer.Argument(..., help="Model id or a path to a config.json."), as_json: bool = JSON_OPTION
-) -> None:
-    """Every field of one architecture, with derived sizes."""
-    m = load_model(model)
-    data = asdict(m) | {
-        "total_params": m.total_params,
-        "active_params": m.active_params_published,
-        "active_params_without_embeddings": m.active_params,
-        "kv_cache_values_per_token_per_layer": m.kv_elems_per_token_layer(),
-    }
-    if as_json:
-        _print_json(data)
-        return
-    table = Table(title=m.name, show_header=False)
-    for key, value in data.items():
-        table.add_row(key, f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value))
-    stdout.print(table)
-
-
-def _phase_table(phase: PhaseEstimate) -> Table:
-    unit = "TTFT" if phase.phase == "prefill" else "TPOT"
-    title = (
-        f"{phase.phase}: {phase.tokens_per_s_per_chip:,.0f} tokens/s per chip, {unit} {phase.latency_ms:,.1f} ms "
-        f"({phase.batch}; step {phase.step_ms:,.2f} ms, host {phase.host_ms:.2f} ms, "
-        f"comm overlap {phase.overlap:.0%})"
-    )
-    table = Table(title=title, title_justify="left")
-    for column in (
-        "operator",
-        "compute ms",
-        "memory ms",
-        "comm ms",
-        "time ms",
-        "bottleneck",
-        "efficiency",
-        "precision",
-    ):
-        table.add_column(column, justify="left" if column in {"operator", "bottleneck", "precision"} else "right")
-    for row in phase.rows:
-        table.add_row(
-            row.name,
-            _num(row.compute_ms, 2),
-            _num(row.memory_ms, 2),
-            _num(row.comm_ms, 2),
-            _num(row.time_ms, 2),
-            row.bottleneck,
-            _num(row.efficiency, 2),
-            row.precision or "—",
-        )
-    return table
-
-
-def _print_estimate(result: Estimate) -> None:
-    mem = result.memory
-    stdout.print(
-        f"[bold]{result.model}[/] on [bold]{result.chip}[/] ({result.precision}, stack {result.stack}), "
-        f"replica {result.layout} = {result.chips_per_replica} chips"
-    )
-    stdout.print(
-        f"memory per chip: weights {mem.weights_gb:.1f} GB, workspace {mem.activations_gb + mem.reserved_gb:.1f}"
-        f" GB, KV cache {mem.kv_cache_gb:.1f} GB ({mem.kv_tokens_per_group:,.0f} tokens per attention group)"
-    )
-    stdout.print(_phase_table(result.prefill))
-    stdout.print(_phase_table(result.decode))
-    per_watt = f"{result.decode_tokens_per_s_per_watt:.2f}" if result.decode_tokens_per_s_per_watt else "—"
-    per_usd = f"{result.decode_tokens_per_s_per_usd * 1000:.2f}" if result.decode_tokens_per_s_per_usd else "—"
-    stdout.print(
-        f"decode tokens/s per W: {per_watt}; per 1,000 USD of chips: {per_usd}; KV transfer to a "
-        f"disaggregated decode instance: {result.kv_transfer_ms:.1f} ms per request"
-    )
-    stdout.print(f"efficiencies: chip — {result.sources['chip']}; stack — {result.sources['stack']}")
-
-
-@models_app.callback()
-def _models() -> None:
-    """Model architectures."""
-
-
-def estimate_command(
-    model: str = typer.Argument(..., help="Model id (chipshift models list) or a path to a config.json."),
-    chip: str = typer.Argument(..., help="Chip id or alias (H100, 910C, H20)."),
+@estimate_app.command(DEFAULT_ESTIMATE)
+def estimate_layout(
+    model: str = MODEL_ARGUMENT,
+    hardware: str = HARDWARE_ARGUMENT,
+    system: str | None = SYSTEM_OPTION,
     precision: str = PRECISION_OPTION,
-    input_tokens: int = typer.Option(1024, min=1, help="Prompt tokens."),
-    output_tokens: int = typer.Option(256, min=1, help="Output tokens."),
-    batch: int | None = typer.Option(None, min=1, help="Decode batch per chip (default: best under --tpot-ms)."),
-    tpot_ms: float | None = typer.Option(None, help="TPOT target in ms for choosing the batch."),
-    tp: int | None = typer.Option(None, min=1, help="Tensor-parallel degree (default: smallest replica that fits)."),
-    pp: int = typer.Option(1, min=1, help="Pipeline stages."),
-    ep: int = typer.Option(1, min=1, help="Expert-parallel degree (MoE)."),
+    kv_cache: str | None = KV_CACHE_OPTION,
     stack: str | None = STACK_OPTION,
-    system: str | None = typer.Option(None, help="Server or supernode id (cloudmatrix-384)."),
-    mtp: float | None = typer.Option(
-        None, min=0.0, max=1.0, help="MTP speculative decoding with this acceptance rate (0-1)."
+    input_tokens: int = INPUT_OPTION,
+    output_tokens: int = OUTPUT_OPTION,
+    ttft_ms: float | None = TTFT_OPTION,
+    tpot_ms: float | None = TPOT_OPTION,
+    batch: int | None = typer.Option(
+        None, callback=_count("--batch", 1_000_000), help="Decode batch per chip (default: best at the targets)."
     ),
-    search: bool = typer.Option(False, "--search", help="Search every layout and batch; print best and frontier."),
-    ttft_ms: float | None = typer.Option(None, help="TTFT target in ms (with --search)."),
-    serve: str | None = typer.Option(
-        None,
-        help="Simulate serving a request set with continuous batching on one replica: sharegpt, fixed (the --input/"
-        "--output tokens) or a CSV/JSON Lines file with input_tokens, output_tokens (and arrival_s).",
-    ),
-    requests: int = REQUESTS_OPTION,
-    request_rate: float | None = typer.Option(
-        None, help="Poisson arrivals at this many requests/s (with --serve; default: all at once)."
-    ),
-    train: bool = typer.Option(False, "--train", help="Estimate training instead (with --chips, --seq-len)."),
-    chips: int = typer.Option(8, min=1, help="Chips of the training job (with --train)."),
-    seq_len: int = typer.Option(4096, min=1, help="Training sequence length (with --train)."),
-    zero: int = typer.Option(1, min=0, max=3, help="ZeRO stage 0-3 (with --train)."),
+    tp: int | None = TP_OPTION,
+    pp: int = PP_OPTION,
+    ep: int = EP_OPTION,
+    mtp: float | None = MTP_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Prefill and decode of one model on one chip, with compute, memory and communication per operator group."""
-    modes = [flag for flag, on in (("--train", train), ("--search", search), ("--serve", serve is not None)) if on]
-    if len(modes) > 1:
-        raise ChipshiftError(f"choose one of {', '.join(modes)}")
-    if request_rate is not None and serve is None:
-        raise ChipshiftError("--request-rate applies to a serving simulation: add --serve sharegpt|fixed|FILE")
-    if train:
-        fixed = {"tp": tp or 1, "pp": pp, "ep": ep} if tp or pp > 1 or ep > 1 else None
-        trained = training_throughput(
-            model,
-            chip,
-            seq_len=seq_len,
-            precision=precision,
-            chips=chips,
-            stack=stack,
-            zero_stage=zero,
-            fixed=fixed,
-            catalog=catalog(),
-        )
-        _print_training(trained, as_json)
-        return
-    if serve is not None:
-        if mtp is not None:
-            raise NotSupportedYetError("speculative decoding (MTP) in the serving simulation")
-        served = estimate_serving(
-            model,
-            chip,
-            _request_set(serve, requests, input_tokens, output_tokens),
-            request_rate=request_rate,
-            precision=precision,
-            tp=tp,
-            pp=pp,
-            ep=ep,
-            stack=stack,
-            system=system,
-            catalog=catalog(),
-        )
-        _print_serving(served, as_json)
-        return
-    if search:
-        found = search_inference(
-            model,
-            chip,
-            precision=precision,
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            ttft_ms=ttft_ms,
-            tpot_ms=tpot_ms,
-            stack=stack,
-            catalog=catalog(),
-        )
-        _print_search(found, as_json)
-        return
-    result = estimate(
-        model,
-        chip,
-        precision=precision,
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        batch_per_chip=batch,
-        tpot_ms=tpot_ms,
-        tp=tp,
-        pp=pp,
-        ep=ep,
-        stack=stack,
-        system=system,
-        mtp_acceptance=mtp,
-        catalog=catalog(),
-    )
+    """Prefill and decode of one layout, per operator group (the default: `chipshift estimate MODEL CHIP`).
+
+    Without --tp/--ep/--pp the layout search picks the best layout at the targets (highest output tokens/s per chip
+    meeting --ttft-ms and --tpot-ms); a target that cannot be met is an error that says by how much.
+    """
+    spec = _spec(model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack, mtp=mtp)
+    work = ServingWorkload(input_tokens, output_tokens, ttft_ms, tpot_ms)
+    result = estimate(_with_layout(spec, tp, pp, ep), work, batch_per_chip=batch)
     if as_json:
-        _print_json(result.to_dict())
+        _print_json(to_plain(result))
     else:
-        _print_estimate(result)
+        _print(estimate_view(result))
 
 
-def _print_serving(served: ServingEstimate, as_json: bool) -> None:
+@estimate_app.command("search")
+def estimate_search(
+    model: str = MODEL_ARGUMENT,
+    hardware: str = HARDWARE_ARGUMENT,
+    system: str | None = SYSTEM_OPTION,
+    precision: str = PRECISION_OPTION,
+    kv_cache: str | None = KV_CACHE_OPTION,
+    stack: str | None = STACK_OPTION,
+    input_tokens: int = INPUT_OPTION,
+    output_tokens: int = OUTPUT_OPTION,
+    ttft_ms: float | None = TTFT_OPTION,
+    tpot_ms: float | None = TPOT_OPTION,
+    mtp: float | None = MTP_OPTION,
+    max_chips: int = typer.Option(512, callback=_count("--max-chips", 4096), help="Largest replica tried."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Every layout and batch: the best at the targets, and the frontier of throughput against TPOT.
+
+    Layouts are attention TP x attention DP (with expert parallelism, for MoE models on stacks that run it) x PP,
+    for any chip count up to --max-chips.
+    """
+    spec = _spec(model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack, mtp=mtp)
+    work = ServingWorkload(input_tokens, output_tokens, ttft_ms, tpot_ms)
+    found = search_layouts(spec, work, max_chips=max_chips)
     if as_json:
-        _print_json(served.to_dict())
-        return
-    r = served.result
-    arrivals = "sent at once" if r.request_rate is None else f"arriving at {r.request_rate:,.2f} requests/s"
-    stdout.print(
-        f"[bold]{served.model}[/] on [bold]{served.chip}[/] ({served.precision}, stack {served.stack}), "
-        f"replica {served.layout} = {served.chips_per_replica} chips: {served.requests}, {arrivals}"
-    )
-    stdout.print(
-        f"served in {r.makespan_s:,.1f} s: {r.output_tokens_per_s:,.0f} output tokens/s "
-        f"({r.output_tokens_per_s_per_chip:,.0f} per chip), {r.total_tokens_per_s:,.0f} total tokens/s, "
-        f"{r.requests_per_s:,.2f} requests/s; {r.steps:,} engine steps, at most {r.peak_running:,} sequences "
-        f"running, {r.preemptions:,} preemptions"
-    )
-    table = Table(title="latency, ms", title_justify="left")
-    for column in ("", "mean", "p50", "p90", "p99"):
-        table.add_column(column, justify="left" if not column else "right")
-    for name, latency in (("TTFT", r.ttft), ("TPOT", r.tpot)):
-        table.add_row(name, *(_num(v) for v in (latency.mean, latency.p50, latency.p90, latency.p99)))
-    stdout.print(table)
-
-
-def _print_training(result: TrainingResult, as_json: bool) -> None:
-    data = asdict(result) | {"layout": result.layout.describe()}
-    if as_json:
-        _print_json(data)
-        return
-    table = Table(title=f"training, {result.layout.describe()}", show_header=False)
-    for key in (
-        "tokens_per_s_per_chip",
-        "mfu",
-        "step_s",
-        "compute_s",
-        "bubble_s",
-        "exposed_comm_s",
-        "model_flops_per_token",
-        "memory_gb_per_chip",
-        "fits",
-        "chip_hours_per_trillion_tokens",
-    ):
-        value = data[key]
-        table.add_row(key, f"{value:,.3g}" if isinstance(value, float) else str(value))
-    stdout.print(table)
-
-
-def _print_search(found: SearchResult, as_json: bool) -> None:
-    if as_json:
-        _print_json(asdict(found))
-        return
-    table = Table(title=f"{found.evaluated:,} configurations; frontier (throughput per chip against TPOT)")
-    for column in ("layout", "chips", "batch/chip", "TPOT ms", "TTFT ms", "tokens/s/chip"):
-        table.add_column(column, justify="left" if column == "layout" else "right")
-    step = max(1, len(found.frontier) // 15)
-    for p in found.frontier[::step]:
-        table.add_row(
-            p.layout,
-            str(p.chips_per_replica),
-            str(p.batch_per_chip),
-            _num(p.tpot_ms),
-            _num(p.ttft_ms, 0),
-            _num(p.tokens_per_s_per_chip, 0),
-        )
-    stdout.print(table)
-    if found.best is None:
-        stdout.print("no configuration meets the targets")
+        _print_json({"replica": spec.describe(), "workload": to_plain(work), **to_plain(found)})
     else:
-        b = found.best
-        stdout.print(
-            f"best: {b.layout} ({b.chips_per_replica} chips), batch {b.batch_per_chip} per chip, "
-            f"TPOT {b.tpot_ms:.1f} ms, TTFT {b.ttft_ms:.0f} ms, {b.tokens_per_s_per_chip:,.0f} tokens/s/chip"
-        )
+        _print(search_view(spec, work, found))
+
+
+@estimate_app.command("serve")
+def estimate_serve(
+    model: str = MODEL_ARGUMENT,
+    hardware: str = HARDWARE_ARGUMENT,
+    system: str | None = SYSTEM_OPTION,
+    precision: str = PRECISION_OPTION,
+    kv_cache: str | None = KV_CACHE_OPTION,
+    stack: str | None = STACK_OPTION,
+    lengths: str = typer.Option("sharegpt", help=f"The request set: {LENGTHS_HELP} (and arrival_s)."),
+    requests: int = REQUESTS_OPTION,
+    input_tokens: int = INPUT_OPTION,
+    output_tokens: int = OUTPUT_OPTION,
+    request_rate: float | None = typer.Option(
+        None, callback=_positive("--request-rate"), help="Poisson arrivals at this many requests/s (default: at once)."
+    ),
+    tp: int | None = TP_OPTION,
+    pp: int = PP_OPTION,
+    ep: int = EP_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Simulate one replica serving a request set: throughput, TTFT and TPOT percentiles.
+
+    Continuous batching, step by step. Without --tp/--ep/--pp the replica is the smallest the layout search finds
+    that holds the longest request.
+    """
+    spec = _spec(model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack)
+    request_set = _request_set(lengths, requests, input_tokens, output_tokens)
+    served = estimate_serving(_with_layout(spec, tp, pp, ep), request_set, request_rate=request_rate)
+    if as_json:
+        _print_json(to_plain(served))
+    else:
+        _print(serving_view(served))
+
+
+@estimate_app.command("train")
+def estimate_train(
+    model: str = MODEL_ARGUMENT,
+    hardware: str = HARDWARE_ARGUMENT,
+    system: str | None = SYSTEM_OPTION,
+    precision: str = PRECISION_OPTION,
+    stack: str | None = typer.Option(None, help="Training stack: megatron, mindspeed, deepseek, llama3, ..."),
+    chips: int = typer.Option(8, callback=_count("--chips", MAX_CHIPS), help="Chips of the job (any count)."),
+    seq_len: int = typer.Option(4096, callback=_count("--seq-len", 10_000_000), help="Sequence length."),
+    global_batch_tokens: int | None = typer.Option(
+        None, callback=_count("--global-batch-tokens"), help="Tokens per optimizer step (default 16M)."
+    ),
+    zero: int = typer.Option(1, callback=_count("--zero", 3, low=0), help="ZeRO stage 0-3."),
+    full_recompute: bool = typer.Option(False, "--full-recompute", help="Full activation recomputation."),
+    tp: int | None = typer.Option(None, callback=_count("--tp", 4096), help="Pin the tensor-parallel degree."),
+    pp: int | None = typer.Option(None, callback=_count("--pp", 4096), help="Pin the pipeline stages."),
+    ep: int | None = typer.Option(None, callback=_count("--ep", 4096), help="Pin the expert-parallel degree."),
+    cp: int | None = typer.Option(None, callback=_count("--cp", 4096), help="Pin the context-parallel degree."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """The fastest training layout that fits on --chips chips: tokens/s per chip, MFU, memory.
+
+    Layouts are TP x PP x CP x DP (EP folded into DP) multiplying to exactly --chips, any count.
+    """
+    spec = _spec(model, hardware, system=system, precision=precision, stack=stack)
+    pinned = {k: v for k, v in (("tp", tp), ("pp", pp), ("ep", ep), ("cp", cp)) if v is not None}
+    result = training_throughput(
+        spec,
+        chips=chips,
+        seq_len=seq_len,
+        global_batch_tokens=global_batch_tokens,
+        recompute=Recompute.FULL if full_recompute else Recompute.SELECTIVE,
+        zero_stage=zero,
+        fixed=pinned or None,
+    )
+    if as_json:
+        _print_json({"replica": spec.describe(), "chips": chips, **to_plain(result)})
+    else:
+        _print(training_view(spec, chips, result))
+
+
+# ---------------------------------------------------------------- size
 
 
 def size_command(
-    model: str = typer.Argument(..., help="Model id or a path to a config.json."),
-    chips: list[str] = typer.Option(..., "--chip", help="Candidate chip (repeatable)."),
-    requests_per_s: float | None = typer.Option(None, help="Serving demand in requests per second."),
-    output_tokens_per_s: float | None = typer.Option(None, help="Serving demand in output tokens per second."),
-    input_tokens: int = typer.Option(1024, min=1, help="Mean prompt tokens."),
-    output_tokens: int = typer.Option(256, min=1, help="Mean output tokens."),
-    ttft_ms: float | None = typer.Option(None, help="TTFT target, ms."),
-    tpot_ms: float | None = typer.Option(None, help="TPOT target, ms."),
+    model: str = MODEL_ARGUMENT,
+    chips: list[str] = typer.Option(..., "--chip", help="Candidate chip or system (repeatable)."),
+    requests_per_s: float | None = typer.Option(
+        None, callback=_positive("--requests-per-s"), help="Serving demand in requests per second."
+    ),
+    output_tokens_per_s: float | None = typer.Option(
+        None, callback=_positive("--output-tokens-per-s"), help="Serving demand in output tokens per second."
+    ),
+    input_tokens: int = INPUT_OPTION,
+    output_tokens: int = OUTPUT_OPTION,
+    ttft_ms: float | None = TTFT_OPTION,
+    tpot_ms: float | None = TPOT_OPTION,
     lengths: str | None = typer.Option(
-        None,
-        help="Size by simulating a length distribution: sharegpt, fixed (the --input/--output tokens) or a CSV/JSON "
-        "Lines file with input_tokens, output_tokens; the targets then apply to --percentile.",
+        None, help=f"Size by simulating a length distribution: {LENGTHS_HELP}; the targets then apply to --percentile."
     ),
     requests: int = REQUESTS_OPTION,
     percentile: int = typer.Option(90, help="Percentile of TTFT and TPOT the targets apply to (0 = mean, 50, 90, 99)."),
-    train_tokens: float | None = typer.Option(None, help="Train this many tokens instead (with --days)."),
-    days: float | None = typer.Option(None, help="Days to train --train-tokens in."),
-    seq_len: int = typer.Option(4096, min=1, help="Training sequence length."),
+    train_tokens: float | None = typer.Option(
+        None, callback=_positive("--train-tokens"), help="Train this many tokens instead (with --days)."
+    ),
+    days: float | None = typer.Option(
+        None, callback=_positive("--days", 36_500), help="Days to train --train-tokens in."
+    ),
+    seq_len: int = typer.Option(4096, callback=_count("--seq-len", 10_000_000), help="Training sequence length."),
     precision: str = PRECISION_OPTION,
+    kv_cache: str | None = KV_CACHE_OPTION,
     stack: str | None = STACK_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Chips and servers of each candidate for a serving demand, or to train N tokens in D days."""
+    """Chips and servers of each candidate for a serving demand, or to train N tokens in D days.
+
+    Each candidate (a chip, or a system such as cloudmatrix-384) is sized at the layout search's best layout for the
+    targets; a system's servers are whole systems.
+    """
     if train_tokens is not None or days is not None:
+        if train_tokens is None or days is None:
+            raise ChipshiftError("training sizing needs both --train-tokens and --days")
         _size_training(model, chips, train_tokens, days, seq_len, precision, stack, as_json)
         return
     if requests_per_s is None and output_tokens_per_s is None:
@@ -394,125 +402,32 @@ def size_command(
     demand = ServingDemand(
         requests_per_s, output_tokens_per_s, input_tokens, output_tokens, ttft_ms, tpot_ms, distribution, percentile
     )
-    rows = size_deployment(model, chips, demand, precision=precision, stack=stack, catalog=catalog())
+    rows = size_deployment(model, chips, demand, precision=precision, kv_cache=kv_cache, stack=stack, catalog=catalog())
     if as_json:
-        _print_json([_sizing_json(r) for r in rows])
-        return
-    _print_sizing(model, demand, rows)
-
-
-def _sizing_json(row: SizingRow) -> dict[str, Any]:
-    data = {k: v for k, v in asdict(row).items() if k not in {"capacity", "serving"}}
-    if row.serving is not None:
-        data["serving"] = asdict(row.serving)
-    return data
-
-
-def _print_sizing(model: str, demand: ServingDemand, rows: list[SizingRow]) -> None:
-    title = f"{model}: {demand.output_rate():,.0f} output tokens/s"
-    columns = ["chip", "chips", "servers", "replica", "tokens/s/chip", "power kW", "cost USD"]
-    label = "mean" if demand.percentile == 0 else f"p{demand.percentile:g}"
-    if demand.lengths is not None:
-        title += f" ({demand.request_rate():,.2f} requests/s of {demand.lengths.describe()}, simulated)"
-        columns += ["req/s/replica", f"TTFT {label} ms", f"TPOT {label} ms"]
-    table = Table(title=title)
-    for column in [*columns, "note"]:
-        table.add_column(column, justify="left" if column in {"chip", "note"} else "right")
-    for r in rows:
-        cells = [
-            r.chip,
-            _num(r.chips, 0) if r.chips else "—",
-            _num(r.servers, 0) if r.servers else "—",
-            str(r.chips_per_replica),
-            _num(r.tokens_per_s_per_chip, 0),
-            _num(r.power_kw),
-            _num(r.cost_usd, 0),
-        ]
-        if demand.lengths is not None:
-            served = r.serving
-            cells += (
-                ["—", "—", "—"]
-                if served is None
-                else [
-                    _num(served.requests_per_s, 2),
-                    _num(served.result.ttft.at(demand.percentile), 0),
-                    _num(served.result.tpot.at(demand.percentile)),
-                ]
-            )
-        table.add_row(*cells, r.reason or "")
-    stdout.print(table)
+        _print_json(to_plain(rows))
+    else:
+        _print(sizing_view(load_model(model).id, demand, rows))
 
 
 def _size_training(
     model: str,
     chips: list[str],
-    tokens: float | None,
-    days: float | None,
+    tokens: float,
+    days: float,
     seq_len: int,
     precision: str,
     stack: str | None,
     as_json: bool,
 ) -> None:
-    if tokens is None or days is None:
-        raise ChipshiftError("training sizing needs both --train-tokens and --days")
-    results = [
-        size_training(
-            model, chip, tokens=tokens, days=days, seq_len=seq_len, precision=precision, stack=stack, catalog=catalog()
-        )
-        for chip in chips
-    ]
+    specs = [_spec(model, chip, system=None, precision=precision, stack=stack) for chip in chips]
+    rows = [size_training(spec, tokens=tokens, days=days, seq_len=seq_len) for spec in specs]
     if as_json:
-        _print_json(
-            [
-                {
-                    "chip": r.chip,
-                    "chips": r.chips,
-                    "days": r.days,
-                    "layout": r.result.layout.describe(),
-                    "mfu": r.result.mfu,
-                    "tokens_per_s_per_chip": r.result.tokens_per_s_per_chip,
-                }
-                for r in results
-            ]
-        )
-        return
-    table = Table(title=f"{model}: train {tokens:.3g} tokens in {days:g} days")
-    for column in ("chip", "chips", "days", "layout", "MFU", "tokens/s/chip"):
-        table.add_column(column)
-    for r in results:
-        table.add_row(
-            r.chip,
-            str(r.chips),
-            f"{r.days:.1f}",
-            r.result.layout.describe(),
-            f"{r.result.mfu:.0%}",
-            _num(r.result.tokens_per_s_per_chip, 0),
-        )
-    stdout.print(table)
-
-
-def _print_report(report: ValidationReport) -> None:
-    table = Table(title="validation against published measurements")
-    for column in ("id", "metric", "measured", "predicted", "error", "reason"):
-        table.add_column(column, justify="right" if column in {"measured", "predicted", "error"} else "left")
-    for c in report.cases:
-        table.add_row(
-            c.id,
-            c.metric,
-            f"{c.measured:,.4g}",
-            "—" if c.predicted is None else f"{c.predicted:,.4g}",
-            "—" if c.error is None else f"{c.error:+.1%}",
-            c.reason or "",
-        )
-    stdout.print(table)
-    s = report.summary()
-    if s["median_abs_error"] is None:
-        stdout.print(f"{s['predicted']} of {s['n']} cases predicted")
+        _print_json([{**to_plain(r), "mfu": r.result.mfu, "layout": r.result.layout.describe()} for r in rows])
     else:
-        stdout.print(
-            f"{s['predicted']} of {s['n']} cases predicted; median |error| {s['median_abs_error']:.1%}, "
-            f"MAPE {s['mape']:.1%}"
-        )
+        _print(training_sizing_view(specs[0].model.id, tokens, days, rows))
+
+
+# ---------------------------------------------------------------- validate and models
 
 
 def validate_command(
@@ -524,15 +439,56 @@ def validate_command(
     if as_json:
         _print_json(report.to_dict())
     else:
-        _print_report(report)
+        _print(validation_view(report))
     if report.summary()["predicted"] == 0:
         stderr.print("no case could be predicted")
         raise typer.Exit(1)
 
 
+models_app = typer.Typer(help="Model architectures the performance model knows: list, show.", no_args_is_help=True)
+
+
+@models_app.command("list")
+def models_list(as_json: bool = JSON_OPTION) -> None:
+    """Shipped model architectures with their size and attention kind.
+
+    Active parameters count the embedding and LM head, as model cards do (DeepSeek-V3: 37B).
+    """
+    models = [load_model(model_id) for model_id in shipped_model_ids()]
+    if not as_json:
+        _print(models_view(models))
+        return
+    _print_json(
+        [
+            {
+                "id": m.id,
+                "name": m.name,
+                "total_params_b": round(m.total_params / 1e9, 1),
+                "active_params_b": round(m.active_params_published / 1e9, 1),
+                "attention": m.attention.value,
+                "moe": m.is_moe,
+                "source": m.source,
+            }
+            for m in models
+        ]
+    )
+
+
+@models_app.command("show")
+def models_show(
+    model: str = typer.Argument(..., help="Model id or a path to a config.json."), as_json: bool = JSON_OPTION
+) -> None:
+    """Every field of one architecture, with derived sizes."""
+    m = load_model(model)
+    if as_json:
+        _print_json(model_fields(m))
+    else:
+        _print(model_view(m))
+
+
 def register(app: typer.Typer) -> None:
     """Add this engine's commands to the top-level app."""
-    app.command("estimate")(estimate_command)
+    app.add_typer(estimate_app, name="estimate")
     app.command("size")(size_command)
     app.command("validate")(validate_command)
     app.add_typer(models_app, name="models")

@@ -1,46 +1,92 @@
 """perf: an analytical performance model of LLM inference and training on chips, servers and supernodes.
 
-Public API:
+Public API (what the CLI and other engines import; the modules behind it are private):
 
-- :func:`serving_capacity` (output tokens/s per chip under TTFT/TPOT targets, smallest replica that fits),
-- :func:`size_deployment` (chips and servers of each candidate for a serving demand), :func:`size_training`,
-- :func:`training_throughput` (best training layout on N chips: tokens/s per chip, MFU),
-- :func:`estimate` (prefill and decode with a per-operator breakdown), :func:`validate_file`,
-- :func:`load_model` and :func:`shipped_model_ids` (architectures from Hugging Face ``config.json``).
+- :class:`ReplicaSpec` (model, chip or system, precision, KV-cache dtype, stack, optional fixed layout: resolved
+  once, taken by every entry point) and :class:`ServingWorkload` (request lengths, TTFT and TPOT targets);
+- :func:`search_layouts` (the one layout search: the best layout and batch at the targets, and the frontier),
+  :func:`serving_capacity` (its answer per chip, what decide asks), :func:`estimate` (prefill and decode with a
+  per-operator breakdown, at the searched or a given layout), :func:`estimate_serving` (continuous-batching
+  simulation of a request set);
+- :func:`size_deployment` and :func:`size_replica` (chips and servers for a serving demand),
+  :func:`training_throughput` (best training layout on any chip count), :func:`size_training`;
+- :func:`validate_file`, :func:`load_model`, :func:`shipped_model_ids`, request sets (:func:`sharegpt_like`,
+  :func:`fixed_lengths`, :func:`load_lengths`), and the views that print all of these (tables and plain data).
 """
 
 from chipshift.perf.capacity import CapacityResult, serving_capacity
-from chipshift.perf.estimate import Estimate, estimate
+from chipshift.perf.estimate import Estimate, ServingEstimate, TargetNotMetError, estimate, estimate_serving
+from chipshift.perf.inference import DoesNotFitError
+from chipshift.perf.layout import InferenceLayout
+from chipshift.perf.lengths import load_lengths
 from chipshift.perf.models import ModelArch, load_model, shipped_model_ids
-from chipshift.perf.search import SearchResult, search_inference
-from chipshift.perf.sizing import (
-    ServingDemand,
-    SizingRow,
-    TrainingSizing,
-    size_deployment,
-    size_training,
-    training_throughput,
+from chipshift.perf.quant import KvCacheDtype, Quant
+from chipshift.perf.search import SearchResult, ServingPoint, ServingWorkload, search_layouts
+from chipshift.perf.serving import RequestSet, fixed_lengths, sharegpt_like
+from chipshift.perf.sizing import ServingDemand, SizingRow, size_deployment, size_replica
+from chipshift.perf.spec import ReplicaSpec
+from chipshift.perf.training import Recompute, TrainingResult
+from chipshift.perf.training_search import TrainingSizing, size_training, training_throughput
+from chipshift.perf.validate import CaseOutcome, ValidationReport, validate_file
+from chipshift.perf.views import (
+    estimate_view,
+    model_fields,
+    model_view,
+    models_view,
+    search_view,
+    serving_view,
+    sizing_view,
+    to_plain,
+    training_sizing_view,
+    training_view,
+    validation_view,
 )
-from chipshift.perf.training import TrainingResult
-from chipshift.perf.validate import ValidationReport, validate_file
 
 __all__ = [
     "CapacityResult",
+    "CaseOutcome",
+    "DoesNotFitError",
     "Estimate",
+    "InferenceLayout",
+    "KvCacheDtype",
     "ModelArch",
+    "Quant",
+    "Recompute",
+    "ReplicaSpec",
+    "RequestSet",
     "SearchResult",
     "ServingDemand",
+    "ServingEstimate",
+    "ServingPoint",
+    "ServingWorkload",
     "SizingRow",
+    "TargetNotMetError",
     "TrainingResult",
     "TrainingSizing",
     "ValidationReport",
     "estimate",
+    "estimate_serving",
+    "estimate_view",
+    "fixed_lengths",
+    "load_lengths",
     "load_model",
-    "search_inference",
+    "model_fields",
+    "model_view",
+    "models_view",
+    "search_layouts",
+    "search_view",
     "serving_capacity",
+    "serving_view",
+    "sharegpt_like",
     "shipped_model_ids",
     "size_deployment",
+    "size_replica",
     "size_training",
+    "sizing_view",
+    "to_plain",
+    "training_sizing_view",
     "training_throughput",
+    "training_view",
     "validate_file",
+    "validation_view",
 ]

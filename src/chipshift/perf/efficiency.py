@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chipshift.datafiles import load_package_yaml, validate_model
 from chipshift.errors import ChipshiftError, UnknownIdError
+from chipshift.perf.quant import KvCacheDtype
 
 
 class LatencyUs(BaseModel):
@@ -86,7 +87,11 @@ class StackEfficiency(BaseModel):
     layer_floor_us: float = 0.0
     """Least device time of one layer however small the batch (fixed cost of its many small kernels)."""
     dp_attention: bool
-    """MLA attention is data-parallel across the TP group."""
+    """A measured TP degree of an MoE model ran attention data-parallel across that group (how cases are read)."""
+    dp_attention_with_ep: bool = True
+    """The stack can run attention data-parallel with expert parallelism for any MoE model (searched layouts)."""
+    kv_cache: KvCacheDtype = KvCacheDtype.BF16
+    """KV-cache dtype used unless one is given."""
     max_num_seqs: int
     """Scheduler cap on running sequences per replica."""
     max_batched_tokens: int

@@ -1,16 +1,13 @@
-"""``chipshift estimate``: prefill and decode of one model on one chip, with the working shown per operator group."""
+"""``chipshift estimate``: prefill and decode of one replica with the working per operator group, and a request set
+served by one replica (``estimate serve``)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
-from chipshift.catalog import Catalog
-from chipshift.errors import ChipshiftError
-from chipshift.perf.capacity import decode_frontier, replica_layouts
+from chipshift.errors import ChipshiftError, NotSupportedYetError
 from chipshift.perf.comm import kv_transfer_s
 from chipshift.perf.efficiency import efficiencies
-from chipshift.perf.hardware import hardware_view
 from chipshift.perf.inference import (
     DecodeResult,
     DoesNotFitError,
@@ -18,13 +15,12 @@ from chipshift.perf.inference import (
     StepEstimate,
     estimate_decode,
     estimate_prefill,
-    make_setup,
 )
-from chipshift.perf.layout import InferenceLayout, layout_from_degrees
+from chipshift.perf.layout import InferenceLayout, chips_text
 from chipshift.perf.memory import MemoryPlan, memory_plan
-from chipshift.perf.models import load_model
-from chipshift.perf.operators import ChipSetup
+from chipshift.perf.search import ServingPoint, ServingWorkload, search_layouts
 from chipshift.perf.serving import RequestSet, ServingResult, simulate_serving, with_poisson_arrivals
+from chipshift.perf.spec import ReplicaSpec
 
 
 @dataclass(frozen=True)
@@ -60,29 +56,44 @@ class PhaseEstimate:
 
 @dataclass(frozen=True)
 class Estimate:
-    """Prefill and decode of one model on one chip type, the layout, memory and the efficiencies' sources."""
+    """Prefill and decode of one replica: its layout, memory, serving figures and the efficiencies' sources."""
 
     model: str
+    """Model id."""
     chip: str
+    """Catalog chip id."""
+    system: str | None
+    """Catalog system id, when one was named."""
     precision: str
+    """Quantisation scheme."""
+    kv_cache: str
+    """KV-cache dtype."""
     stack: str
+    """Software stack id."""
     layout: str
+    """The layout, e.g. ``TP8`` or ``TP1 DP-attn32 EP32``."""
+    layout_searched: bool
+    """Whether the layout search chose it (False: it was given)."""
     chips_per_replica: int
+    """Chips of the replica."""
     memory: MemoryPlan
+    """Memory of one chip."""
     prefill: PhaseEstimate
+    """Prefill at a full batch."""
     decode: PhaseEstimate
+    """Decode at the chosen batch."""
+    serving: ServingPoint
+    """The operating point: output tokens/s per chip with prefill time included, TPOT, TTFT of one prompt."""
+    configurations: int
+    """(layout, batch) configurations the search evaluated."""
     sources: dict[str, str]
     """Where the chip and stack efficiencies come from."""
     kv_transfer_ms: float
     """Moving one request's KV cache from a prefill to a decode instance (disaggregated serving), scale-out."""
-    decode_tokens_per_s_per_watt: float | None
-    """Decode output tokens per second per watt of chip power (None: power unknown)."""
-    decode_tokens_per_s_per_usd: float | None
-    """Decode output tokens per second per USD of chip price (None: no USD price in the catalog)."""
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for ``--json``."""
-        return asdict(self)
+    tokens_per_s_per_watt: float | None
+    """Output tokens per second per watt of chip power (None: power unknown)."""
+    tokens_per_s_per_usd: float | None
+    """Output tokens per second per USD of chip price (None: no USD price in the catalog)."""
 
 
 def breakdown(step: StepEstimate) -> list[BreakdownRow]:
@@ -122,118 +133,67 @@ def _phase(phase: str, result: PrefillResult | DecodeResult, batch: str) -> Phas
     )
 
 
-def _fits(setup: ChipSetup, context: int) -> tuple[bool, MemoryPlan]:
-    mem = memory_plan(setup)
-    return mem.fits and mem.kv_tokens_per_group >= context, mem
+class TargetNotMetError(ChipshiftError):
+    """Layouts fit, but no layout and batch meets the latency targets; the message says which and by how much."""
 
 
-def _choose_setup(
-    model_id: str, make: Any, layouts: list[InferenceLayout], context: int, fallback: list[InferenceLayout]
-) -> ChipSetup:
-    """The first layout that fits; otherwise say what is missing and which layout would fit."""
-    missing = None
-    for layout in layouts:
-        setup: ChipSetup = make(layout)
-        ok, mem = _fits(setup, context)
-        if ok:
-            return setup
-        missing = missing or (layout, mem)
-    hint = next((lay.describe() for lay in fallback if _fits(make(lay), context)[0]), None)
-    where = f" at {missing[0].describe()}" if missing else ""
-    short = f"{missing[1].missing_gb:.1f} GB more per chip" if missing and not missing[1].fits else "more KV cache room"
-    fix = f"; a layout that fits: {hint}" if hint else "; no replica of up to 256 chips fits"
-    raise DoesNotFitError(f"{model_id} does not fit{where}: it needs {short}{fix}")
+def _chosen_point(spec: ReplicaSpec, work: ServingWorkload, batch_per_chip: int | None) -> tuple[ServingPoint, int]:
+    """The searched point (the best at the targets), or an error naming the cause and a layout that would fit.
+
+    Raises :class:`DoesNotFitError` when no layout holds the model and its requests, :class:`TargetNotMetError`
+    when layouts fit but none meets the targets.
+    """
+    found = search_layouts(spec, work, batch_per_chip=batch_per_chip)
+    if found.best is not None:
+        return found.best, found.evaluated
+    reason = found.reason or "no layout fits"
+    if spec.layout is not None:
+        other = search_layouts(spec.with_layout(None), work, batch_per_chip=batch_per_chip).best
+        if other is not None:
+            reason += f"; the layout search finds {other.layout.describe()} ({chips_text(other.chips_per_replica)})"
+    raise (DoesNotFitError if found.smallest is None else TargetNotMetError)(reason)
 
 
-def replica_setup(
-    model: str,
-    chip: str,
-    *,
-    context_tokens: int,
-    precision: str = "bf16",
-    tp: int | None = None,
-    pp: int = 1,
-    ep: int = 1,
-    stack: str | None = None,
-    system: str | None = None,
-    catalog: Catalog | None = None,
-) -> ChipSetup:
-    """The replica of the given degrees, or the smallest that fits the weights and one ``context_tokens`` sequence."""
-    arch = load_model(model)
-    arch.check_context(context_tokens)
-    hw = hardware_view(chip, system, catalog=catalog)
-    stack_id = stack or "other"
-    dp_attention = efficiencies().stack(stack_id).dp_attention
+def estimate(spec: ReplicaSpec, work: ServingWorkload, *, batch_per_chip: int | None = None) -> Estimate:
+    """Prefill and decode of one replica at its best batch under the targets, with the working per operator.
 
-    def make(layout: InferenceLayout) -> ChipSetup:
-        return make_setup(arch, hw, precision=precision, layout=layout, stack=stack_id)
-
-    automatic = replica_layouts(arch, hw.scale_up_domain, dp_attention)
-    if tp is not None or ep > 1 or pp > 1:
-        layouts = [layout_from_degrees(arch, tp=tp or 1, pp=pp, ep=ep, dp_attention=dp_attention)]
-    else:
-        layouts = automatic
-    return _choose_setup(arch.id, make, layouts, context_tokens, automatic)
-
-
-def estimate(
-    model: str,
-    chip: str,
-    *,
-    precision: str = "bf16",
-    input_tokens: int = 1024,
-    output_tokens: int = 256,
-    batch_per_chip: int | None = None,
-    tpot_ms: float | None = None,
-    tp: int | None = None,
-    pp: int = 1,
-    ep: int = 1,
-    stack: str | None = None,
-    system: str | None = None,
-    mtp_acceptance: float | None = None,
-    catalog: Catalog | None = None,
-) -> Estimate:
-    """Prefill and decode of ``model`` on ``chip``; the layout is chosen (smallest that fits) unless given."""
-    setup = replica_setup(
-        model,
-        chip,
-        context_tokens=input_tokens + output_tokens,
-        precision=precision,
-        tp=tp,
-        pp=pp,
-        ep=ep,
-        stack=stack,
-        system=system,
-        catalog=catalog,
+    The layout is ``spec.layout`` when fixed, otherwise the layout search's best at the targets, so the figures
+    equal those of :func:`chipshift.perf.search.search_layouts` and :func:`chipshift.perf.serving_capacity`.
+    """
+    point, configurations = _chosen_point(spec, work, batch_per_chip)
+    setup = spec.setup(point.layout)
+    hw = spec.hardware
+    decode = estimate_decode(
+        setup,
+        point.batch_per_chip,
+        work.decode_context,
+        draft_tokens=spec.draft_tokens,
+        acceptance=spec.mtp_acceptance or 0.0,
+        check_kv=False,
     )
-    arch, hw, stack_id = setup.model, setup.hw, stack or "other"
-    mid_context = input_tokens + output_tokens // 2
-    if batch_per_chip is None:
-        kv = memory_plan(setup).kv_tokens_per_group / setup.layout.pp
-        points = [p for p in decode_frontier(setup, mid_context, kv) if tpot_ms is None or p.tpot_ms <= tpot_ms]
-        batch_per_chip = max(points, key=lambda p: p.tokens_per_s_per_chip).batch_per_chip if points else 1
-    if mtp_acceptance is not None and not arch.mtp_layers:
-        raise ChipshiftError(f"{arch.id} has no MTP modules: speculative decoding with MTP needs a model that has them")
-    draft = 1 if mtp_acceptance is not None else 0
-    decode = estimate_decode(setup, batch_per_chip, mid_context, draft_tokens=draft, acceptance=mtp_acceptance or 0.0)
-    prefill = estimate_prefill(setup, input_tokens)
+    prefill = estimate_prefill(setup, work.input_tokens)
     eff = efficiencies()
-    chip_eff, stack_eff = eff.chip(hw.chip_id), eff.stack(stack_id)
-    sources = {"chip": eff.source_title(chip_eff.source), "stack": eff.source_title(stack_eff.source)}
+    sources = {"chip": eff.source_title(spec.chip_eff.source), "stack": eff.source_title(spec.stack_eff.source)}
+    context = f"{point.batch_per_chip} sequences per chip at {work.decode_context:,} tokens of context"
     return Estimate(
-        arch.id,
-        hw.chip_id,
-        precision,
-        stack_id,
-        setup.layout.describe(),
-        setup.layout.chips,
-        memory_plan(setup),
-        _phase("prefill", prefill, f"{prefill.batch_tokens} tokens"),
-        _phase("decode", decode, f"{batch_per_chip} sequences per chip at {mid_context} tokens of context"),
-        sources,
-        kv_transfer_s(setup, input_tokens) * 1000,
-        decode.tokens_per_s_per_chip / hw.tdp_w if hw.tdp_w else None,
-        decode.tokens_per_s_per_chip / hw.price_usd if hw.price_usd else None,
+        model=spec.model.id,
+        chip=hw.chip_id,
+        system=hw.system_id,
+        precision=spec.precision.value,
+        kv_cache=spec.kv_cache.value,
+        stack=spec.stack,
+        layout=point.layout.describe(),
+        layout_searched=spec.layout is None,
+        chips_per_replica=point.chips_per_replica,
+        memory=memory_plan(setup),
+        prefill=_phase("prefill", prefill, f"{prefill.batch_tokens:,} tokens"),
+        decode=_phase("decode", decode, context),
+        serving=point,
+        configurations=configurations,
+        sources=sources,
+        kv_transfer_ms=kv_transfer_s(setup, work.input_tokens) * 1000,
+        tokens_per_s_per_watt=point.tokens_per_s_per_chip / hw.tdp_w if hw.tdp_w else None,
+        tokens_per_s_per_usd=point.tokens_per_s_per_chip / hw.price_usd if hw.price_usd else None,
     )
 
 
@@ -242,57 +202,67 @@ class ServingEstimate:
     """A request set served by one replica with continuous batching."""
 
     model: str
+    """Model id."""
     chip: str
+    """Catalog chip id."""
+    system: str | None
+    """Catalog system id, when one was named."""
     precision: str
+    """Quantisation scheme."""
+    kv_cache: str
+    """KV-cache dtype."""
     stack: str
+    """Software stack id."""
     layout: str
+    """The layout served on."""
+    layout_searched: bool
+    """Whether the layout search chose it (the smallest replica that holds the longest request)."""
     chips_per_replica: int
+    """Chips of the replica."""
     requests: str
     """The request set: count, kind and mean lengths."""
     result: ServingResult
+    """The simulation."""
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for ``--json``."""
-        return asdict(self)
+
+def serving_layout(spec: ReplicaSpec, requests: RequestSet) -> InferenceLayout:
+    """The layout a request set is simulated on: the fixed one, or the smallest replica the layout search finds
+    that holds the longest request (the best of that size, targets aside)."""
+    if spec.layout is not None:
+        return spec.layout
+    work = ServingWorkload(
+        max(1, round(float(requests.input_tokens.mean()))),
+        max(1, round(float(requests.output_tokens.mean()))),
+        longest_tokens=requests.longest,
+    )
+    found = search_layouts(spec, work)
+    if found.smallest is None:
+        raise DoesNotFitError(found.reason or f"{spec.model.id} does not fit {spec.hardware.name}")
+    return found.smallest.layout
 
 
 def estimate_serving(
-    model: str,
-    chip: str,
-    requests: RequestSet,
-    *,
-    request_rate: float | None = None,
-    precision: str = "bf16",
-    tp: int | None = None,
-    pp: int = 1,
-    ep: int = 1,
-    stack: str | None = None,
-    system: str | None = None,
-    seed: int = 0,
-    catalog: Catalog | None = None,
+    spec: ReplicaSpec, requests: RequestSet, *, request_rate: float | None = None, seed: int = 0
 ) -> ServingEstimate:
-    """Serve ``requests`` on one replica (chosen as in :func:`estimate`), at once or as a Poisson stream."""
-    setup = replica_setup(
-        model,
-        chip,
-        context_tokens=requests.longest,
-        precision=precision,
-        tp=tp,
-        pp=pp,
-        ep=ep,
-        stack=stack,
-        system=system,
-        catalog=catalog,
-    )
+    """Serve ``requests`` on one replica (:func:`serving_layout`), all at once or as a Poisson stream."""
+    if spec.mtp_acceptance is not None:
+        raise NotSupportedYetError("speculative decoding (MTP) in the serving simulation")
+    spec.model.check_context(requests.longest)
+    layout = serving_layout(spec, requests)
+    setup = spec.setup(layout)
     arriving = requests if request_rate is None else with_poisson_arrivals(requests, request_rate, seed)
-    result = simulate_serving(setup, arriving, setup.layout.chips)
+    result = simulate_serving(setup, arriving, layout.chips)
+    hw = spec.hardware
     return ServingEstimate(
-        setup.model.id,
-        setup.hw.chip_id,
-        precision,
-        stack or "other",
-        setup.layout.describe(),
-        setup.layout.chips,
+        spec.model.id,
+        hw.chip_id,
+        hw.system_id,
+        spec.precision.value,
+        spec.kv_cache.value,
+        spec.stack,
+        layout.describe(),
+        spec.layout is None,
+        layout.chips,
         requests.describe(),
         result,
     )

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from chipshift.catalog import Catalog, Chip, Precision, System, load_catalog
-from chipshift.errors import ChipshiftError
+from chipshift.errors import ChipshiftError, UnknownIdError
 
 
 class MissingFigureError(ChipshiftError):
     """A figure the estimate needs is unknown in the catalog."""
 
     def __init__(self, chip_id: str, figure: str) -> None:
+        self.chip_id = chip_id
         super().__init__(
             f"chip '{chip_id}' has no {figure} in the catalog, so it cannot be estimated; "
             "add the figure with its source in a user catalog (--catalog DIR)"
@@ -41,11 +42,16 @@ class Hardware:
     tdp_w: float | None
     """Power per chip in W (system power divided by chips where known)."""
     price_usd: float | None
-    """Price per chip in USD where the catalog has one in USD."""
+    """Price per chip in USD where the catalog has one in USD (a system's price divided by its chips)."""
     system_id: str | None = None
     """Catalog id of the system, if one was named."""
-    family: str = field(default="")
-    """Vendor id prefix (``nvidia``, ``huawei``) used to pick default efficiencies."""
+    system_chips: int | None = None
+    """Chips in one such system (None: a bare chip)."""
+
+    @property
+    def name(self) -> str:
+        """``huawei-ascend-910c in cloudmatrix-384``, or the chip id alone."""
+        return f"{self.chip_id} in {self.system_id}" if self.system_id else self.chip_id
 
     def peak(self, precision: str) -> float | None:
         """Dense peak at a precision, or None when the catalog does not know it."""
@@ -91,6 +97,8 @@ def hardware_view(chip_id: str, system_id: str | None = None, *, catalog: Catalo
         if tdp is None and system.power_kw is not None:
             tdp = system.power_kw.value * 1000 / system.chip_count
     price = chip.price.value if chip.price is not None and chip.price.currency == "USD" else None
+    if system is not None and system.price is not None and system.price.currency == "USD":
+        price = system.price.value / system.chip_count
     return Hardware(
         chip_id=chip.id,
         chip_name=chip.name,
@@ -103,8 +111,29 @@ def hardware_view(chip_id: str, system_id: str | None = None, *, catalog: Catalo
         tdp_w=tdp,
         price_usd=price,
         system_id=system.id if system else None,
-        family=chip.id.split("-")[0],
+        system_chips=system.chip_count if system else None,
     )
+
+
+def resolve_hardware(name: str, system: str | None = None, *, catalog: Catalog | None = None) -> Hardware:
+    """A chip or a system by id, alias or name (``H100``, ``910C``, ``cloudmatrix-384``), as a :class:`Hardware`.
+
+    A system id resolves to its chip inside that system (its scale-up domain, fabric, power and price per chip);
+    ``system`` names the system explicitly for a chip. A name that is neither lists the closest of both.
+    """
+    cat = catalog or load_catalog()
+    try:
+        chip = cat.chip(name)
+    except UnknownIdError as not_chip:
+        try:
+            found = cat.system(name)
+        except UnknownIdError as not_system:
+            close = [*not_chip.suggestions, *not_system.suggestions]
+            raise UnknownIdError("chip or system", name, close) from None
+        if system is not None and cat.system(system).id != found.id:
+            raise ChipshiftError(f"'{name}' is the system '{found.id}', not '{system}'") from None
+        return hardware_view(found.chip, found.id, catalog=cat)
+    return hardware_view(chip.id, system, catalog=cat)
 
 
 def peak_for(hw: Hardware, precision: Precision | str) -> tuple[float, str]:

@@ -6,16 +6,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from chipshift.catalog import Catalog
 from chipshift.errors import ChipshiftError
 from chipshift.perf.comm import CommCost, step_comms
-from chipshift.perf.efficiency import efficiencies
-from chipshift.perf.hardware import Hardware, hardware_view
-from chipshift.perf.layout import InferenceLayout, check_layout
 from chipshift.perf.memory import MemoryPlan, memory_plan
-from chipshift.perf.models import ModelArch, load_model
 from chipshift.perf.operators import ChipSetup, Num, OpCost, StepBatch, step_ops
-from chipshift.perf.quant import QUANT_SPECS, parse_quant
 
 
 class DoesNotFitError(ChipshiftError):
@@ -40,48 +34,6 @@ class StepEstimate:
     """Share of communication hidden under compute."""
     step_s: Num
     """Step time: compute + exposed communication + host."""
-
-
-def make_setup(
-    model: ModelArch,
-    hw: Hardware,
-    *,
-    precision: str,
-    layout: InferenceLayout,
-    stack: str | None,
-    expert_balance: str = "default",
-) -> ChipSetup:
-    """Bundle model, chip, stack, quantisation and layout for the step formulas (checks the layout)."""
-    check_layout(model, layout)
-    eff = efficiencies()
-    return ChipSetup(
-        model=model,
-        hw=hw,
-        chip_eff=eff.chip(hw.chip_id),
-        stack_eff=eff.stack(stack).for_device(hw.hbm_capacity_gb),
-        quant=QUANT_SPECS[parse_quant(precision)],
-        layout=layout,
-        imbalance=eff.imbalance(expert_balance),
-    )
-
-
-def setup_for(
-    model: str | ModelArch,
-    chip: str,
-    *,
-    precision: str = "bf16",
-    layout: InferenceLayout | None = None,
-    stack: str | None = None,
-    system: str | None = None,
-    catalog: Catalog | None = None,
-    expert_balance: str = "default",
-) -> ChipSetup:
-    """Resolve names from the catalog and the shipped models into a :class:`ChipSetup`."""
-    arch = model if isinstance(model, ModelArch) else load_model(model)
-    hw = hardware_view(chip, system, catalog=catalog)
-    return make_setup(
-        arch, hw, precision=precision, layout=layout or InferenceLayout(), stack=stack, expert_balance=expert_balance
-    )
 
 
 def mtp_factor(setup: ChipSetup, draft_tokens: int) -> float:
@@ -124,7 +76,8 @@ class PrefillResult:
     """Prefill of a batch of prompts on one replica."""
 
     tokens_per_s_per_chip: float
-    """Prompt tokens processed per second per chip."""
+    """Prompt tokens processed per second per chip (a pipeline emits one micro-batch per stage step, so the step's
+    tokens are shared by the TP x PP chips of the attention group)."""
     ttft_ms: float
     """Time to first token of a prompt in the batch (one batch step, all stages)."""
     batch_tokens: int
@@ -151,9 +104,29 @@ def estimate_prefill(setup: ChipSetup, input_tokens: int, tokens_per_batch: int 
         raise DoesNotFitError(_fit_message(setup, mem))
     step = step_estimate(setup, batch)
     step_s = float(step.step_s)
-    per_chip = float(batch.prefill_tokens) / step_s / setup.layout.tp
+    per_chip = float(batch.prefill_tokens) / step_s / (setup.layout.tp * setup.layout.pp)
     ttft = step_s * setup.layout.pp * 1000
     return PrefillResult(per_chip, ttft, int(batch.prefill_tokens), step, mem)
+
+
+def prefill_rate_and_ttft(setup: ChipSetup, input_tokens: int) -> tuple[float, float]:
+    """Prefill tokens/s per chip at a full batch and the TTFT of one prompt alone, in one vectorised step.
+
+    The same figures as two calls of :func:`estimate_prefill` (batched, then ``tokens_per_batch=input_tokens``).
+    """
+    full = prefill_batch(input_tokens, None, setup.stack_eff.max_batched_tokens)
+    mem = memory_plan(setup, float(full.prefill_tokens))
+    if not mem.fits:
+        raise DoesNotFitError(_fit_message(setup, mem))
+    seqs = np.array([full.prefill_seqs, 1.0])
+    batch = StepBatch(
+        prefill_tokens=seqs * input_tokens,
+        prefill_pairs=seqs * input_tokens * (input_tokens + 1) / 2,
+        prefill_seqs=seqs,
+    )
+    step_s = np.asarray(step_estimate(setup, batch).step_s, dtype=np.float64)
+    rate = float(full.prefill_tokens) / float(step_s[0]) / (setup.layout.tp * setup.layout.pp)
+    return rate, float(step_s[1]) * setup.layout.pp * 1000
 
 
 @dataclass(frozen=True)
@@ -161,7 +134,7 @@ class DecodeResult:
     """Decode at a fixed batch on one replica."""
 
     tokens_per_s_per_chip: float
-    """Output tokens per second per chip."""
+    """Output tokens per second per chip (with PP, ``pp`` micro-batches are in flight and one leaves per step)."""
     tpot_ms: float
     """Time per output token of one sequence."""
     batch_per_chip: int
@@ -206,7 +179,7 @@ def estimate_decode(
     step = step_estimate(setup, batch)
     step_s = float(step.step_s)
     accepted = 1.0 + acceptance * draft_tokens
-    per_chip = float(batch.decode_seqs) * accepted / step_s / setup.layout.tp
+    per_chip = float(batch.decode_seqs) * accepted / step_s / (setup.layout.tp * setup.layout.pp)
     tpot = step_s * setup.layout.pp / accepted * 1000
     return DecodeResult(per_chip, tpot, batch_per_chip, context_tokens, accepted, step, mem)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chipshift.errors import ChipshiftError
-from chipshift.perf.models import AttentionKind, ModelArch
+from chipshift.perf.models import ModelArch
 
 
 class LayoutError(ChipshiftError):
@@ -52,6 +52,11 @@ class InferenceLayout:
         return " ".join(parts)
 
 
+def chips_text(count: int) -> str:
+    """``1 chip``, ``40 chips``."""
+    return f"{count:,} chip" if count == 1 else f"{count:,} chips"
+
+
 def check_layout(model: ModelArch, layout: InferenceLayout) -> None:
     """Raise :class:`LayoutError` if the layout cannot split this model."""
     if min(layout.tp, layout.attention_dp, layout.pp) < 1:
@@ -70,15 +75,59 @@ def layout_from_degrees(
     """Map measured degrees (``tp``, ``ep``, ...) to a replica layout.
 
     ``ep`` larger than ``tp`` means attention is data-parallel over ``ep / tp`` groups (DeepSeek-style). A stack
-    with data-parallel MLA attention (``dp_attention``) turns ``tp`` of an MLA model into attention groups.
+    whose measured TP runs attention data-parallel (``dp_attention``) turns ``tp`` of an MoE model into attention
+    groups.
     """
-    if ep > 1 and model.is_moe:
+    if ep > 1 and not model.is_moe:
+        raise LayoutError(f"{model.id} is dense: expert parallelism (EP{ep}) does not apply")
+    if ep > 1:
         if ep % tp:
             raise LayoutError(f"EP{ep} is not a multiple of TP{tp}")
         layout = InferenceLayout(tp=tp, attention_dp=ep // tp, pp=pp, expert_parallel=True)
-    elif dp_attention and model.attention is AttentionKind.MLA and tp > 1:
+    elif dp_attention and model.is_moe and tp > 1:
         layout = InferenceLayout(tp=1, attention_dp=tp, pp=pp, expert_parallel=False)
     else:
         layout = InferenceLayout(tp=tp, attention_dp=1, pp=pp)
     check_layout(model, layout)
     return layout
+
+
+STAGE_WIDTHS = (*range(1, 17), 20, 24, 28, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512)
+"""Chips per pipeline stage the search tries: every count to 16, then four per doubling (plus the scale-up domain
+and every TP degree that divides the heads)."""
+PIPELINE_DEPTHS = (1, 2, 3, 4, 6, 8, 12, 16)
+"""Pipeline stages the search tries."""
+MAX_REPLICA_CHIPS = 512
+"""Largest replica the search tries."""
+
+
+def _stage_shapes(
+    model: ModelArch, domain: int, tps: list[int], chips: int | None, max_chips: int
+) -> list[tuple[int, int]]:
+    """(chips per stage, stages) pairs: on the grid up to ``max_chips``, or every split of exactly ``chips``."""
+    if chips is not None:
+        return [(chips // pp, pp) for pp in range(1, min(chips, model.num_layers) + 1) if chips % pp == 0]
+    widths = sorted({*STAGE_WIDTHS, domain, *tps})
+    depths = [pp for pp in PIPELINE_DEPTHS if pp <= model.num_layers]
+    return [(width, pp) for pp in depths for width in widths if width * pp <= max_chips]
+
+
+def searched_layouts(
+    model: ModelArch, *, domain: int, dp_attention: bool, max_chips: int = MAX_REPLICA_CHIPS, chips: int | None = None
+) -> list[InferenceLayout]:
+    """Every layout the search tries: attention TP x attention DP (with EP) x PP.
+
+    Attention TP divides the query heads and stays inside the scale-up ``domain``; for an MoE model on a stack that
+    runs attention data-parallel with expert parallelism (``dp_attention``), attention groups multiply the stage
+    (whole experts per chip, so at most one chip per routed expert) and may reach beyond the domain; pipeline
+    stages extend any layout. With ``chips``, only the layouts of exactly that many chips.
+    """
+    tps = [tp for tp in range(1, min(domain, model.num_heads) + 1) if model.num_heads % tp == 0]
+    layouts = []
+    for width, pp in _stage_shapes(model, domain, tps, chips, max_chips):
+        for tp in tps:
+            groups, rest = divmod(width, tp)
+            if rest or (groups > 1 and not (model.is_moe and dp_attention and width <= model.num_experts)):
+                continue
+            layouts.append(InferenceLayout(tp=tp, attention_dp=groups, pp=pp, expert_parallel=groups > 1))
+    return layouts

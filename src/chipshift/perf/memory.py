@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from chipshift.perf.operators import ChipSetup
@@ -46,6 +47,15 @@ class MemoryPlan:
         return max(0.0, -self.kv_cache_gb)
 
 
+def experts_per_chip(setup: ChipSetup) -> float:
+    """Routed experts one chip holds per MoE layer: whole experts under EP (a width that does not divide them
+    places redundant copies, as EPLB does), a slice of every expert otherwise."""
+    m, lay = setup.model, setup.layout
+    if lay.expert_parallel:
+        return float(math.ceil(m.num_experts / lay.stage_chips))
+    return m.num_experts / lay.stage_chips
+
+
 def weights_per_chip_bytes(setup: ChipSetup) -> float:
     """Weights one chip holds: its share of attention, dense FFN, shared and routed experts, embeddings."""
     m, lay, wb = setup.model, setup.layout, setup.quant.weight_bytes
@@ -55,7 +65,7 @@ def weights_per_chip_bytes(setup: ChipSetup) -> float:
         moe_layers = layers * setup.moe_layer_share
         total += m.dense_ffn_params * wb / lay.tp * (layers - moe_layers)
         total += m.num_shared_experts * m.expert_params * wb / lay.tp * moe_layers
-        total += m.num_experts * m.expert_params * wb / lay.stage_chips * moe_layers
+        total += experts_per_chip(setup) * m.expert_params * wb * moe_layers
     else:
         total += m.dense_ffn_params * wb / lay.tp * layers
     total += m.embedding_params * 2.0 / lay.tp / lay.pp

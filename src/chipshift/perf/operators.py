@@ -15,7 +15,7 @@ from chipshift.perf.efficiency import ChipEfficiency, StackEfficiency
 from chipshift.perf.hardware import Hardware, peak_for
 from chipshift.perf.layout import InferenceLayout
 from chipshift.perf.models import AttentionKind, ModelArch
-from chipshift.perf.quant import KV_CACHE_BYTES, QuantSpec
+from chipshift.perf.quant import QuantSpec
 
 Num = Any
 """A float or a numpy array of floats (one per candidate configuration)."""
@@ -84,6 +84,8 @@ class ChipSetup:
     layout: InferenceLayout
     imbalance: float = 1.0
     """Busiest-over-mean expert load (EP only)."""
+    kv_cache_bytes: float = 2.0
+    """Bytes per KV-cache element (2 for BF16, 1 for FP8 or INT8)."""
 
     @property
     def layers(self) -> float:
@@ -103,7 +105,7 @@ class ChipSetup:
 
     def kv_bytes_per_token(self) -> float:
         """KV cache bytes per token on one chip, whole stage."""
-        per_layer = self.model.kv_elems_per_token_layer() * KV_CACHE_BYTES / self.kv_split()
+        per_layer = self.model.kv_elems_per_token_layer() * self.kv_cache_bytes / self.kv_split()
         return per_layer * self.layers
 
 

@@ -38,8 +38,27 @@ QUANT_SPECS: dict[Quant, QuantSpec] = {
     Quant.W4A16: QuantSpec(0.5, "bf16", 2.0),
 }
 
-KV_CACHE_BYTES = 2.0
-"""KV cache element size: BF16 unless a stack states otherwise."""
+
+class KvCacheDtype(enum.StrEnum):
+    """How the KV cache stores its elements (a setting of its own: FP8 weights often keep a BF16 cache)."""
+
+    BF16 = "bf16"
+    FP8 = "fp8"
+    INT8 = "int8"
+
+    @property
+    def bytes(self) -> float:
+        """Bytes per cached element."""
+        return 2.0 if self is KvCacheDtype.BF16 else 1.0
+
+
+def parse_kv_cache(value: str) -> KvCacheDtype:
+    """A KV-cache dtype from its name, with a clear error listing the valid ones."""
+    try:
+        return KvCacheDtype(value.strip().lower())
+    except ValueError:
+        valid = ", ".join(k.value for k in KvCacheDtype)
+        raise ChipshiftError(f"unknown KV-cache dtype '{value}' (one of {valid})") from None
 
 
 def parse_quant(value: str) -> Quant:

@@ -1,27 +1,28 @@
-"""Sizing: how many chips (and servers) of each candidate serve a demand, or train N tokens in D days.
+"""Sizing a serving deployment: how many chips (and servers or systems) of each candidate serve a demand.
 
-A serving demand with mean lengths is sized analytically (:func:`chipshift.perf.capacity.serving_capacity`: the best
-decode batch under the TPOT target, prefill time added). A demand with a length distribution (ShareGPT-like, fixed
-or a file of lengths) is sized by simulation: the highest Poisson request rate one replica serves with a percentile
-of TTFT and TPOT within the targets (:func:`chipshift.perf.serving.max_request_rate`), then as many replicas as the
-demand needs.
+Each candidate is a :class:`~chipshift.perf.spec.ReplicaSpec`; its layout is the layout search's best at the
+demand's TTFT and TPOT targets (:func:`chipshift.perf.search.search_layouts`, the same answer as ``estimate`` and
+:func:`chipshift.perf.serving_capacity`). A demand with mean lengths is sized analytically from that point. A demand
+with a length distribution (ShareGPT-like, fixed or a file of lengths) is sized by simulating that layout: the
+highest Poisson request rate one replica serves with a percentile of TTFT and TPOT within the targets
+(:func:`chipshift.perf.serving.max_request_rate`), then as many replicas as the demand needs.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chipshift.catalog import Catalog, load_catalog
 from chipshift.errors import ChipshiftError
-from chipshift.perf.capacity import CapacityResult, serving_capacity
-from chipshift.perf.estimate import replica_setup
-from chipshift.perf.hardware import Hardware, MissingFigureError, hardware_view
-from chipshift.perf.inference import DoesNotFitError
-from chipshift.perf.models import load_model
+from chipshift.perf.capacity import CapacityResult, capacity_at
+from chipshift.perf.hardware import Hardware, MissingFigureError
+from chipshift.perf.layout import InferenceLayout
+from chipshift.perf.search import ServingWorkload, search_layouts
 from chipshift.perf.serving import RateCapacity, RequestSet, check_percentile, max_request_rate
-from chipshift.perf.training import Recompute, TrainingResult
-from chipshift.perf.training_search import best_training_layout
+from chipshift.perf.spec import ReplicaSpec
+from chipshift.quantities import MAX_MAGNITUDE
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,21 @@ class ServingDemand:
 
     def __post_init__(self) -> None:
         check_percentile(self.percentile)
+        for name in ("requests_per_s", "output_tokens_per_s"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and 0 < value <= MAX_MAGNITUDE):
+                raise ChipshiftError(f"a serving demand's {name} must be a positive finite number, not {value:g}")
+        if self.requests_per_s is None and self.output_tokens_per_s is None:
+            raise ChipshiftError("a serving demand needs requests_per_s or output_tokens_per_s")
+        self.workload()  # checks lengths and targets
+
+    def workload(self) -> ServingWorkload:
+        """The requests and targets one replica is searched for (the distribution's means and longest request)."""
+        if self.lengths is None:
+            return ServingWorkload(self.input_tokens, self.output_tokens, self.ttft_ms, self.tpot_ms)
+        inputs, outputs = self.lengths.input_tokens.mean(), self.lengths.output_tokens.mean()
+        mean_in, mean_out = max(1, round(float(inputs))), max(1, round(float(outputs)))
+        return ServingWorkload(mean_in, mean_out, self.ttft_ms, self.tpot_ms, self.lengths.longest)
 
     def mean_output_tokens(self) -> float:
         """Mean output length: of the distribution when there is one."""
@@ -56,9 +72,8 @@ class ServingDemand:
         """Output tokens per second the demand amounts to."""
         if self.output_tokens_per_s is not None:
             return self.output_tokens_per_s
-        if self.requests_per_s is not None:
-            return self.requests_per_s * self.mean_output_tokens()
-        raise ChipshiftError("a serving demand needs requests_per_s or output_tokens_per_s")
+        assert self.requests_per_s is not None
+        return self.requests_per_s * self.mean_output_tokens()
 
     def request_rate(self) -> float:
         """Requests per second the demand amounts to."""
@@ -67,204 +82,141 @@ class ServingDemand:
 
 @dataclass(frozen=True)
 class SizingRow:
-    """One candidate chip's answer."""
+    """One candidate's answer."""
 
     chip: str
+    """Catalog chip id (or the name given, when it could not be resolved)."""
+    system: str | None
+    """Catalog system id, when the candidate is a system."""
     fits: bool
+    """Whether the candidate serves the demand within the targets."""
     chips: int | None
     """Chips needed (whole replicas)."""
     servers: int | None
-    """Servers of the chip's usual size (scale-up domain or 8), rounded up."""
+    """Systems of the candidate, or servers of the chip's usual size (scale-up domain or 8), rounded up."""
     chips_per_replica: int
+    """Chips of one replica (0 when nothing fits)."""
+    layout: str | None
+    """The replica's layout."""
     tokens_per_s_per_chip: float
+    """Output tokens per second per chip."""
     power_kw: float | None
-    """Chip power of the whole deployment."""
+    """Chip power of the whole deployment (of whole systems, for a system candidate)."""
     cost_usd: float | None
-    """Chip cost where the catalog has a USD price."""
+    """Chip cost where the catalog has a USD price (whole systems, for a system candidate)."""
     reason: str | None = None
+    """Why the candidate does not serve the demand."""
     capacity: CapacityResult | None = None
     """The analytic capacity (mean lengths)."""
     serving: RateCapacity | None = None
     """The simulated capacity of one replica (length distribution)."""
 
 
-def _servers(chips: int, domain: int) -> int:
-    per_server = domain if 1 < domain <= 16 else 8
+def servers_for(chips: int, hw: Hardware) -> int:
+    """Systems holding ``chips`` for a system candidate; otherwise servers of the domain size (or 8)."""
+    per_server = hw.system_chips or (hw.scale_up_domain if 1 < hw.scale_up_domain <= 16 else 8)
     return math.ceil(chips / per_server)
 
 
-def size_deployment(
-    model: str,
-    chips: list[str],
-    demand: ServingDemand,
-    *,
-    precision: str = "bf16",
-    stack: str | None = None,
-    catalog: Catalog | None = None,
-) -> list[SizingRow]:
-    """Chips and servers of every candidate that serve ``demand`` within its latency targets."""
-    cat = catalog or load_catalog()
+def size_replica(spec: ReplicaSpec, demand: ServingDemand) -> SizingRow:
+    """Chips of ``spec`` that serve ``demand`` within its latency targets, at the searched best layout."""
+    found = search_layouts(spec, demand.workload())
+    hw, point = spec.hardware, found.best
+    if point is None:
+        return SizingRow(hw.chip_id, hw.system_id, False, None, None, 0, None, 0.0, None, None, found.reason)
     if demand.lengths is not None:
-        return [_simulated_row(model, chip, demand, precision, stack, cat) for chip in chips]
-    rows = []
-    for chip in chips:
-        cap = serving_capacity(
-            model,
-            chip,
-            precision=precision,
-            input_tokens=demand.input_tokens,
-            output_tokens=demand.output_tokens,
-            ttft_ms=demand.ttft_ms,
-            tpot_ms=demand.tpot_ms,
-            stack=stack,
-            catalog=cat,
-        )
-        if not cap.fits:
-            rows.append(SizingRow(cap.chip, False, None, None, cap.chips_per_replica, 0.0, None, None, cap.reason, cap))
-            continue
-        hw = hardware_view(chip, catalog=cat)
-        replicas = math.ceil(demand.output_rate() / cap.tokens_per_s_per_chip / cap.chips_per_replica)
-        rows.append(_fitting_row(hw, replicas, cap.chips_per_replica, cap.tokens_per_s_per_chip, capacity=cap))
-    return rows
+        return _simulated_row(spec, point.layout, demand)
+    capacity = capacity_at(spec, point, configurations=found.evaluated)
+    replicas = math.ceil(demand.output_rate() / point.tokens_per_s_per_chip / point.chips_per_replica)
+    return _fitting_row(spec, point.layout, replicas, point.tokens_per_s_per_chip, capacity=capacity)
 
 
-def _simulated_row(
-    model: str, chip: str, demand: ServingDemand, precision: str, stack: str | None, catalog: Catalog
-) -> SizingRow:
+def _simulated_row(spec: ReplicaSpec, layout: InferenceLayout, demand: ServingDemand) -> SizingRow:
     """One candidate sized by simulating its replica under Poisson arrivals of the demand's lengths."""
     assert demand.lengths is not None
-    lengths = demand.lengths
-    try:
-        setup = replica_setup(
-            model, chip, context_tokens=lengths.longest, precision=precision, stack=stack, catalog=catalog
-        )
-        found = max_request_rate(
-            setup,
-            lengths,
-            setup.layout.chips,
-            ttft_ms=demand.ttft_ms,
-            tpot_ms=demand.tpot_ms,
-            percentile=demand.percentile,
-        )
-    except (MissingFigureError, DoesNotFitError) as error:
-        return SizingRow(chip, False, None, None, 0, 0.0, None, None, error.message)
-    hw, per_replica = setup.hw, setup.layout.chips
+    found = max_request_rate(
+        spec.setup(layout),
+        demand.lengths,
+        layout.chips,
+        ttft_ms=demand.ttft_ms,
+        tpot_ms=demand.tpot_ms,
+        percentile=demand.percentile,
+    )
+    hw, name = spec.hardware, layout.describe()
     if found.requests_per_s <= 0:
-        return SizingRow(hw.chip_id, False, None, None, per_replica, 0.0, None, None, found.reason, serving=found)
+        return SizingRow(
+            hw.chip_id,
+            hw.system_id,
+            False,
+            None,
+            None,
+            layout.chips,
+            name,
+            0.0,
+            None,
+            None,
+            found.reason,
+            serving=found,
+        )
     replicas = math.ceil(demand.request_rate() / found.requests_per_s)
-    per_chip = found.requests_per_s * demand.mean_output_tokens() / per_replica
-    return _fitting_row(hw, replicas, per_replica, per_chip, serving=found)
+    per_chip = found.requests_per_s * demand.mean_output_tokens() / layout.chips
+    return _fitting_row(spec, layout, replicas, per_chip, serving=found)
 
 
 def _fitting_row(
-    hw: Hardware,
+    spec: ReplicaSpec,
+    layout: InferenceLayout,
     replicas: int,
-    per_replica: int,
     per_chip: float,
     *,
     capacity: CapacityResult | None = None,
     serving: RateCapacity | None = None,
 ) -> SizingRow:
-    """The row of a candidate that serves the demand with ``replicas`` replicas of ``per_replica`` chips."""
-    n = replicas * per_replica
+    """The row of a candidate that serves the demand with ``replicas`` replicas of ``layout``.
+
+    A system candidate is bought, powered and priced as whole systems; a chip as its chips.
+    """
+    hw = spec.hardware
+    n = replicas * layout.chips
+    servers = servers_for(n, hw)
+    bought = servers * hw.system_chips if hw.system_chips else n
     return SizingRow(
         hw.chip_id,
+        hw.system_id,
         True,
         n,
-        _servers(n, hw.scale_up_domain),
-        per_replica,
+        servers,
+        layout.chips,
+        layout.describe(),
         per_chip,
-        n * hw.tdp_w / 1000 if hw.tdp_w else None,
-        n * hw.price_usd if hw.price_usd else None,
+        bought * hw.tdp_w / 1000 if hw.tdp_w else None,
+        bought * hw.price_usd if hw.price_usd else None,
         capacity=capacity,
         serving=serving,
     )
 
 
-@dataclass(frozen=True)
-class TrainingSizing:
-    """Chips of one candidate to train ``tokens`` in ``days``."""
-
-    chip: str
-    chips: int
-    days: float
-    result: TrainingResult
-
-
-def training_throughput(
+def size_deployment(
     model: str,
-    chip: str,
+    hardware: Sequence[str],
+    demand: ServingDemand,
     *,
-    seq_len: int,
     precision: str = "bf16",
-    chips: int = 1024,
-    stack: str | None = None,
-    global_batch_tokens: int | None = None,
-    recompute: Recompute = Recompute.SELECTIVE,
-    zero_stage: int = 1,
-    fixed: dict[str, int] | None = None,
-    catalog: Catalog | None = None,
-) -> TrainingResult:
-    """Best training layout on ``chips`` chips (``fixed`` pins degrees): tokens/s per chip, MFU, step, memory."""
-    arch = load_model(model)
-    hw = hardware_view(chip, catalog=catalog)
-    return best_training_layout(
-        arch,
-        hw,
-        chips=chips,
-        seq_len=seq_len,
-        fixed=fixed,
-        precision=precision,
-        stack=stack,
-        global_batch_tokens=global_batch_tokens,
-        recompute=recompute,
-        zero_stage=zero_stage,
-    )
-
-
-def size_training(
-    model: str,
-    chip: str,
-    *,
-    tokens: float,
-    days: float,
-    seq_len: int,
-    precision: str = "bf16",
+    kv_cache: str | None = None,
     stack: str | None = None,
     catalog: Catalog | None = None,
-) -> TrainingSizing:
-    """Smallest chip count (a multiple of 8) that trains ``tokens`` within ``days``.
+) -> list[SizingRow]:
+    """One row per candidate chip or system (:func:`size_replica` on its :class:`ReplicaSpec`).
 
-    Grows the count until the run fits in time, then bisects between the last count that was too slow and the
-    first that was fast enough (step time is close to monotone in the count, so this is the smallest or very near).
+    A candidate the catalog lacks a figure for is a row with the reason, not an error; an unknown id is an error.
     """
-
-    def attempt(n: int) -> tuple[float, TrainingResult] | None:
+    cat = catalog or load_catalog()
+    rows = []
+    for name in hardware:
         try:
-            result = training_throughput(
-                model, chip, seq_len=seq_len, precision=precision, chips=n, stack=stack, catalog=catalog
-            )
-        except ChipshiftError:
-            return None
-        return result.days_for(tokens, n), result
-
-    slow, n = 0, 8
-    found = None
-    while n <= 2**20:
-        found = attempt(n)
-        if found is not None and found[0] <= days:
-            break
-        slow = n
-        n = n * 2 if found is None else max(n * 2, 8 * math.ceil(n * found[0] / days / 8))
-        found = None
-    if found is not None:
-        low, high = slow // 8, n // 8
-        while high - low > 1:
-            middle = (low + high) // 2
-            tried = attempt(middle * 8)
-            if tried is not None and tried[0] <= days:
-                high, found = middle, tried
-            else:
-                low = middle
-        return TrainingSizing(chip, high * 8, found[0], found[1])
-    raise ChipshiftError(f"{model} cannot train {tokens:.3g} tokens in {days} days on up to 2^20 x {chip}")
+            spec = ReplicaSpec.build(model, name, precision=precision, kv_cache=kv_cache, stack=stack, catalog=cat)
+        except MissingFigureError as error:
+            rows.append(SizingRow(error.chip_id, None, False, None, None, 0, None, 0.0, None, None, error.message))
+            continue
+        rows.append(size_replica(spec, demand))
+    return rows

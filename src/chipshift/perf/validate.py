@@ -11,12 +11,17 @@ from typing import Any
 from chipshift.catalog import Catalog, load_catalog
 from chipshift.errors import ChipshiftError, NotSupportedYetError
 from chipshift.perf.cases import Case, Metric, Phase, parse_cases
-from chipshift.perf.efficiency import efficiencies
-from chipshift.perf.hardware import hardware_view
-from chipshift.perf.inference import estimate_decode, estimate_prefill, setup_for
-from chipshift.perf.layout import InferenceLayout, layout_from_degrees
-from chipshift.perf.models import ModelArch, load_model
-from chipshift.perf.serving import RequestSet, fixed_lengths, sharegpt_like, simulate_serving
+from chipshift.perf.inference import estimate_decode, estimate_prefill
+from chipshift.perf.search import ServingWorkload, search_layouts
+from chipshift.perf.serving import (
+    SHAREGPT_MEAN_INPUT,
+    SHAREGPT_MEAN_OUTPUT,
+    RequestSet,
+    fixed_lengths,
+    sharegpt_like,
+    simulate_serving,
+)
+from chipshift.perf.spec import ReplicaSpec
 from chipshift.perf.training import TrainingLayout, estimate_training
 from chipshift.perf.training_search import best_training_layout
 
@@ -34,9 +39,17 @@ class CaseOutcome:
     """One case: what was measured, what the model predicts, and the relative error."""
 
     id: str
+    """Case id."""
+    chip: str
+    """Chips measured, e.g. ``8 x nvidia-h200-sxm`` or ``96 x huawei-ascend-910c in cloudmatrix-384``."""
+    model: str
+    """Model id."""
     metric: str
+    """Measured metric."""
     measured: float
+    """The published figure."""
     predicted: float | None
+    """The model's figure (None: not predicted)."""
     error: float | None
     """(predicted - measured) / measured."""
     reason: str | None
@@ -65,7 +78,7 @@ class ValidationReport:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object of SCHEMA.md."""
+        """The JSON object of SCHEMA.md (its keys only: the chips and model are in the table)."""
         cases = [
             {
                 "id": c.id,
@@ -85,18 +98,24 @@ def calibration_file() -> Path:
     return Path(str(resources.files("chipshift.perf") / "data" / "calibration.yaml"))
 
 
-def _inference_layout(case: Case, model: ModelArch) -> InferenceLayout:
+def _case_workload(case: Case) -> ServingWorkload:
+    """The requests of a case as the layout search sees them (a prefill case: prompts with one output token)."""
+    w = case.workload
+    if w.dataset == "sharegpt":
+        return ServingWorkload(SHAREGPT_MEAN_INPUT, SHAREGPT_MEAN_OUTPUT, longest_tokens=2048)
+    output = w.output_tokens or (1 if case.phase is Phase.PREFILL else 256)
+    return ServingWorkload(w.input_tokens or 1024, output)
+
+
+def _inference_spec(case: Case, spec: ReplicaSpec) -> ReplicaSpec:
+    """The measured layout, or (none published) the layout search's best over exactly the chips measured."""
     par = case.parallel
-    dp_attention = efficiencies().stack(case.stack).dp_attention
-    if par is None:
-        chips = case.hardware.count
-        if model.is_moe:
-            return layout_from_degrees(model, ep=chips, dp_attention=dp_attention)
-        tp = min(chips, 8)
-        while model.num_heads % tp:
-            tp //= 2
-        return layout_from_degrees(model, tp=tp)
-    return layout_from_degrees(model, tp=par.tp, pp=par.pp, ep=par.ep, dp_attention=dp_attention)
+    if par is not None:
+        return spec.with_degrees(tp=par.tp, pp=par.pp, ep=par.ep)
+    found = search_layouts(spec, _case_workload(case), chips=case.hardware.count)
+    if found.best is None:
+        raise ChipshiftError(found.reason or "no layout of the measured chips fits")
+    return spec.with_layout(found.best.layout)
 
 
 def _requests(case: Case) -> RequestSet:
@@ -107,19 +126,16 @@ def _requests(case: Case) -> RequestSet:
     return fixed_lengths(count, w.input_tokens or 1, w.output_tokens or 1)
 
 
-def _predict_inference(case: Case, catalog: Catalog) -> float:
-    model = load_model(case.model)
-    w = case.workload
-    setup = setup_for(
-        model,
-        case.hardware.chip,
-        precision=case.precision,
-        layout=_inference_layout(case, model),
-        stack=case.stack,
-        system=case.hardware.system,
-        catalog=catalog,
-        expert_balance=w.expert_balance,
+def _spec(case: Case, catalog: Catalog) -> ReplicaSpec:
+    hw = case.hardware
+    return ReplicaSpec.build(
+        case.model, hw.chip, system=hw.system, precision=case.precision, stack=case.stack, catalog=catalog
     )
+
+
+def _predict_inference(case: Case, catalog: Catalog) -> float:
+    w = case.workload
+    setup = _inference_spec(case, _spec(case, catalog)).setup(expert_balance=w.expert_balance)
     if case.phase is Phase.PREFILL:
         return estimate_prefill(setup, w.input_tokens or 1, w.tokens_per_batch).tokens_per_s_per_chip
     if case.phase is Phase.DECODE:
@@ -138,8 +154,8 @@ def _predict_inference(case: Case, catalog: Catalog) -> float:
 
 
 def _predict_training(case: Case, catalog: Catalog) -> float:
-    model = load_model(case.model)
-    hw = hardware_view(case.hardware.chip, case.hardware.system, catalog=catalog)
+    spec = _spec(case, catalog)
+    model, hw = spec.model, spec.hardware
     w, par = case.workload, case.parallel
     seq = w.seq_len or 4096
     kwargs: dict[str, Any] = {
@@ -170,13 +186,14 @@ def predict_case(case: Case, catalog: Catalog) -> float:
 
 def _outcome(case: Case, catalog: Catalog) -> CaseOutcome:
     measured = case.measured.value
+    hw = case.hardware
+    chips = f"{hw.count:,} x {hw.chip}" + (f" in {hw.system}" if hw.system else "")
+    label = (case.id, chips, case.model, case.measured.metric.value, measured)
     try:
         predicted = float(predict_case(case, catalog))
     except ChipshiftError as error:
-        return CaseOutcome(case.id, case.measured.metric.value, measured, None, None, error.message)
-    return CaseOutcome(
-        case.id, case.measured.metric.value, measured, predicted, (predicted - measured) / measured, None
-    )
+        return CaseOutcome(*label, None, None, error.message)
+    return CaseOutcome(*label, predicted, (predicted - measured) / measured, None)
 
 
 def validate_file(path: Path | None = None, *, catalog: Catalog | None = None) -> ValidationReport:
