@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from chipshift import jsontext
@@ -102,7 +103,7 @@ def show_command(
     for line in figure_lines(chip, cat):
         table.add_row(
             line["field"],
-            _fmt(line["value"]),
+            escape(_fmt(line["value"]) + (f" [{line['basis']}]" if line["field"].startswith("marketed_tops.") else "")),
             line["confidence"],
             line["as_of"],
             line["source_title"] or line["source"],
@@ -142,25 +143,35 @@ def compare_command(
     if as_json:
         _print_json({"chips": [c.id for c in chips], "rows": rows})
         return
-    table = Table(title=f"Compared to {chips[0].name} (ratio in brackets)")
+    table = Table(title=escape(f"Compared to {chips[0].name} (ratio in brackets; [basis] of marketed figures)"))
     table.add_column("figure")
     for chip in chips:
         table.add_column(chip.id, justify="right")
     for row in rows:
-        cells = []
-        for cell in row["cells"]:
-            text = _fmt(cell["value"])
-            if cell["ratio"] is not None and row["field"] != "export_class":
-                text += f" ({cell['ratio']:.2f}x)"
-            cells.append(text)
-        table.add_row(row["label"], *cells)
+        table.add_row(row["label"], *(escape(_compare_cell(row, cell)) for cell in row["cells"]))
     stdout.print(table)
+    stdout.print(
+        "A ratio is shown only between figures on the same basis; a marketed figure of unstated basis has none."
+    )
+
+
+def _compare_cell(row: dict[str, Any], cell: dict[str, Any]) -> str:
+    if cell.get("upper_bound") is not None:
+        return f"≤ {_fmt(cell['upper_bound'])} [bound]"
+    text = _fmt(cell["value"])
+    if cell["value"] is None:
+        return text
+    if row["field"].startswith("marketed_tops.") and cell.get("basis"):
+        text += f" [{cell['basis']}]"
+    if cell["ratio"] is not None and row["field"] != "export_class":
+        text += f" ({cell['ratio']:.2f}x)"
+    return text
 
 
 def _print_classification(result: Any) -> None:
     stdout.print(f"[bold]export class: {result.export_class.value}[/bold]")
     for line in result.working:
-        stdout.print(f"  {line}")
+        stdout.print(escape(f"  {line}"))
     if result.unknowns:
         stdout.print(f"  unknown figures: {', '.join(result.unknowns)}")
 
