@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -436,21 +435,3 @@ class SoftwareStack(BaseModel):
     """Anything else."""
     source: str | None = None
     """Id of the :class:`Source` behind these facts."""
-
-
-SourceId = Annotated[str, Field(min_length=1)]
-
-
-class CatalogFile(BaseModel):
-    """The shape of one catalog YAML file: any of the sections may be present."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    sources: list[Source] = Field(default_factory=list)
-    """Publications the figures in this (or another) file point at."""
-    chips: list[Chip] = Field(default_factory=list)
-    """Accelerators."""
-    systems: list[System] = Field(default_factory=list)
-    """Servers, supernodes, vehicle platforms."""
-    stacks: list[SoftwareStack] = Field(default_factory=list)
-    """Software stacks and frameworks."""
