@@ -179,3 +179,10 @@ def test_non_us_design_is_flagged_as_a_capability_band() -> None:
     assert result.export_class is A  # claimed BF16 1,024 x 16 = 16,384 on 1,074 mm2: PD 15.3
     assert result.performance_density == pytest.approx(15.3, rel=0.01)
     assert any("non-US design" in line for line in result.working)
+
+
+def test_mi325x_sits_just_under_the_2026_lane() -> None:
+    # AMD MI325X: FP8 2,614.9 dense x 8 = 20,919 (under 91 FR 1684's 21,000), 3A090.a
+    result = classify_chip(_chip("amd-mi325x"))
+    assert result.tpp == pytest.approx(20919, abs=1)
+    assert result.export_class is A
