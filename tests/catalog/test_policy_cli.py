@@ -155,3 +155,14 @@ def test_compare_prints_the_basis_and_refuses_unlike_ratios() -> None:
     assert dense[0]["value"] == 127 and dense[1]["value"] is None
     code, out, _ = invoke("chips", "compare", "Orin-X", "J6P")
     assert code == 0 and "[unstated]" in out and "[sparse]" in out
+
+
+def test_every_sector_named_in_the_help_is_accepted() -> None:
+    from chipshift.catalog.policy import Sector
+    from chipshift.cli.chips import classify_command
+
+    defaults = classify_command.__defaults__ or ()
+    help_text = next(d.help for d in defaults if getattr(d, "param_decls", ()) == ("--for",))
+    assert [s.strip(" .") for s in help_text.split(":")[1].split(",")] == [s.value for s in Sector]
+    for sector in Sector:
+        assert classify("910B", "--on", "2026-01-01", "--for", sector.value)["applied_for"]["sector"] == sector.value

@@ -193,7 +193,10 @@ def classify_command(
     chip_id: str = typer.Argument(..., help="Chip id, alias or name."),
     on: str | None = typer.Option(None, "--on", help="Date the rules are applied on, YYYY-MM-DD (default: today)."),
     sector: str = typer.Option(
-        "commercial", "--for", help="The buyer's sector: government, state-enterprise, finance, cloud, ... (see docs)."
+        "commercial",
+        "--for",
+        help="The buyer's sector: government, state-enterprise, finance, energy, telecom, transport, water, "
+        "healthcare, defence-industry, research, internet, cloud, manufacturing, automotive, commercial.",
     ),
     state_funded: bool = typer.Option(False, "--state-funded", help="The project receives state funds."),
     critical_infrastructure: bool = typer.Option(

@@ -104,14 +104,7 @@ def risk_profile(chip: Chip, policy: Policy, on: dt.date, buyer: Buyer | None = 
     Proposed rules are weighed even when not in force (at :data:`PROPOSED_WEIGHT`), because a plan must price the
     chance that they pass; rules assumed enacted count in full.
     """
-    key = ("risk", chip.id, on, buyer)
-    cached = policy._cache.get(key)
-    if cached is not None and cached[0] is chip:
-        profile: RiskProfile = cached[1]
-        return profile
-    profile = _profile(chip, policy, on, buyer)
-    policy._cache[key] = (chip, profile)
-    return profile
+    return policy.memo(("risk", chip.id, on, buyer), chip, lambda: _profile(chip, policy, on, buyer))
 
 
 def _pending_proposals(chip: Chip, policy: Policy, on: dt.date, buyer: Buyer | None) -> list[Applicability]:

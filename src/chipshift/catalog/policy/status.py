@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from chipshift.catalog.policy.match import Buyer, ChipFacts, Match, Outcome, all_of, buyer_outcome, chip_outcome
 from chipshift.catalog.policy.model import (
@@ -26,6 +26,8 @@ from chipshift.catalog.policy.model import (
 )
 from chipshift.catalog.schema import Chip, Source
 from chipshift.errors import UnknownIdError
+
+T = TypeVar("T")
 
 DOMESTIC_COUNTRY = "CN"
 """Designer country whose chips US export licensing does not reach when bought in China."""
@@ -57,6 +59,15 @@ class Policy:
         close = difflib.get_close_matches(folded, list(by_id), n=5, cutoff=0.4)
         raise UnknownIdError("rule", wanted, close or [r for r in by_id if folded and folded in r][:5])
 
+    def memo(self, key: tuple[Any, ...], owner: object, compute: Callable[[], T]) -> T:
+        """``compute()`` once per key while ``owner`` (the chip or facts it was computed from) is the same object."""
+        cached = self._cache.get(key)
+        if cached is None or cached[0] is not owner:
+            cached = (owner, compute())
+            self._cache[key] = cached
+        result: T = cached[1]
+        return result
+
     def assuming(self, enacted: Mapping[str, dt.date]) -> Policy:
         """The same rules with these proposed rules assumed enacted from the given dates (for scenarios)."""
         for rule_id in enacted:
@@ -80,13 +91,13 @@ def _in_force(rule: PolicyRule, on: dt.date, assumed: Mapping[str, dt.date]) -> 
 def rules_in_force(policy: Policy, on: dt.date) -> tuple[PolicyRule, ...]:
     """Rules in force on a date: effective on or before it, not ended, not superseded by a rule in force, and not
     merely proposed (unless the policy assumes the proposal enacted)."""
-    key = ("in-force", on)
-    if key not in policy._cache:
+
+    def compute() -> tuple[PolicyRule, ...]:
         live = [r for r in policy.rules if _in_force(r, on, policy.assumed_enacted)]
         superseded = {old for r in live for old in r.supersedes}
-        policy._cache[key] = tuple(r for r in live if r.id not in superseded)
-    result: tuple[PolicyRule, ...] = policy._cache[key]
-    return result
+        return tuple(r for r in live if r.id not in superseded)
+
+    return policy.memo(("in-force", on), policy, compute)
 
 
 @dataclass(frozen=True)
@@ -107,13 +118,7 @@ class Applicability:
 
 def chip_facts(policy: Policy, chip: Chip) -> ChipFacts:
     """The tested figures of a chip, computed once per chip object."""
-    key = ("facts", chip.id)
-    cached = policy._cache.get(key)
-    if cached is None or cached[0] is not chip:
-        cached = (chip, ChipFacts.of(chip))
-        policy._cache[key] = cached
-    facts: ChipFacts = cached[1]
-    return facts
+    return policy.memo(("facts", chip.id), chip, lambda: ChipFacts.of(chip))
 
 
 def _applicability(rule: PolicyRule, facts: ChipFacts, buyer: Buyer) -> Applicability | None:
@@ -128,14 +133,12 @@ def applicable_rules(chip: Chip, policy: Policy, on: dt.date, buyer: Buyer | Non
     """Rules in force on ``on`` that apply (or may apply, figures missing) to ``chip`` bought by ``buyer``."""
     who = buyer or Buyer()
     facts = chip_facts(policy, chip)
-    key = ("applicable", chip.id, on, who)
-    cached = policy._cache.get(key)
-    if cached is None or cached[0] is not facts:
+
+    def compute() -> tuple[Applicability, ...]:
         found = [_applicability(rule, facts, who) for rule in rules_in_force(policy, on)]
-        cached = (facts, tuple(a for a in found if a is not None))
-        policy._cache[key] = cached
-    result: tuple[Applicability, ...] = cached[1]
-    return result
+        return tuple(a for a in found if a is not None)
+
+    return policy.memo(("applicable", chip.id, on, who), facts, compute)
 
 
 def rule_applicability(
