@@ -74,12 +74,62 @@ def test_h20_tie_goes_to_the_datasheet_precision() -> None:
     assert classify_chip(_chip("nvidia-h20")).tpp_precision is Precision.FP8
 
 
-def test_chip_in_the_density_band_without_die_area_is_unknown() -> None:
-    # Ascend 910B: FP16 280 x 16 = 4,480, between 1,600 and 4,800; Huawei publishes no die area
-    result = classify_chip(_chip("huawei-ascend-910b"))
+def test_chip_in_the_density_band_without_die_area_is_unknown_and_bounded() -> None:
+    # Ascend 910B without its die-shot area: FP16 280 x 16 = 4,480, between 1,600 and 4,800
+    result = classify_chip(_chip("huawei-ascend-910b").model_copy(update={"die_area_mm2": None}))
     assert result.tpp == pytest.approx(4480, rel=0.01)
     assert result.export_class is UNKNOWN
     assert "die_area_mm2" in result.unknowns
+    # the working bounds the class: .a under 4,480 / 5.92 = 757 mm², .b under 4,480 / 1.6 = 2,800 mm²
+    assert any("757 mm²" in line and "2,800 mm²" in line for line in result.working)
+
+
+def test_910b_die_shot_area_decides_its_class() -> None:
+    # Virtuvian B compute die 665.61 mm² (die shots, 2024): PD 4,480 / 665.61 = 6.73 >= 5.92 -> 3A090.a.2,
+    # and the working says it would stay .a up to 757 mm² of applicable die area
+    result = classify_chip(_chip("huawei-ascend-910b"))
+    assert result.performance_density == pytest.approx(6.73, rel=0.01)
+    assert result.export_class is A
+    assert any("3A090.a.2" in line for line in result.working)
+    assert any("757 mm²" in line for line in result.working)
+
+
+def test_original_910_is_3a090_a_on_its_compute_die() -> None:
+    # Ascend 910: 256 FP16 x 16 = 512 INT8 x 8 = 4,096 on 456.25 mm² -> PD 8.98
+    result = classify_chip(_chip("huawei-ascend-910"))
+    assert result.tpp == pytest.approx(4096)
+    assert result.performance_density == pytest.approx(8.98, rel=0.01)
+    assert result.export_class is A
+
+
+def test_tpp_comes_from_the_firmest_figure_and_says_which() -> None:
+    # 910C: vendor-spec BF16 752 and FP16 800 (Huawei), estimate INT8 1,504 (2 x 752); the estimate does not set TPP
+    result = classify_chip(_chip("huawei-ascend-910c"))
+    assert result.tpp == pytest.approx(12800)
+    assert result.tpp_precision is Precision.FP16
+    assert result.tpp_confidence == "vendor-spec"
+    assert result.tpp_source == "atlas-900-a3-superpod-page"
+    assert any("vendor-spec" in line and "atlas-900-a3-superpod-page" in line for line in result.working)
+
+
+def test_a_higher_less_firm_figure_is_shown_not_used() -> None:
+    chip = _chip("nvidia-h20")
+    claim = Figure(value=400, source="h20-specs-press", as_of="2025", confidence="claim", note="test")
+    result = classify_chip(chip.model_copy(update={"dense_tflops": {**chip.dense_tflops, Precision.INT8: claim}}))
+    assert result.tpp == pytest.approx(2368)
+    assert any("gives TPP 3,200; not used" in line for line in result.working)
+
+
+def test_marketed_figure_bounds_an_automotive_chip() -> None:
+    # Journey 6P: marketed 560 TOPS (basis unstated) x 8 = 4,480 < 4,800: not covered whatever the dense figure
+    result = classify_chip(_chip("horizon-journey-6p"))
+    assert result.tpp is None
+    assert result.tpp_upper_bound == pytest.approx(4480)
+    assert result.export_class is NOT_COVERED
+    # XPeng Turing: marketed 750 x 8 = 6,000 reaches 4,800, so the class needs the dense figure
+    turing = classify_chip(_chip("xpeng-turing"))
+    assert turing.export_class is UNKNOWN
+    assert turing.tpp_upper_bound == pytest.approx(6000)
 
 
 def test_removing_the_die_area_makes_h20_unknown() -> None:
@@ -129,3 +179,10 @@ def test_non_us_design_is_flagged_as_a_capability_band() -> None:
     assert result.export_class is A  # claimed BF16 1,024 x 16 = 16,384 on 1,074 mm2: PD 15.3
     assert result.performance_density == pytest.approx(15.3, rel=0.01)
     assert any("non-US design" in line for line in result.working)
+
+
+def test_mi325x_sits_just_under_the_2026_lane() -> None:
+    # AMD MI325X: FP8 2,614.9 dense x 8 = 20,919 (under 91 FR 1684's 21,000), 3A090.a
+    result = classify_chip(_chip("amd-mi325x"))
+    assert result.tpp == pytest.approx(20919, abs=1)
+    assert result.export_class is A

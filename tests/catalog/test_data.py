@@ -269,8 +269,8 @@ def test_automotive_and_consumer_kinds(catalog: Catalog) -> None:
 
 
 def test_unknown_figures_stay_null(catalog: Catalog) -> None:
-    # catalog-anchors.md part D: no public die area for Ascend, no variant split for 910B1-B4, no 910C TDP
-    assert catalog.chips["huawei-ascend-910b"].die_area_mm2 is None
+    # catalog-anchors.md part D: no variant split for 910B1-B4, no 910C TDP or die area, no P800 throughput
+    assert catalog.chips["huawei-ascend-910c"].die_area_mm2 is None
     assert catalog.chips["huawei-ascend-910c"].tdp_w is None
     assert not catalog.chips["huawei-ascend-910b1"].dense_tflops
     assert not catalog.chips["kunlunxin-p800"].dense_tflops

@@ -1,7 +1,9 @@
 """Load and validate the catalog: the YAML files shipped in ``catalog/data`` plus the user's directories.
 
-A user file adds records or replaces shipped ones with the same id. Every error names the file, the line and the
-field (``my-chips.yaml:12: field 'chips[0].memory.capacity_gb.value': Input should be a valid number``).
+A file may hold any of the sections ``sources``, ``chips``, ``systems``, ``stacks`` and ``rules`` (policy rules, see
+:mod:`chipshift.catalog.policy`). A user file adds records or replaces shipped ones with the same id. Every error
+names the file, the line and the field (``my-chips.yaml:12: field 'chips[0].memory.capacity_gb.value': Input should
+be a valid number``).
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
-from chipshift.catalog.schema import CatalogFile, Chip, SoftwareStack, Source, System
+from chipshift.catalog.policy.model import PolicyRule
+from chipshift.catalog.schema import Chip, SoftwareStack, Source, System
 from chipshift.datafiles import load_yaml_model
 from chipshift.errors import InputFileError, UnknownIdError
 from chipshift.files import MiB
@@ -26,6 +29,23 @@ Record = TypeVar("Record", Chip, System, SoftwareStack)
 
 CATALOG_FILE_LIMIT_BYTES = 16 * MiB
 """Largest catalog file read (the shipped ones are under 100 KB)."""
+
+
+class CatalogFile(BaseModel):
+    """The shape of one catalog YAML file: any of the sections may be present."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sources: list[Source] = Field(default_factory=list)
+    """Publications the figures and rules in this (or another) file point at."""
+    chips: list[Chip] = Field(default_factory=list)
+    """Accelerators."""
+    systems: list[System] = Field(default_factory=list)
+    """Servers, supernodes, vehicle platforms."""
+    stacks: list[SoftwareStack] = Field(default_factory=list)
+    """Software stacks and frameworks."""
+    rules: list[PolicyRule] = Field(default_factory=list)
+    """Policy rules (export controls, procurement and security rules), dated and sourced."""
 
 
 def normalise_name(name: str) -> str:
@@ -46,6 +66,8 @@ class Catalog:
     systems: dict[str, System] = field(default_factory=dict)
     stacks: dict[str, SoftwareStack] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
+    rules: dict[str, PolicyRule] = field(default_factory=dict)
+    """Policy rules by id (shipped, then the user's: a user rule with a shipped id replaces it)."""
     origin: dict[str, Path] = field(default_factory=dict)
     """File each record came from, keyed by '<kind>:<id>'."""
 
@@ -93,7 +115,7 @@ def parse_catalog_file(path: Path, text: str | None = None) -> CatalogFile:
         text=text,
         limit_bytes=CATALOG_FILE_LIMIT_BYTES,
         what="catalog file",
-        expected="expected a mapping with 'sources', 'chips', 'systems' or 'stacks'",
+        expected="expected a mapping with 'sources', 'chips', 'systems', 'stacks' or 'rules'",
     )
 
 
@@ -114,6 +136,7 @@ def _merge(catalog: Catalog, parsed: CatalogFile, path: Path) -> None:
         ("chip", catalog.chips, parsed.chips),
         ("system", catalog.systems, parsed.systems),
         ("stack", catalog.stacks, parsed.stacks),
+        ("rule", catalog.rules, parsed.rules),
     ]
     for kind, records, new in sections:
         for record in new:
@@ -122,8 +145,25 @@ def _merge(catalog: Catalog, parsed: CatalogFile, path: Path) -> None:
             catalog.origin[f"{kind}:{record_id}"] = path
 
 
+def _check_rules(catalog: Catalog) -> None:
+    for rule in catalog.rules.values():
+        path = str(catalog.origin.get(f"rule:{rule.id}", Path("?")))
+        if rule.source not in catalog.sources:
+            raise InputFileError(path, f"rule '{rule.id}' cites unknown source '{rule.source}'", field="source")
+        named = list(rule.applies_to.chip.chip_ids)
+        named += [cid for alt in rule.applies_to.chip.any_of for cid in alt.chip_ids]
+        for chip_id in named:
+            if chip_id not in catalog.chips:
+                raise InputFileError(path, f"rule '{rule.id}' names unknown chip '{chip_id}'", field="applies_to")
+        for other in rule.supersedes:
+            if other not in catalog.rules:
+                raise InputFileError(path, f"rule '{rule.id}' supersedes unknown rule '{other}'", field="supersedes")
+
+
 def check_references(catalog: Catalog) -> None:
-    """Every figure names a known source; every system names a known chip; every chip a known stack."""
+    """Every figure and rule names a known source; every system a known chip; every chip a known stack; every rule
+    only known chips and rules."""
+    _check_rules(catalog)
     for chip in catalog.chips.values():
         path = catalog.origin.get(f"chip:{chip.id}", Path("?"))
         cited = [(name, fig.source) for name, fig in chip.figures().items()]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -56,6 +55,24 @@ BIT_LENGTH: dict[Precision, int] = {
 """Operand bit length used by the US export rules' TPP (TF32 is stored and counted as 32 bits)."""
 
 
+class ThroughputBasis(enum.StrEnum):
+    """Whether a throughput figure counts structured sparsity (a 2:4 sparse figure is twice the dense one)."""
+
+    DENSE = "dense"
+    SPARSE = "sparse"
+    UNSTATED = "unstated"
+
+
+CONFIDENCE_RANK: dict[Confidence, int] = {
+    Confidence.VENDOR_SPEC: 0,
+    Confidence.MEASURED: 1,
+    Confidence.PRESS: 2,
+    Confidence.ESTIMATE: 3,
+    Confidence.CLAIM: 4,
+}
+"""Order of confidence, firmest first: the export class is computed from the firmest figures known."""
+
+
 class ChipKind(enum.StrEnum):
     """What a chip is designed and marketed for (decides which export-control tests apply)."""
 
@@ -87,8 +104,12 @@ class Source(BaseModel):
     """Who published it."""
     url: str | None = None
     """Where it can be read (for the user; never fetched)."""
+    url_missing_reason: str | None = None
+    """Why there is no URL (a filing read on paper, an aggregate of pages the research did not record)."""
     date: str | None = None
     """When it was published, YYYY[-MM[-DD]]."""
+    note: str | None = None
+    """What the source says that matters here, or how it was read (in full, through a reproduction, an excerpt)."""
 
 
 class Figure(BaseModel):
@@ -107,6 +128,9 @@ class Figure(BaseModel):
     """How firm the figure is."""
     note: str | None = None
     """Conditions, conversions or disagreements between sources."""
+    basis: ThroughputBasis | None = None
+    """For a throughput figure: dense, sparse or not stated by the source (None for other figures, and dense for
+    the figures under ``dense_tflops``)."""
 
     @field_validator("as_of")
     @classmethod
@@ -250,6 +274,9 @@ class Chip(BaseModel):
     """Year of first availability (or announced year for announced chips)."""
     dense_tflops: dict[Precision, Figure] = Field(default_factory=dict)
     """Dense (no sparsity) throughput per precision: TFLOPS for floats, TOPS for integers."""
+    marketed_tops: dict[Precision, Figure] = Field(default_factory=dict)
+    """Throughput as the vendor markets it, with its ``basis`` (sparse, or not stated): kept beside the dense
+    figure, or alone where no dense figure is published. Never compared with a dense figure as if alike."""
     memory: MemorySpec = Field(default_factory=MemorySpec)
     """Device memory."""
     scale_up: ScaleUpSpec = Field(default_factory=ScaleUpSpec)
@@ -278,9 +305,28 @@ class Chip(BaseModel):
             raise ValueError(f"id must be lower-case letters, digits, '.' and '-', not '{value}'")
         return value
 
+    @field_validator("dense_tflops")
+    @classmethod
+    def _dense_is_dense(cls, value: dict[Precision, Figure]) -> dict[Precision, Figure]:
+        for precision, figure in value.items():
+            if figure.basis not in (None, ThroughputBasis.DENSE):
+                raise ValueError(
+                    f"{precision.value}: a {figure.basis.value} figure belongs under marketed_tops, not dense_tflops"
+                )
+        return value
+
+    @field_validator("marketed_tops")
+    @classmethod
+    def _marketed_has_basis(cls, value: dict[Precision, Figure]) -> dict[Precision, Figure]:
+        for precision, figure in value.items():
+            if figure.basis is None:
+                raise ValueError(f"{precision.value}: a marketed figure needs its basis (dense, sparse or unstated)")
+        return value
+
     def figures(self) -> dict[str, Figure]:
         """Every sourced figure of the chip, keyed by a dotted field path."""
         found: dict[str, Figure] = {f"dense_tflops.{p.value}": f for p, f in self.dense_tflops.items()}
+        found.update({f"marketed_tops.{p.value}": f for p, f in self.marketed_tops.items()})
         for path, figure in (
             ("memory.capacity_gb", self.memory.capacity_gb),
             ("memory.bandwidth_gb_s", self.memory.bandwidth_gb_s),
@@ -389,21 +435,3 @@ class SoftwareStack(BaseModel):
     """Anything else."""
     source: str | None = None
     """Id of the :class:`Source` behind these facts."""
-
-
-SourceId = Annotated[str, Field(min_length=1)]
-
-
-class CatalogFile(BaseModel):
-    """The shape of one catalog YAML file: any of the sections may be present."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    sources: list[Source] = Field(default_factory=list)
-    """Publications the figures in this (or another) file point at."""
-    chips: list[Chip] = Field(default_factory=list)
-    """Accelerators."""
-    systems: list[System] = Field(default_factory=list)
-    """Servers, supernodes, vehicle platforms."""
-    stacks: list[SoftwareStack] = Field(default_factory=list)
-    """Software stacks and frameworks."""

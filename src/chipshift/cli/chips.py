@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from chipshift import jsontext
@@ -20,6 +22,7 @@ from chipshift.catalog.views import (
     list_chips,
 )
 from chipshift.cli.common import OutputFormat, catalog, stdout
+from chipshift.errors import ChipshiftError
 
 chips_app = typer.Typer(help="Accelerators in the catalog: list, show, compare, classify.", no_args_is_help=True)
 
@@ -102,7 +105,7 @@ def show_command(
     for line in figure_lines(chip, cat):
         table.add_row(
             line["field"],
-            _fmt(line["value"]),
+            escape(_fmt(line["value"]) + (f" [{line['basis']}]" if line["field"].startswith("marketed_tops.") else "")),
             line["confidence"],
             line["as_of"],
             line["source_title"] or line["source"],
@@ -142,40 +145,95 @@ def compare_command(
     if as_json:
         _print_json({"chips": [c.id for c in chips], "rows": rows})
         return
-    table = Table(title=f"Compared to {chips[0].name} (ratio in brackets)")
+    table = Table(title=escape(f"Compared to {chips[0].name} (ratio in brackets; [basis] of marketed figures)"))
     table.add_column("figure")
     for chip in chips:
         table.add_column(chip.id, justify="right")
     for row in rows:
-        cells = []
-        for cell in row["cells"]:
-            text = _fmt(cell["value"])
-            if cell["ratio"] is not None and row["field"] != "export_class":
-                text += f" ({cell['ratio']:.2f}x)"
-            cells.append(text)
-        table.add_row(row["label"], *cells)
+        table.add_row(row["label"], *(escape(_compare_cell(row, cell)) for cell in row["cells"]))
     stdout.print(table)
+    stdout.print(
+        "A ratio is shown only between figures on the same basis; a marketed figure of unstated basis has none."
+    )
+
+
+def _compare_cell(row: dict[str, Any], cell: dict[str, Any]) -> str:
+    if cell.get("upper_bound") is not None:
+        return f"≤ {_fmt(cell['upper_bound'])} [bound]"
+    text = _fmt(cell["value"])
+    if cell["value"] is None:
+        return text
+    if row["field"].startswith("marketed_tops.") and cell.get("basis"):
+        text += f" [{cell['basis']}]"
+    if cell["ratio"] is not None and row["field"] != "export_class":
+        text += f" ({cell['ratio']:.2f}x)"
+    return text
 
 
 def _print_classification(result: Any) -> None:
     stdout.print(f"[bold]export class: {result.export_class.value}[/bold]")
     for line in result.working:
-        stdout.print(f"  {line}")
+        stdout.print(escape(f"  {line}"))
     if result.unknowns:
         stdout.print(f"  unknown figures: {', '.join(result.unknowns)}")
 
 
+def parse_date(value: str | None, option: str = "--on") -> dt.date:
+    """A YYYY-MM-DD date given on the command line (today when not given)."""
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ChipshiftError(f"{option}: expected a date YYYY-MM-DD, not '{value}'") from None
+
+
 @chips_app.command("classify")
 def classify_command(
-    chip_id: str = typer.Argument(..., help="Chip id, alias or name."), as_json: bool = JSON_OPTION
+    chip_id: str = typer.Argument(..., help="Chip id, alias or name."),
+    on: str | None = typer.Option(None, "--on", help="Date the rules are applied on, YYYY-MM-DD (default: today)."),
+    sector: str = typer.Option(
+        "commercial",
+        "--for",
+        help="The buyer's sector: government, state-enterprise, finance, energy, telecom, transport, water, "
+        "healthcare, defence-industry, research, internet, cloud, manufacturing, automotive, commercial.",
+    ),
+    state_funded: bool = typer.Option(False, "--state-funded", help="The project receives state funds."),
+    critical_infrastructure: bool = typer.Option(
+        False, "--critical-infrastructure", help="The buyer operates critical information infrastructure."
+    ),
+    transaction: str = typer.Option(
+        "export", "--transaction", help="How the chips arrive: export (from the US), reexport, in-country-transfer."
+    ),
+    as_json: bool = JSON_OPTION,
 ) -> None:
-    """US export-control class (ECCN 3A090) computed from the specs, with the working."""
-    result = classify_chip(catalog().chip(chip_id))
+    """Export class (ECCN 3A090) with its working, and every rule that applies on a date for a buyer, with sources."""
+    from chipshift.catalog.policy import Buyer, Sector, Transaction
+    from chipshift.cli.policy import buyer_report, print_buyer_report
+
+    buyer = Buyer(
+        sector=_choice(Sector, sector, "--for"),
+        state_funded=state_funded,
+        critical_infrastructure=critical_infrastructure,
+        transaction=_choice(Transaction, transaction, "--transaction"),
+    )
+    chip = catalog().chip(chip_id)
+    result = classify_chip(chip)
+    report = buyer_report(chip, parse_date(on), buyer)
     if as_json:
-        _print_json(classification_dict(result))
-    else:
-        stdout.print(f"{result.chip_id}")
-        _print_classification(result)
+        _print_json({**classification_dict(result), **report})
+        return
+    stdout.print(f"{result.chip_id}")
+    _print_classification(result)
+    print_buyer_report(report)
+
+
+def _choice(kind: Any, value: str, option: str) -> Any:
+    try:
+        return kind(value.strip().lower())
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        raise ChipshiftError(f"{option}: '{value}' is not one of {allowed}") from None
 
 
 def register(app: typer.Typer) -> None:

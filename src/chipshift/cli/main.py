@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from chipshift import __version__
-from chipshift.cli import chips, decide, fleet, migrate, perf, scan
+from chipshift.cli import chips, decide, fleet, migrate, perf, policy, scan
 from chipshift.cli.common import settings
 from chipshift.errors import ChipshiftError
 
@@ -76,7 +76,7 @@ def main(
     settings.catalog_dirs = tuple(catalog)
 
 
-for module in (chips, perf, scan, migrate, fleet, decide):
+for module in (chips, policy, perf, scan, migrate, fleet, decide):
     module.register(app)
 
 
