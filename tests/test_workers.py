@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -69,3 +71,57 @@ def test_progress_counts_every_item() -> None:
 @pytest.mark.parametrize("workers", [1, 3])
 def test_no_items_no_workers(workers: int) -> None:
     assert run_guarded(_behave, [], workers=workers) == []
+
+
+def test_workers_exit_when_their_parent_is_killed(tmp_path: Path) -> None:
+    # A parent killed with SIGKILL cannot close its pipes, and forked siblings hold copies of them: the workers
+    # must notice the parent is gone by themselves rather than wait for ever.
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import os, sys, time\n"
+        "from chipshift.workers import run_guarded\n"
+        "from tests_helpers import slow\n"
+        "print(os.getpid(), flush=True)\n"
+        "run_guarded(slow, list(range(6)), workers=3)\n"
+    )
+    (tmp_path / "tests_helpers.py").write_text("import time\ndef slow(item):\n    time.sleep(3600)\n")
+    parent = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    parent_pid = int(parent.stdout.readline())
+    children = _children(parent_pid, expected=3)
+    os.kill(parent_pid, signal.SIGKILL)
+    parent.wait()
+    for _ in range(200):  # each worker checks every second; wait up to 20 s
+        alive = [pid for pid in children if _alive(pid)]
+        if not alive:
+            break
+        time.sleep(0.1)
+    else:
+        for pid in alive:
+            os.kill(pid, signal.SIGKILL)
+        raise AssertionError(f"workers outlived their killed parent: {alive}")
+
+
+def _children(parent: int, expected: int) -> list[int]:
+    for _ in range(300):
+        found = [int(entry) for entry in os.listdir("/proc") if entry.isdigit() and _parent_of(int(entry)) == parent]
+        if len(found) >= expected:
+            return found
+        time.sleep(0.1)
+    raise AssertionError("the workers did not start")
+
+
+def _parent_of(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stream:
+            return int(stream.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stream:
+            return stream.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -28,6 +28,8 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 GiB = 1024**3
+PARENT_CHECK_S = 1.0
+"""How often an idle worker checks that its parent is alive."""
 
 
 @dataclass(frozen=True)
@@ -189,12 +191,16 @@ def _serve(connection: Connection, function: Callable[[Any], Any], limits: Limit
     if limits.memory_bytes is not None:
         _limit_address_space(limits.memory_bytes)
     threading.stack_size(limits.stack_bytes)
+    parent = os.getppid()
     while True:
         try:
+            while not connection.poll(PARENT_CHECK_S):
+                if os.getppid() != parent:  # the parent died (even by kill -9): a sibling may still hold our pipe
+                    os._exit(0)
             _, item = connection.recv()
         except (EOFError, OSError):
             os._exit(0)
-        outcome = _run_on_thread(function, item, limits)
+        outcome = _run_on_thread(function, item, limits, parent)
         try:
             connection.send(outcome)
         except (TypeError, ValueError, AttributeError) as error:  # a result that cannot be pickled
@@ -216,7 +222,7 @@ def _limit_address_space(extra_bytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
 
 
-def _run_on_thread(function: Callable[[Any], Any], item: Any, limits: Limits) -> tuple[str, Any]:
+def _run_on_thread(function: Callable[[Any], Any], item: Any, limits: Limits, parent: int) -> tuple[str, Any]:
     box: list[tuple[str, Any]] = []
 
     def target() -> None:
@@ -232,7 +238,10 @@ def _run_on_thread(function: Callable[[Any], Any], item: Any, limits: Limits) ->
         except SystemExit as error:
             box.append(("error", f"exited (status {error.code})"))
 
-    thread = threading.Thread(target=target)
+    thread = threading.Thread(target=target, daemon=True)
     thread.start()
-    thread.join()
+    while thread.is_alive():
+        thread.join(PARENT_CHECK_S)
+        if os.getppid() != parent:  # nobody will read the result
+            os._exit(0)
     return box[0] if box else ("error", "the worker thread stopped without a result")
