@@ -69,11 +69,14 @@ def test_plan_respects_budget_and_state_funded_rule(example: Assessment) -> None
 def test_monte_carlo_is_reproducible_from_its_seed(example: Assessment) -> None:
     problem = problem_of(example)
     spec = dataclasses.replace(uncertainty_spec(example.scenario), runs=6)
-    first = [run.objective for run in run_monte_carlo(problem, spec, workers=1).runs]
-    again = [run.objective for run in run_monte_carlo(problem, spec, workers=2).runs]
-    other = run_monte_carlo(problem, dataclasses.replace(spec, seed=spec.seed + 1), workers=1).runs
-    assert first == again
-    assert first != [run.objective for run in other]
+    plan = example.plan
+    assert plan is not None
+    first = run_monte_carlo(problem, plan, spec, workers=1)
+    again = run_monte_carlo(problem, plan, spec, workers=2)
+    other = run_monte_carlo(problem, plan, dataclasses.replace(spec, seed=spec.seed + 1), workers=1)
+    assert [run.npv for run in first.runs] == [run.npv for run in again.runs]
+    assert first.tornado == again.tornado
+    assert [run.npv for run in first.runs] != [run.npv for run in other.runs]
 
 
 def test_stopping_after_compare_solves_no_plan() -> None:

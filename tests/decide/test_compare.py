@@ -5,23 +5,27 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from pymcdm.methods import TOPSIS
+from pymcdm.normalizations import vector_normalization
 
 from chipshift.decide.compare import CompareOptions, compare
 from chipshift.decide.criteria import CostInputs, Dimension, chips_needed
 from chipshift.decide.evidence import CandidateEvidence
 from chipshift.decide.ranking import active_criteria, ahp_weights, criterion_weights, direct_weights
 
+BLOCKED = {"us-banned": "ECCN 3A090.a: licence required, presumption of denial (us-3a090a-2023)"}
+"""What the pipeline passes for a candidate the policy rules refuse in every plan year."""
+
 
 def _options(costs: CostInputs, **weights: float) -> CompareOptions:
     given = {d: weights.get(d.value, 0.25) for d in Dimension}
-    return CompareOptions(demand={"chat": 30_000}, costs=costs, weights=direct_weights(given))
+    return CompareOptions(demand={"chat": 30_000}, costs=costs, weights=direct_weights(given), blocked=BLOCKED)
 
 
 def test_gates_exclude_with_reasons(candidates: list[CandidateEvidence], costs: CostInputs) -> None:
     result = compare(candidates, _options(costs))
     reasons = {e.id: e.reason for e in result.excluded}
     assert set(reasons) == {"us-banned", "cn-nofit", "cn-noprice"}
-    assert reasons["us-banned"].startswith("cannot be exported")
+    assert reasons["us-banned"] == f"no plan year allows it: {BLOCKED['us-banned']}"
     assert "chat" in reasons["cn-nofit"] and "too big" in reasons["cn-nofit"]
     assert "price" in reasons["cn-noprice"]
     assert sorted(result.matrix.ids) == ["cn-cheap", "cn-good", "us-fast"]
@@ -35,6 +39,7 @@ def test_procurement_list_and_ban(candidates: list[CandidateEvidence], costs: Co
         opts.weights,
         procurement_list=["cn-good", "us-fast"],
         banned={"us-fast": "critical infrastructure"},
+        blocked=BLOCKED,
     )
     result = compare(candidates, opts)
     reasons = {e.id: e.reason for e in result.excluded}
@@ -48,7 +53,7 @@ def test_topsis_matches_pymcdm_on_the_matrix(candidates: list[CandidateEvidence]
     cols = active_criteria(result.matrix)
     w = criterion_weights(result.matrix.criteria, cols, result.weights.weights)
     types = np.array([1 if result.matrix.criteria[i].benefit else -1 for i in cols])
-    expected = TOPSIS()(result.matrix.values[:, cols], w, types)
+    expected = TOPSIS(normalization_function=vector_normalization)(result.matrix.values[:, cols], w, types)
     assert [result.topsis.scores[i] for i in result.matrix.ids] == pytest.approx(list(expected))
     assert w.sum() == pytest.approx(1.0)
 

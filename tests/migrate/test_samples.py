@@ -49,7 +49,7 @@ def run_scripts(scripts: dict[str, Path], cwd: Path) -> dict[str, dict[str, obje
     env.update(RANK="0", WORLD_SIZE="1", LOCAL_RANK="0", PYTHONWARNINGS="ignore")
     paths = json.dumps({name: str(path) for name, path in scripts.items()})
     run = subprocess.run(
-        [sys.executable, "-c", RUNNER, paths], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", RUNNER, paths], cwd=cwd, env=env, capture_output=True, text=True, timeout=3600
     )
     assert run.returncode == 0, run.stderr[-3000:]
     line = next(line for line in run.stdout.splitlines() if line.startswith("RUNNER "))

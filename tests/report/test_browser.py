@@ -186,7 +186,7 @@ def test_report_loads_clean_and_draws_its_charts(
     assert seen["errors"] == []
     assert seen["requests"] == []
     charts = _charts(browser)
-    assert len(charts) == 7
+    assert len(charts) == 8  # ratio path, ranking, sensitivity, purchases, spend, effort, Monte Carlo, tornado
     for chart in charts:
         assert chart["width"] > 200 and chart["height"] > 40, chart  # a two-bar chart is 64 px tall
         assert chart["shapes"] >= 2, chart

@@ -13,7 +13,7 @@ import yaml
 from chipshift.report import Language, ReportData, ReportFormat, render
 from chipshift.report.model import Scope
 
-SECTIONS = ("summary", "fleet", "comparison", "plan", "monte-carlo", "effort", "sources")
+SECTIONS = ("recommendation", "fleet", "comparison", "plan", "monte-carlo", "effort", "sources")
 
 
 class _Tags(HTMLParser):
@@ -47,7 +47,7 @@ def test_html_has_every_section_and_its_charts(example_data: ReportData) -> None
     ids = {attrs.get("id") for _, attrs in _tags(html)}
     assert set(SECTIONS) <= ids
     charts = re.findall(r'<svg class="chart"', html)
-    assert len(charts) == 7  # ratio path, ranking, sensitivity, purchases, spend, effort, Monte Carlo
+    assert len(charts) == 8  # ratio path, ranking, sensitivity, purchases, spend, effort, Monte Carlo, tornado
     assert "nvidia-h200-sxm" in html and "huawei-ascend-910b" in html
     assert "38.5%" in html  # domestic share now, by count (320 of 832)
 
@@ -114,6 +114,6 @@ def test_markdown_has_the_sections_as_tables(example_data: ReportData) -> None:
 
 @pytest.mark.parametrize("fmt", list(ReportFormat))
 def test_every_format_renders_a_report_without_a_plan(example_data: ReportData, fmt: ReportFormat) -> None:
-    data = example_data.model_copy(update={"plan": None, "monte_carlo": None, "scan": None})
+    data = example_data.model_copy(update={"plan": None, "monte_carlo": None, "scan": None, "recommendation": None})
     text = render(data, fmt, Language.ZH)
     assert len(text) > 1000

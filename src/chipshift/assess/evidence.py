@@ -6,13 +6,17 @@ figure came from.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from chipshift.assess.policy import buyer_for, first_year_risk
 from chipshift.assess.scenario import Candidate, InferenceWorkload, Scenario, TrainingWorkload
 from chipshift.catalog import Catalog, classify_chip
-from chipshift.catalog.schema import Chip, Openness, Precision, RegulatoryEventKind, System
+from chipshift.catalog.policy import ExportStatusKind, Policy, RiskProfile
+from chipshift.catalog.policy import export_status as policy_export_status
+from chipshift.catalog.schema import Chip, Openness, Precision, System
 from chipshift.decide import CandidateEvidence, ExportStatus, WorkloadFit
 from chipshift.errors import ChipshiftError, UnknownIdError
 
@@ -29,12 +33,14 @@ STACK_SCAN_TARGET: dict[str, str | None] = {
 }
 """Scan target whose porting effort applies to a chip's stack (None: CUDA, no port). Others: ``portable``."""
 
-_EXPORT_EVENTS: dict[RegulatoryEventKind, ExportStatus] = {
-    RegulatoryEventKind.LICENCE_REQUIRED: ExportStatus.LICENCE_REQUIRED,
-    RegulatoryEventKind.LICENCE_GRANTED: ExportStatus.LICENCE_GRANTED,
-    RegulatoryEventKind.LICENCE_REVOKED: ExportStatus.LICENCE_REQUIRED,
-    RegulatoryEventKind.CASE_BY_CASE: ExportStatus.CASE_BY_CASE,
-    RegulatoryEventKind.BANNED: ExportStatus.BANNED,
+_POLICY_STATUS: dict[ExportStatusKind, ExportStatus] = {
+    ExportStatusKind.DOMESTIC: ExportStatus.DOMESTIC,
+    ExportStatusKind.NOT_CONTROLLED: ExportStatus.NOT_CONTROLLED,
+    ExportStatusKind.LICENSED: ExportStatus.LICENCE_GRANTED,
+    ExportStatusKind.CASE_BY_CASE: ExportStatus.CASE_BY_CASE,
+    ExportStatusKind.LICENCE_REQUIRED: ExportStatus.LICENCE_REQUIRED,
+    ExportStatusKind.BANNED: ExportStatus.BANNED,
+    ExportStatusKind.UNDETERMINED: ExportStatus.UNDETERMINED,
 }
 
 
@@ -53,23 +59,11 @@ def is_domestic(chip: Chip, scenario: Scenario) -> bool:
     return bool(scenario.domestic.is_domestic(chip.designer_country, chip.fab_country))
 
 
-def export_status(chip: Chip, scenario: Scenario) -> tuple[ExportStatus, str]:
-    """Status under US export rules at the start of the plan, from the catalog's events and the scenario."""
-    if chip.designer_country == "CN":
-        return ExportStatus.DOMESTIC, "designed in China"
-    start = scenario.years[0]
-    for change in sorted(scenario.regulatory.licences, key=lambda c: c.year, reverse=True):
-        if change.chip == chip.id and change.year <= start:
-            status = ExportStatus.LICENCE_GRANTED if change.status == "granted" else ExportStatus.LICENCE_REQUIRED
-            return status, f"scenario: licence {change.status} from {change.year}"
-    events = [e for e in chip.regulatory if e.jurisdiction.startswith("US") and e.kind in _EXPORT_EVENTS]
-    if events:
-        last = max(events, key=lambda e: e.date)
-        return _EXPORT_EVENTS[last.kind], f"{last.date} {last.jurisdiction}: {last.summary} [{last.source}]"
-    klass = classify_chip(chip).export_class.value
-    if klass in ("3A090.a", "3A090.b"):
-        return ExportStatus.LICENCE_REQUIRED, f"{klass} by its specs; no licence event in the catalog"
-    return ExportStatus.NOT_CONTROLLED, f"export class {klass}"
+def export_status(chip: Chip, scenario: Scenario, policy: Policy) -> tuple[ExportStatus, str]:
+    """Status under US export rules at the start of the plan, for the scenario's default buyer, with the rules."""
+    status = policy_export_status(chip, policy, dt.date(scenario.years[0], 1, 1), buyer_for(scenario, None))
+    rules = f" ({', '.join(status.rules)})" if status.rules else ""
+    return _POLICY_STATUS[status.kind], status.reason + rules
 
 
 def _to_currency(value: float, currency: str, scenario: Scenario) -> float | None:
@@ -163,13 +157,23 @@ def workload_fit(
         return WorkloadFit(workload.id, False, 0.0, reason=error.message)
 
 
+def _risk_reasons(risk: RiskProfile) -> list[str]:
+    return [f"{r.dimension.value} +{r.score:.2f}: {r.why}" + (f" [{r.rule}]" if r.rule else "") for r in risk.reasons]
+
+
 def evidence_for(
-    wanted: str, given: Candidate | None, scenario: Scenario, catalog: Catalog, efforts: dict[str, float]
+    wanted: str,
+    given: Candidate | None,
+    scenario: Scenario,
+    catalog: Catalog,
+    efforts: dict[str, float],
+    policy: Policy,
 ) -> CandidateEvidence:
     """Everything known about one chip or system."""
     chip, system = resolve(catalog, wanted)
     price, price_source = price_per_chip(chip, system, given, scenario)
-    status, note = export_status(chip, scenario)
+    status, note = export_status(chip, scenario, policy)
+    risk = first_year_risk(chip, policy, scenario)
     target = scan_target_for(chip, given)
     tflops = chip.tflops(Precision.BF16) or chip.tflops(Precision.FP16)
     notes = [f"price: {price_source}" if price_source else "price: unknown"]
@@ -193,6 +197,11 @@ def evidence_for(
         export_class=classify_chip(chip).export_class.value,
         export_status=status,
         export_note=note,
+        export_risk=risk.export_licence,
+        china_risk=risk.china_regulatory,
+        location_risk=risk.location_verification,
+        rule_supply_risk=risk.supply,
+        risk_reasons=tuple(_risk_reasons(risk)),
         closed_firmware=_closed(chip.security.firmware_source),
         closed_stack=_closed(chip.security.stack_source),
         remote_disable_note=chip.security.remote_disable,

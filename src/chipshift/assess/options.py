@@ -52,18 +52,15 @@ def first_year_demand(scenario: Scenario) -> dict[str, float]:
     return {w.id: (w.output_tokens_per_s if w.kind == "inference" else w.concurrent_runs) for w in scenario.workloads}
 
 
-def compare_options(scenario: Scenario) -> CompareOptions:
-    """Compare options from a scenario."""
-    start = scenario.years[0]
-    revoked = {lc.chip for lc in scenario.regulatory.licences if lc.status == "revoked" and lc.year <= start}
+def compare_options(scenario: Scenario, blocked: dict[str, str] | None = None) -> CompareOptions:
+    """Compare options from a scenario; ``blocked`` are candidates no plan year allows, with the rules."""
     return CompareOptions(
         demand=first_year_demand(scenario),
         costs=cost_inputs(scenario),
         weights=scenario_weights(scenario),
         procurement_list=scenario.gates.procurement_list,
         banned=dict(scenario.gates.banned),
-        revoked_at_start=revoked,
-        location_mandate=scenario.regulatory.location_verification_mandated,
+        blocked=dict(blocked or {}),
     )
 
 

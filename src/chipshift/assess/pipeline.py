@@ -16,9 +16,11 @@ from chipshift.assess.evidence import evidence_for, resolve, scan_efforts, scan_
 from chipshift.assess.fleet import FleetInput, read_fleet
 from chipshift.assess.options import compare_options, cost_inputs, uncertainty_spec
 from chipshift.assess.plan_problem import build_problem
+from chipshift.assess.policy import YearStatus, candidate_years, scenario_policy, site_blocks
 from chipshift.assess.recommendation import forced_delta
 from chipshift.assess.scenario import Scenario
-from chipshift.catalog import Catalog
+from chipshift.catalog import Catalog, Chip
+from chipshift.catalog.policy import Policy
 from chipshift.decide import CandidateEvidence, Comparison, CostInputs, compare
 from chipshift.errors import ChipshiftError
 from chipshift.plan import Availability, MonteCarloSummary, PlanProblem, PlanResult
@@ -43,6 +45,14 @@ class Assessment:
     candidates: list[CandidateEvidence]
     fleet_only: list[CandidateEvidence]
     comparison: Comparison
+    policy: Policy | None = None
+    """The policy rules with the scenario's assumptions."""
+    chips: list[Chip] = field(default_factory=list)
+    """The catalog chips of the candidates and the fleet."""
+    years_open: dict[str, dict[int, YearStatus]] = field(default_factory=dict)
+    """Candidate -> plan year -> whether the rules (and the scenario's licence changes) let it be bought."""
+    site_blocks: dict[str, dict[str, dict[int, str]]] = field(default_factory=dict)
+    """Site -> candidate -> years the rules refuse it to that site's buyer, with why."""
     problem: PlanProblem | None = None
     """The plan problem solved (None when no plan was asked for)."""
     plan: PlanResult | None = None
@@ -65,14 +75,39 @@ def scan_targets(scenario: Scenario, catalog: Catalog) -> list[str]:
 
 
 def gather(
-    scenario: Scenario, catalog: Catalog, fleet: FleetInput, efforts: dict[str, float]
+    scenario: Scenario, catalog: Catalog, fleet: FleetInput, efforts: dict[str, float], policy: Policy
 ) -> tuple[list[CandidateEvidence], list[CandidateEvidence]]:
     """Evidence for every candidate and every fleet chip that is not a candidate."""
-    candidates = [evidence_for(c.id, c, scenario, catalog, efforts) for c in scenario.candidates]
+    candidates = [evidence_for(c.id, c, scenario, catalog, efforts, policy) for c in scenario.candidates]
     named = {c.id for c in candidates}
     fleet_chips = sorted({chip for per_site in fleet.existing.values() for chip in per_site} - named)
-    fleet_only = [evidence_for(chip, None, scenario, catalog, efforts) for chip in fleet_chips]
+    fleet_only = [evidence_for(chip, None, scenario, catalog, efforts, policy) for chip in fleet_chips]
     return candidates, fleet_only
+
+
+def open_years(
+    candidates: list[CandidateEvidence], scenario: Scenario, catalog: Catalog, policy: Policy
+) -> tuple[dict[str, dict[int, YearStatus]], dict[str, dict[str, dict[int, str]]]]:
+    """Per candidate, the years it may be bought; per site, the years a site's own buyer may not."""
+    years: dict[str, dict[int, YearStatus]] = {}
+    blocks: dict[str, dict[str, dict[int, str]]] = {}
+    for e in candidates:
+        chip = catalog.chip(e.chip_id)
+        years[e.id] = candidate_years(chip, (e.id, e.chip_id), scenario, policy)
+        for site in scenario.sites:
+            found = site_blocks(chip, scenario, policy, site)
+            if found:
+                blocks.setdefault(site.id, {})[e.id] = found
+    return years, blocks
+
+
+def blocked_every_year(years_open: dict[str, dict[int, YearStatus]]) -> dict[str, str]:
+    """Candidates no plan year allows, with the rules of the last year (a gate)."""
+    return {
+        cid: "; ".join(dict.fromkeys(status.reason for status in years.values()))
+        for cid, years in years_open.items()
+        if not any(status.allowed for status in years.values())
+    }
 
 
 class _Clock:
@@ -118,13 +153,17 @@ def assess(
     efforts, scanned = scan_efforts(scenario.repositories, scan_targets(scenario, catalog))
     clock.lap("scan")
     say("perf: sizing every candidate for every workload")
-    candidates, fleet_only = gather(scenario, catalog, fleet, efforts)
+    policy = scenario_policy(scenario, catalog)
+    candidates, fleet_only = gather(scenario, catalog, fleet, efforts, policy)
     clock.lap("perf")
-    say("compare: gates, TOPSIS, weighted sum, sensitivity")
-    options = compare_options(scenario)
+    say("compare: policy rules per year, gates, TOPSIS, weighted sum, sensitivity")
+    years_open, blocks = open_years(candidates, scenario, catalog, policy)
+    options = compare_options(scenario, blocked_every_year(years_open))
     comparison = compare(candidates, options)
     clock.lap("compare")
     result = Assessment(scenario, fleet, efforts, scanned, candidates, fleet_only, comparison, timings=timings)
+    result.policy, result.years_open, result.site_blocks = policy, years_open, blocks
+    result.chips = [catalog.chip(chip) for chip in dict.fromkeys(e.chip_id for e in candidates + fleet_only)]
     if not plan:
         return result
     say("plan: solving the multi-year MILP with HiGHS")
@@ -188,4 +227,6 @@ def problem_of(result: Assessment, costs: CostInputs | None = None) -> PlanProbl
         buyable=set(result.comparison.matrix.ids),
         risks=risks,
         efforts=result.efforts,
+        years_open=result.years_open,
+        site_blocks=result.site_blocks,
     )

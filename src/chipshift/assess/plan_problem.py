@@ -11,6 +11,7 @@ import math
 from dataclasses import replace
 
 from chipshift.assess.fleet import FleetInput
+from chipshift.assess.policy import YearStatus
 from chipshift.assess.scenario import Candidate, InferenceWorkload, Scenario
 from chipshift.decide import CandidateEvidence, CostInputs
 from chipshift.errors import UnknownIdError
@@ -43,23 +44,23 @@ def unit_power_kw(evidence: CandidateEvidence, scenario: Scenario) -> float:
 
 
 def availability(
-    scenario: Scenario, evidence: CandidateEvidence, given: Candidate | None, buyable: bool
+    scenario: Scenario,
+    evidence: CandidateEvidence,
+    given: Candidate | None,
+    buyable: bool,
+    years_open: dict[int, YearStatus] | None,
 ) -> dict[int, Availability]:
-    """Per plan year: allowed (gates, licence changes), the allocation cap in units."""
+    """Per plan year: whether it may be bought (gates, the policy rules, licence changes), at what price factor
+    (fees and duties passed on), and the allocation cap in units."""
     out: dict[int, Availability] = {}
-    allowed = buyable
-    reason = "" if buyable else "not a candidate, or excluded by a gate"
-    changes = sorted(scenario.regulatory.licences, key=lambda c: c.year)
     for year in scenario.years:
-        for change in changes:
-            if change.chip in (evidence.id, evidence.chip_id) and change.year == year and buyable:
-                allowed = change.status == "granted"
-                reason = f"scenario: licence {change.status} from {change.year}"
-        chips = None
-        if given is not None:
-            chips = given.allocation.get(year, given.supply_per_year)
+        status = (years_open or {}).get(year)
+        allowed = buyable and (status is None or status.allowed)
+        reason = "not a candidate, or excluded by a gate" if not buyable else (status.reason if status else "")
+        chips = None if given is None else given.allocation.get(year, given.supply_per_year)
         cap = None if chips is None else chips // evidence.unit_chips
-        out[year] = Availability(allowed, cap, 1.0, reason)
+        factor = status.price_factor if status else 1.0
+        out[year] = Availability(allowed, cap, factor, reason)
     return out
 
 
@@ -71,6 +72,7 @@ def plan_option(
     *,
     buyable: bool,
     risk: float,
+    years_open: dict[int, YearStatus] | None = None,
 ) -> PlanOption:
     """One option: a buyable (or leasable) candidate, or a chip the fleet already holds."""
     price = unit_price(evidence, costs) if evidence.price_per_chip is not None and buyable else 0.0
@@ -90,7 +92,7 @@ def plan_option(
         lease_per_unit_year=lease,
         life_years=scenario.cost.depreciation_years,
         lead_time_years=given.lead_time_years if given is not None else 0,
-        availability=availability(scenario, evidence, given, buyable),
+        availability=availability(scenario, evidence, given, buyable, years_open),
         port=evidence.scan_target if evidence.porting_person_days else None,
         risk=risk,
         resale_per_chip=_resale(scenario, evidence),
@@ -134,7 +136,7 @@ def workload_demand(scenario: Scenario) -> tuple[PlanWorkload, ...]:
     return tuple(out)
 
 
-def _sites(scenario: Scenario, fleet: FleetInput) -> tuple[PlanSite, ...]:
+def _sites(scenario: Scenario, fleet: FleetInput, blocks: dict[str, dict[str, dict[int, str]]]) -> tuple[PlanSite, ...]:
     given = {s.id: s for s in scenario.sites}
     ids = list(dict.fromkeys([*given, *fleet.existing]))
     sites = []
@@ -149,6 +151,7 @@ def _sites(scenario: Scenario, fleet: FleetInput) -> tuple[PlanSite, ...]:
                 electricity_per_kwh=tariff if tariff is not None else scenario.cost.electricity_per_kwh,
                 sector=(s.sector if s and s.sector else fleet.sectors.get(sid)),
                 domestic_only=bool(s and s.state_funded and scenario.regulatory.state_funded_domestic_only),
+                blocked=blocks.get(sid, {}),
             )
         )
     return tuple(sites)
@@ -211,6 +214,8 @@ def build_problem(
     buyable: set[str],
     risks: dict[str, float],
     efforts: dict[str, float],
+    years_open: dict[str, dict[int, YearStatus]] | None = None,
+    site_blocks: dict[str, dict[str, dict[int, str]]] | None = None,
 ) -> PlanProblem:
     """The plan problem; ``buyable`` are candidate ids that passed the gates (``candidates`` in scenario order)."""
     given = {e.id: c for e, c in zip(candidates, scenario.candidates, strict=True)}
@@ -221,8 +226,16 @@ def build_problem(
         if e.price_per_chip is None and e.chip_id in fleet.unit_price:
             e = replace(e, price_per_chip=fleet.unit_price[e.chip_id], price_source="fleet register")
         candidate = given.get(e.id) if e.can_buy else None
-        options[e.id] = plan_option(scenario, e, candidate, costs, buyable=e.id in buyable, risk=risks.get(e.id, 1.0))
-    sites = _sites(scenario, fleet)
+        options[e.id] = plan_option(
+            scenario,
+            e,
+            candidate,
+            costs,
+            buyable=e.id in buyable,
+            risk=risks.get(e.id, 1.0),
+            years_open=(years_open or {}).get(e.id),
+        )
+    sites = _sites(scenario, fleet, site_blocks or {})
     _check_site_names(scenario, sites)
     all_options = tuple(options.values())
     return PlanProblem(

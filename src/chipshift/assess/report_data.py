@@ -12,6 +12,7 @@ from pydantic import JsonValue
 from chipshift import __version__
 from chipshift.assess.options import cost_inputs, first_year_demand
 from chipshift.assess.pipeline import Assessment
+from chipshift.assess.policy import applied_rules
 from chipshift.assess.recommendation import reasons, recommendation
 from chipshift.decide import CandidateEvidence, Comparison, WeightRange, risk_points, workload_tco_per_mtok
 from chipshift.plan import (
@@ -55,6 +56,7 @@ def report_data(result: Assessment) -> rm.ReportData:
         plan=plan,
         ratio_path=_ratio_path(result),
         monte_carlo=sweep,
+        rules=_rules(result),
         assumptions=_assumptions(result),
         sources=_sources(result),
         notes=list(result.notes),
@@ -374,6 +376,28 @@ def _sources(result: Assessment) -> list[str]:
     lines += [f"resale value of {chip}: {r.source}" for chip, r in s.resale.items()]
     lines += [f"supply and lead time of {c.id}: {c.source}" for c in s.candidates if c.source]
     return lines
+
+
+def _rules(result: Assessment) -> list[rm.RuleApplied]:
+    """The policy rules that touch a candidate or fleet chip in a plan year, in date order."""
+    policy = result.policy
+    if policy is None:
+        return []
+    out = []
+    for applied in applied_rules(result.chips, policy, result.scenario):
+        rule = policy.rule(applied.rule_id)
+        source = policy.sources.get(rule.source)
+        where = "" if source is None else source.title + (f" <{source.url}>" if source.url else "")
+        out.append(
+            rm.RuleApplied(
+                id=rule.id, jurisdiction=rule.jurisdiction.value, kind=rule.kind.value, status=rule.status.value,
+                effective=rule.effective.isoformat(), ends=rule.ends.isoformat() if rule.ends else None,
+                title=rule.title, title_zh=rule.title_zh, summary=rule.summary, summary_zh=rule.summary_zh,
+                confidence=rule.confidence.value, source=where or rule.source, chips=list(applied.chips),
+                years=list(applied.years),
+            )
+        )  # fmt: skip
+    return sorted(out, key=lambda r: (r.effective, r.id))
 
 
 def _assumptions(result: Assessment) -> dict[str, JsonValue]:

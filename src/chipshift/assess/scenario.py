@@ -7,6 +7,7 @@ Loaded with :func:`load_scenario`; every error names the file, the line and the 
 from __future__ import annotations
 
 import enum
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -37,6 +38,12 @@ MAX_SIGMA = 3.0
 
 SAATY_SCALE = (*range(1, 10), *(1 / k for k in range(2, 10)))
 """Values an AHP pairwise matrix may hold: 1 to 9 and their reciprocals (written to two decimals, 0.33 for 1/3)."""
+
+PolicySector = Literal[
+    "government", "state-enterprise", "finance", "energy", "telecom", "transport", "water", "healthcare",
+    "defence-industry", "research", "internet", "cloud", "manufacturing", "automotive", "commercial",
+]  # fmt: skip
+"""The buyer sectors the policy rules know (``chipshift.catalog.policy.Sector``; a test keeps the two equal)."""
 
 Growth = Annotated[FiniteFloat, Field(ge=-0.9, le=10)]
 """Growth per year as a share: -0.9 (a tenth is left) to 10 (eleven times as much each year)."""
@@ -179,6 +186,10 @@ class Site(_Model):
     """Tariff at this site; None: the scenario default."""
     state_funded: bool = False
     """New purchases must be domestic (state-funded data centres, Nov 2025 rule)."""
+    policy_sector: PolicySector | None = None
+    """The buyer's sector as the policy rules read it (``regulatory.sector`` when not given)."""
+    critical_infrastructure: bool = False
+    """The site is critical information infrastructure (cybersecurity review rules apply)."""
 
 
 class CostAssumptions(_Model):
@@ -234,7 +245,19 @@ class Regulatory(_Model):
     tariff: dict[str, NonNegativeFloat] = Field(default_factory=dict)
     """Extra share of price on chips by designer country (``{US: 0.25}``)."""
     state_funded_domestic_only: bool = True
-    """State-funded sites buy domestic chips only."""
+    """State-funded sites buy domestic chips only, from the first plan year (the policy rule of Nov 2025 applies by
+    its own date anyway)."""
+    sector: PolicySector = "commercial"
+    """The buyer's sector as the policy rules read it (``chipshift policy list`` shows the rules by sector)."""
+    critical_infrastructure: bool = False
+    """The buyer operates critical information infrastructure."""
+    rules_off: list[str] = Field(default_factory=list)
+    """Policy rules this scenario sets aside (a reported rule you have reason to doubt), by id."""
+    assume_enacted: dict[str, date] = Field(default_factory=dict)
+    """Proposed policy rules assumed enacted, by id, from a date (``location_verification_mandated`` assumes the Chip
+    Security Act from the first plan year)."""
+    pass_on_fees: bool = True
+    """Licence fees and duties (the H20's 15% revenue share, the 25% duty) are passed on in the price."""
 
 
 class Gates(_Model):

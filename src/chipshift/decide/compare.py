@@ -25,8 +25,9 @@ class CompareOptions:
     weights: DimensionWeights
     procurement_list: list[str] | None = None
     banned: dict[str, str] = field(default_factory=dict)
-    revoked_at_start: set[str] = field(default_factory=set)
-    location_mandate: bool = False
+    """The buyer's own bans: candidate or chip id -> reason."""
+    blocked: dict[str, str] = field(default_factory=dict)
+    """Candidates no plan year allows (policy rules, licence changes) -> the rules."""
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,9 @@ def compare(candidates: list[CandidateEvidence], options: CompareOptions) -> Com
         [c for c in candidates if c.can_buy],
         procurement_list=options.procurement_list,
         banned=options.banned,
-        revoked_at_start=options.revoked_at_start,
+        blocked=options.blocked,
     )
-    matrix = decision_matrix(kept, options.demand, options.costs, location_mandate=options.location_mandate)
+    matrix = decision_matrix(kept, options.demand, options.costs)
     dims = options.weights.weights
     return Comparison(
         excluded=excluded,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chipshift.decide.evidence import BLOCKED_STATUSES, CandidateEvidence, WorkloadFit
+from chipshift.decide.evidence import CandidateEvidence, WorkloadFit
 from chipshift.decide.risk import StrategicRisk, strategic_risk
 
 
@@ -46,6 +46,7 @@ CRITERIA: tuple[Criterion, ...] = (
     Criterion("porting_person_days", Dimension.ECOSYSTEM, False, "person-days"),
     Criterion("tco_per_mtok", Dimension.COMMERCIAL, False, "currency per million tokens"),
     Criterion("export_risk", Dimension.STRATEGIC, False, "0-1"),
+    Criterion("china_risk", Dimension.STRATEGIC, False, "0-1"),
     Criterion("security_risk", Dimension.STRATEGIC, False, "0-1"),
     Criterion("supply_risk", Dimension.STRATEGIC, False, "0-1"),
 )
@@ -133,13 +134,17 @@ def apply_gates(
     *,
     procurement_list: list[str] | None,
     banned: dict[str, str],
-    revoked_at_start: set[str],
+    blocked: dict[str, str],
 ) -> tuple[list[CandidateEvidence], list[Exclusion]]:
-    """Keep what may be bought and runs every workload; say why each other candidate is out."""
+    """Keep what may be bought in some plan year and runs a workload; say why each other candidate is out.
+
+    ``blocked`` holds the candidates the policy rules (and the scenario's licence changes) refuse in every plan
+    year, with the rules; a candidate refused only in some years stays, and the plan keeps it out of those years.
+    """
     kept: list[CandidateEvidence] = []
     excluded: list[Exclusion] = []
     for c in candidates:
-        reason = _gate_reason(c, procurement_list, banned, revoked_at_start)
+        reason = _gate_reason(c, procurement_list, banned, blocked)
         if reason is None:
             kept.append(c)
         else:
@@ -148,16 +153,14 @@ def apply_gates(
 
 
 def _gate_reason(
-    c: CandidateEvidence, procurement_list: list[str] | None, banned: dict[str, str], revoked: set[str]
+    c: CandidateEvidence, procurement_list: list[str] | None, banned: dict[str, str], blocked: dict[str, str]
 ) -> str | None:
     if c.id in banned or c.chip_id in banned:
         return f"banned: {banned.get(c.id) or banned[c.chip_id]}"
     if procurement_list is not None and not {c.id, c.chip_id} & set(procurement_list):
         return "not on the procurement list"
-    if c.export_status in BLOCKED_STATUSES:
-        return f"cannot be exported to China ({c.export_status.value}: {c.export_note})"
-    if c.chip_id in revoked:
-        return "export licence revoked in the first plan year (scenario)"
+    if c.id in blocked:
+        return f"no plan year allows it: {blocked[c.id]}"
     if c.fits and not any(fit.fits for fit in c.fits):
         by_reason: dict[str, list[str]] = {}
         for f in c.fits:
@@ -214,17 +217,13 @@ def workload_tco_per_mtok(
     return tco_per_chip_year(candidate, costs, chips) / (tokens / 1e6)
 
 
-def decision_matrix(
-    kept: list[CandidateEvidence], demand: dict[str, float], costs: CostInputs, *, location_mandate: bool
-) -> DecisionMatrix:
+def decision_matrix(kept: list[CandidateEvidence], demand: dict[str, float], costs: CostInputs) -> DecisionMatrix:
     """Fill every criterion for every kept candidate."""
     rows: list[list[float]] = []
     risks: dict[str, StrategicRisk] = {}
     for c in kept:
         need = chips_needed(c, demand)
-        risk = strategic_risk(
-            c, location_mandate=location_mandate, chips_needed=need, designer_us=c.designer_country == "US"
-        )
+        risk = strategic_risk(c, chips_needed=need)
         risks[c.id] = risk
         host = 0.0 if c.system else costs.host_power_overhead
         kw = need * (c.power_w or 0.0) / 1000 * (1 + host) * costs.pue
@@ -238,6 +237,7 @@ def decision_matrix(
                 c.porting_person_days or 0.0,
                 0.0 if tco is None else tco,
                 risk.export,
+                risk.china,
                 risk.security,
                 risk.supply,
             ]

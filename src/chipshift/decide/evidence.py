@@ -19,10 +19,11 @@ class ExportStatus(enum.StrEnum):
     CASE_BY_CASE = "case-by-case"
     LICENCE_REQUIRED = "licence-required"
     BANNED = "banned"
+    UNDETERMINED = "undetermined"
 
 
 BLOCKED_STATUSES = frozenset({ExportStatus.LICENCE_REQUIRED, ExportStatus.BANNED})
-"""Statuses under which a chip cannot be bought now."""
+"""Statuses under which a chip cannot be bought at the moment they describe."""
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,19 @@ class CandidateEvidence:
     export_class: str = "unknown"
     """3A090 class computed by the catalog."""
     export_status: ExportStatus = ExportStatus.NOT_CONTROLLED
-    """Status under US export rules."""
+    """Status under US export rules at the start of the plan."""
     export_note: str = ""
-    """The regulatory event behind the status."""
+    """The rules behind the status."""
+    export_risk: float = 0.5
+    """Export-licence risk 0-1 from the policy rules (unknown: 0.5)."""
+    china_risk: float = 0.5
+    """China-side regulatory exposure 0-1 from the policy rules."""
+    location_risk: float = 0.5
+    """Location-verification / remote-disable exposure 0-1 from the policy rules."""
+    rule_supply_risk: float = 0.5
+    """Supply risk 0-1 from the policy rules (Entity List, foundry and HBM rules)."""
+    risk_reasons: tuple[str, ...] = ()
+    """The rules behind the four scores, one sentence each."""
     closed_firmware: bool | None = None
     """Firmware source closed (None: unknown)."""
     closed_stack: bool | None = None

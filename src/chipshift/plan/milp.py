@@ -121,14 +121,16 @@ class Model:
         return cost
 
 
-def accepts(site: PlanSite, option: PlanOption) -> bool:
-    """Whether new units of ``option`` may arrive at ``site`` (bought, leased or moved in)."""
-    return not (site.domestic_only and not option.domestic) and option.id not in site.blocked
+def accepts(site: PlanSite, option: PlanOption, year: int | None = None) -> bool:
+    """Whether new units of ``option`` may arrive at ``site`` (bought, leased or moved in), in ``year`` or ever."""
+    if site.domestic_only and not option.domestic:
+        return False
+    return year is None or year not in site.blocked.get(option.id, {})
 
 
 def can_deliver(problem: PlanProblem, site: PlanSite, option: PlanOption, year: int) -> bool:
     """Whether a unit of ``option`` may be delivered (or leased) at ``site`` in ``year``."""
-    if not accepts(site, option) or (option.unit_price <= 0 and not option.leased):
+    if not accepts(site, option, year) or (option.unit_price <= 0 and not option.leased):
         return False
     return option.available(year).allowed and year >= problem.years[0] + option.lead_time_years
 
@@ -266,7 +268,7 @@ def _add_moves(m: Model, p: PlanProblem) -> None:
                 for destination in p.sites:
                     if destination.id == source.id or (year, destination.id, o.id) not in m.stock:
                         continue
-                    if not accepts(destination, o):
+                    if not accepts(destination, o, year):
                         continue
                     col = m.move[year, source.id, destination.id, o.id] = m.var(integer=True)
                     m.charge("moves", col, discount(year, first, p.discount_rate) * p.move_cost_per_unit)

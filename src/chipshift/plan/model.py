@@ -91,8 +91,8 @@ class PlanSite:
     """Sector, for scoped targets."""
     domestic_only: bool = False
     """New purchases, leases and moves in must be domestic (a state-funded data centre)."""
-    blocked: dict[str, str] = field(default_factory=dict)
-    """Options that may not be bought, leased or moved in here, with the rule behind each."""
+    blocked: dict[str, dict[int, str]] = field(default_factory=dict)
+    """Option -> years in which it may not be bought, leased or moved in here, with the rule behind each."""
 
 
 @dataclass(frozen=True)

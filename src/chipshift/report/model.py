@@ -479,6 +479,28 @@ class Recommendation(_Data):
     why: list[Reason]
 
 
+class RuleApplied(_Data):
+    """A policy rule that applies (or may apply) to a candidate or fleet chip in a plan year."""
+
+    id: str
+    jurisdiction: str
+    kind: str
+    status: str
+    """``in-force``, ``reported`` (press, no official text), ``proposed`` (assumed enacted by the scenario) ..."""
+    effective: str
+    """Date it takes effect (ISO)."""
+    ends: str | None
+    title: str
+    title_zh: str
+    summary: str
+    summary_zh: str
+    confidence: str
+    source: str
+    """The source's title and address."""
+    chips: list[str]
+    years: list[int]
+
+
 class ReportData(_Data):
     """Everything a report shows, in one typed value."""
 
@@ -499,6 +521,8 @@ class ReportData(_Data):
     plan: PlanSection | None
     ratio_path: list[RatioPoint]
     monte_carlo: MonteCarloSection | None
+    rules: list[RuleApplied]
+    """The policy rules the assessment applied, by date."""
     assumptions: dict[str, JsonValue]
     """The scenario's cost, regulatory, plan, Monte Carlo, budget, site and gate inputs, as given."""
     sources: list[str]

@@ -110,8 +110,8 @@ class _Writer:
             m["expected_shortfall"],
         ]
         rows = [
-            (t.target, t.year, _pct(t.required), _pct(t.planned), m["yes"] if t.met else m["no"], _pct(t.probability),
-             _pct(t.expected_shortfall))
+            (t.target, t.year, _pct(t.required), _pct(t.planned), m["answer_yes"] if t.met else m["answer_no"],
+             _pct(t.probability), _pct(t.expected_shortfall))
             for t in r.targets
         ]  # fmt: skip
         return [f"### {m['targets_outlook']}", "", *_table(header, rows)]
@@ -282,8 +282,18 @@ class _Writer:
         return lines + _table([m["rule"], m["count"], m["message"]], rules)
 
     def sources(self) -> list[str]:
-        m = self.m
-        return [f"## {m['sources']}", "", *(f"- {s}" for s in self.d.sources), ""]
+        m, zh = self.m, self.m.get("money_style") == "wan"
+        lines = [f"## {m['sources']}", "", *(f"- {s}" for s in self.d.sources), ""]
+        if self.d.rules:
+            header = [m["effective"], m["jurisdiction"], m["rule_title"], m["rule_status"], m["confidence"],
+                      m["chips_affected"], m["source"]]  # fmt: skip
+            rows = [
+                (r.effective, r.jurisdiction, f"{r.title_zh if zh else r.title} ({r.id})", r.status, r.confidence,
+                 ", ".join(r.chips), r.source)
+                for r in self.d.rules
+            ]  # fmt: skip
+            lines += [f"### {m['rules_applied']}", "", *_table(header, rows)]
+        return lines
 
     def document(self) -> str:
         d, m = self.d, self.m
