@@ -183,7 +183,7 @@ def _targets(scenario: Scenario, sites: tuple[PlanSite, ...]) -> tuple[PlanTarge
             scope = tuple(s.id for s in sites)
         where = t.scope.site or t.scope.sector or "fleet"
         name = f"{where}: {t.metric.value} >= {t.min_share:.0%} from {t.year}"
-        out.append(PlanTarget(name, t.year, TargetMetric(t.metric.value), t.min_share, scope))
+        out.append(PlanTarget(name, t.year, TargetMetric(t.metric.value), t.min_share, scope, where))
     return tuple(out)
 
 

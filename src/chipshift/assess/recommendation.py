@@ -10,6 +10,7 @@ solves the plan with at least one unit of it forced in, so the price of choosing
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from chipshift.decide import CandidateEvidence, Comparison, CostInputs, tco_per_mtok
 from chipshift.plan import PlanProblem, PlanResult, accepts, solve_plan
@@ -90,23 +91,32 @@ def _reason(
 ) -> rm.Reason:
     cid = candidate.id
     if cid in excluded:
-        return rm.Reason(candidate=cid, code="gated", detail=excluded[cid])
-    money = "" if tco is None else f"{tco:,.2f} per million tokens"
+        return rm.Reason(candidate=cid, code="gated", detail=excluded[cid], rules=_rule_ids(excluded[cid]))
     if cid in bought:
-        return rm.Reason(candidate=cid, code="bought", detail=f"{bought[cid]} units; {money}".strip("; "))
+        return rm.Reason(candidate=cid, code="bought", detail="", units=bought[cid], tco_per_mtok=tco)
     option = problem.option(cid)
     allowed = [y for y in problem.years if option.available(y).allowed]
     if not allowed:
         why = next((option.available(y).reason for y in problem.years if option.available(y).reason), "")
-        return rm.Reason(candidate=cid, code="no-licence", detail=why or "no plan year allows it")
+        return rm.Reason(candidate=cid, code="no-licence", detail=why, rules=_rule_ids(why))
     if not any(accepts(site, option) for site in problem.sites):
-        return rm.Reason(candidate=cid, code="site-rule", detail="every site takes domestic chips only, or blocks it")
+        return rm.Reason(candidate=cid, code="site-rule", detail="")
     if all(option.available(y).cap_units == 0 for y in allowed):
-        return rm.Reason(candidate=cid, code="supply", detail="its allocation is zero in every year it is allowed")
+        return rm.Reason(candidate=cid, code="supply", detail="")
     if cheapest is not None and tco is not None and tco > cheapest[0]:
-        detail = f"{money}, against {cheapest[0]:,.2f} for {cheapest[1]}"
-        return rm.Reason(candidate=cid, code="costlier", detail=detail)
-    return rm.Reason(candidate=cid, code="not-needed", detail="the fleet and the units bought already meet demand")
+        return rm.Reason(
+            candidate=cid, code="costlier", detail="", tco_per_mtok=tco, against=cheapest[1],
+            against_tco_per_mtok=cheapest[0],
+        )  # fmt: skip
+    return rm.Reason(candidate=cid, code="not-needed", detail="", tco_per_mtok=tco)
+
+
+_RULE_ID = re.compile(r"\(((?:us|cn)-[a-z0-9-]+)\)")
+
+
+def _rule_ids(text: str) -> list[str]:
+    """The policy rule ids a gate's or refusal's text names (``(us-3a090a-2023)``), in order."""
+    return list(dict.fromkeys(_RULE_ID.findall(text)))
 
 
 def forced_delta(problem: PlanProblem, plan: PlanResult, candidate: str) -> float | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 from pydantic import JsonValue
@@ -302,8 +302,9 @@ def monte_carlo_section(summary: MonteCarloSummary, problem: PlanProblem, plan: 
 
 
 def _risk(bar: TornadoBar) -> rm.Risk:
+    kind = cast(Literal["price", "growth", "event", "supply", "delivery", "performance"], bar.kind)
     return rm.Risk(
-        input=bar.input, low_label=bar.low_label, high_label=bar.high_label, npv_low=bar.npv_low,
+        kind=kind, subject=bar.subject, low_label=bar.low_label, high_label=bar.high_label, npv_low=bar.npv_low,
         npv_high=bar.npv_high, base_npv=bar.base_npv, misses=bar.misses_low or bar.misses_high, swing=bar.swing,
     )  # fmt: skip
 
@@ -338,7 +339,8 @@ def target_outlook(problem: PlanProblem, plan: PlanResult, summary: MonteCarloSu
                 shortfall = sum(r.target_shortfall[target.name].get(year, 0.0) for r in runs) / len(runs)
             out.append(
                 rm.TargetOutlook(
-                    target=target.name, metric=target.metric.value, year=year, required=target.share,
+                    target=target.name, scope=target.scope, metric=target.metric.value, year=year,
+                    required=target.share,
                     planned=planned, met=planned >= target.share - 1e-6, probability=probability,
                     expected_shortfall=shortfall,
                 )

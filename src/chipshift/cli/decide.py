@@ -23,6 +23,7 @@ from chipshift.report import Language, ReportData, ReportFormat, messages, rende
 from chipshift.report.model import Recommendation
 from chipshift.report.numbers import money
 from chipshift.report.numbers import number as _num
+from chipshift.report.words import reason_phrase, risk_phrase, target_phrase, units_phrase
 
 if TYPE_CHECKING:  # the engines (pymcdm, HiGHS) are imported when a command runs, so every command starts fast
     from chipshift.assess import Assessment, Scenario
@@ -143,7 +144,7 @@ def _print_comparison(result: Assessment) -> None:
     weights = ", ".join(f"{k} {v:.2f}" for k, v in data.weights.items())
     stdout.print(f"weights: {weights}; weighted-sum order: {', '.join(data.weighted_sum_order)}")
     for excluded in data.excluded:
-        stdout.print(f"excluded {excluded.id}: {excluded.reason}", highlight=False)
+        stdout.print(f"excluded {excluded.id}: {excluded.reason}", highlight=False, markup=False)
     sensitivity = Table(title="Sensitivity: weight range within which the top candidate holds")
     for header in ("dimension", "weight", "low", "high", "top below", "top above"):
         sensitivity.add_column(header)
@@ -172,9 +173,9 @@ def _print_plan(data: ReportData) -> None:
     for line, verb in [*((p, "buy") for p in r.purchases), *((p, "lease") for p in r.leases),
                        *((x, "retire") for x in r.retirements), *((x, "move") for x in r.moves)]:  # fmt: skip
         where = f"{line.site} → {line.destination}" if line.destination else line.site
-        kind = "server" if line.unit_kind == "lease" else line.unit_kind
+        kind = line.unit_kind
         table.add_row(
-            str(line.year), where, f"{verb} {line.name}", f"{line.units} {kind}s", f"{line.chips:,}",
+            str(line.year), where, f"{verb} {line.name}", units_phrase(line.units, kind, m), f"{line.chips:,}",
             money(line.money, cur),
         )  # fmt: skip
     stdout.print(table)
@@ -185,18 +186,19 @@ def _print_plan(data: ReportData) -> None:
 
 def _print_outlook(r: Recommendation, data: ReportData) -> None:
     cur = data.currency
+    m = messages(Language.EN)
     table = Table(title="Targets: planned share and probability of meeting it")
     for header in ("target", "year", "required", "planned", "met", "probability"):
         table.add_column(header, justify="left" if header == "target" else "right")
     for t in r.targets:
         probability = "—" if t.probability is None else f"{t.probability:.0%}"
-        table.add_row(t.target, str(t.year), f"{t.required:.0%}", f"{t.planned:.1%}", "yes" if t.met else "NO",
-                      probability)  # fmt: skip
+        met = "yes" if t.met else "NO"
+        table.add_row(target_phrase(t, m), str(t.year), f"{t.required:.0%}", f"{t.planned:.1%}", met, probability)
     if r.targets:
         stdout.print(table)
     for v in r.shortfalls:
         amount = f"{v.amount:.1%} share" if v.unit == "share" else f"{_num(v.amount)} {v.unit}"
-        stdout.print(f"[red]cannot meet[/red] {v.kind} {v.subject} in {v.year}: short by {amount}", highlight=False)
+        stdout.print(f"cannot meet {v.kind} {v.subject} in {v.year}: short by {amount}", highlight=False, markup=False)
     if data.monte_carlo:
         mc = data.monte_carlo
         stdout.print(
@@ -208,13 +210,15 @@ def _print_outlook(r: Recommendation, data: ReportData) -> None:
         for risk in r.risks:
             miss = " (can miss a target or demand)" if risk.misses else ""
             stdout.print(
-                f"  risk: {risk.input} {risk.low_label} → {risk.high_label}: {money(risk.npv_low, cur)} → "
+                f"  risk: {risk_phrase(risk, m)} {risk.low_label} → {risk.high_label}: {money(risk.npv_low, cur)} → "
                 f"{money(risk.npv_high, cur)}{miss}",
                 highlight=False,
             )
     for w in r.why:
         forced = "" if w.forced_npv_delta is None else f"; choosing it would cost {money(w.forced_npv_delta, cur)} more"
-        stdout.print(f"why {w.candidate}: {w.code} ({w.detail}){forced}", highlight=False)
+        stdout.print(
+            f"why {w.candidate}: {reason_phrase(w, m, data.rules, cur)}{forced}", highlight=False, markup=False
+        )
 
 
 def _exit_for(data: ReportData) -> None:
@@ -299,7 +303,11 @@ def assess_command(
     text = render(data, fmt, lang)
     write_output(target, text, what="report")
     _print_headline(data)
-    stdout.print(f"wrote {target} ({len(text.encode('utf-8')):,} bytes, {fmt.value}, {lang.value})", highlight=False)
+    stdout.print(
+        f"wrote {target} ({len(text.encode('utf-8')):,} bytes, {fmt.value}, {lang.value})",
+        highlight=False,
+        markup=False,
+    )
     _exit_for(data)
 
 

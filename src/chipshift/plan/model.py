@@ -124,6 +124,8 @@ class PlanTarget:
     share: float
     sites: tuple[str, ...]
     """Sites in scope (resolved from a site or sector scope)."""
+    scope: str = "fleet"
+    """The site or sector it was given for, or ``fleet``."""
 
 
 @dataclass(frozen=True)

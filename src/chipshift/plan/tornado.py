@@ -27,9 +27,12 @@ Z90 = 1.2816
 class TornadoBar:
     """One uncertain input set to its low and its high value, everything else neutral."""
 
-    input: str
-    """What was moved (``price of huawei-ascend-910b``)."""
+    kind: str
+    """``price``, ``growth``, ``event``, ``supply``, ``delivery`` or ``performance``."""
+    subject: str
+    """The candidate, workload or event it moves (``huawei-ascend-910b``; ``nvidia-h20 revoked 2026``)."""
     low_label: str
+    """The low value, language-neutral (``×0.83``, ``−13%``, ``✗``, ``+0``)."""
     high_label: str
     npv_low: float
     npv_high: float
@@ -43,10 +46,27 @@ class TornadoBar:
         """Spread of the plan's cost between the two values."""
         return abs(self.npv_high - self.npv_low)
 
+    @property
+    def input(self) -> str:
+        """The input in English words (for the CLI)."""
+        return INPUT_WORDS[self.kind].format(subject=self.subject)
+
+
+INPUT_WORDS = {
+    "price": "price of {subject}",
+    "growth": "demand growth of {subject}",
+    "event": "licence event {subject}",
+    "supply": "supply of {subject}",
+    "delivery": "delivery of {subject} (years late)",
+    "performance": "performance of {subject}",
+}
+"""How the CLI names each kind of input; the report's message catalogs have their own."""
+
 
 @dataclass(frozen=True)
 class _Input:
-    name: str
+    kind: str
+    subject: str
     low_label: str
     high_label: str
     low: Draw
@@ -73,27 +93,27 @@ def inputs(problem: PlanProblem, spec: UncertaintySpec) -> list[_Input]:
         low, high = math.exp(-Z90 * spec.price_sigma), math.exp(Z90 * spec.price_sigma)
         for o in bought:
             pair = (_factor(base, "price_factor", o.id, low), _factor(base, "price_factor", o.id, high))
-            found.append(_Input(f"price of {o.id}", f"x{low:.2f}", f"x{high:.2f}", *pair))
+            found.append(_Input("price", o.id, f"×{low:.2f}", f"×{high:.2f}", *pair))
     if spec.growth_sigma > 0:
         delta = Z90 * spec.growth_sigma
         for w in problem.workloads:
             pair = (_factor(base, "growth_delta", w.id, -delta), _factor(base, "growth_delta", w.id, delta))
-            found.append(_Input(f"demand growth of {w.id}", f"{-delta:+.0%}/yr", f"{delta:+.0%}/yr", *pair))
+            found.append(_Input("growth", w.id, f"{-delta:+.0%}", f"{delta:+.0%}", *pair))
     for index, event in enumerate(spec.events):
         happens = dataclasses.replace(base, events=(index,))
-        found.append(_Input(f"{event.chip} licence {event.status} from {event.year}", "no", "yes", base, happens))
+        found.append(_Input("event", f"{event.chip} {event.status} {event.year}", "✗", "✓", base, happens))
     for o in bought:
         if spec.supply_shortfall > 0 and any(o.available(y).cap_units is not None for y in problem.years):
             short = _factor(base, "supply_factor", o.id, 1 - spec.supply_shortfall)
-            found.append(_Input(f"supply of {o.id}", "full", f"-{spec.supply_shortfall:.0%}", base, short))
+            found.append(_Input("supply", o.id, "100%", f"{1 - spec.supply_shortfall:.0%}", base, short))
         if spec.lead_time_slip > 0:
             late = dataclasses.replace(base, slipped=frozenset({o.id}))
-            found.append(_Input(f"delivery of {o.id}", "on time", "a year late", base, late))
+            found.append(_Input("delivery", o.id, "+0", "+1", base, late))
     if spec.capacity_error:
         low, high = (float(v) for v in np.percentile(np.asarray(spec.capacity_error), [10, 90]))
         for o in problem.options:
             pair = (_factor(base, "capacity_factor", o.id, low), _factor(base, "capacity_factor", o.id, high))
-            found.append(_Input(f"performance of {o.id}", f"x{low:.2f}", f"x{high:.2f}", *pair))
+            found.append(_Input("performance", o.id, f"×{low:.2f}", f"×{high:.2f}", *pair))
     return found
 
 
@@ -114,6 +134,6 @@ def tornado(problem: PlanProblem, spec: UncertaintySpec, fixed: FixedDecisions, 
     bars = []
     for index, item in enumerate(found):
         low, high = outcomes[1 + 2 * index], outcomes[2 + 2 * index]
-        labels = (item.name, item.low_label, item.high_label)
+        labels = (item.kind, item.subject, item.low_label, item.high_label)
         bars.append(TornadoBar(*labels, low.npv, high.npv, base.npv, _misses(low), _misses(high)))
-    return sorted(bars, key=lambda b: (not (b.misses_low or b.misses_high), -b.swing, b.input))
+    return sorted(bars, key=lambda b: (not (b.misses_low or b.misses_high), -b.swing, b.kind, b.subject))

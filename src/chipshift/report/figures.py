@@ -15,6 +15,7 @@ from chipshift.report.charts import (
 )
 from chipshift.report.model import ReportData
 from chipshift.report.numbers import money_unit
+from chipshift.report.words import risk_phrase
 
 METRICS = ("count", "compute", "value")
 
@@ -83,7 +84,7 @@ def tornado_figure(data: ReportData, m: dict[str, str]) -> str | None:
     if not data.monte_carlo or not data.monte_carlo.tornado:
         return None
     bars = data.monte_carlo.tornado[:12]
-    rows = [TornadoRow(b.input, b.npv_low, b.npv_high, b.low_label, b.high_label, b.misses) for b in bars]
+    rows = [TornadoRow(risk_phrase(b, m), b.npv_low, b.npv_high, b.low_label, b.high_label, b.misses) for b in bars]
     unit, divisor = money_unit(data.currency, m)
     return tornado_chart(m["tornado"], rows, bars[0].base_npv, scale=divisor, unit=f" {unit}")
 

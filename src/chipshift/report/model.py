@@ -392,6 +392,9 @@ class TargetOutlook(_Data):
     """One target in one year: what the plan reaches and how likely it is to hold."""
 
     target: str
+    """The target's name (``fleet: count >= 80% from 2027``)."""
+    scope: str
+    """The site or sector it covers, or ``fleet``."""
     metric: str
     year: int
     required: float
@@ -416,8 +419,11 @@ class YearOutlook(_Data):
 class Risk(_Data):
     """One uncertain input of the tornado: the plan's cost at its low and high value."""
 
-    input: str
+    kind: Literal["price", "growth", "event", "supply", "delivery", "performance"]
+    subject: str
+    """The candidate, workload or event it moves."""
     low_label: str
+    """The low value, language-neutral (``×0.83``, ``−13%``, ``✗``, ``+0``)."""
     high_label: str
     npv_low: float
     npv_high: float
@@ -454,7 +460,16 @@ class Reason(_Data):
     candidate: str
     code: Literal["bought", "gated", "site-rule", "no-licence", "costlier", "supply", "not-needed"]
     detail: str
-    """The gate's reason, the years, or the figures behind it."""
+    """The gate's reason or the rules, in English (the figures are in the fields below, for any language)."""
+    units: int | None = None
+    """Units the plan buys or leases."""
+    tco_per_mtok: float | None = None
+    """Its cost per million tokens."""
+    against: str | None = None
+    """The candidate it is compared with (the plan's cheapest per token)."""
+    against_tco_per_mtok: float | None = None
+    rules: list[str] = Field(default_factory=list)
+    """Policy rules behind a gate or a refusal (their titles are in ``ReportData.rules``)."""
     forced_npv_delta: float | None = None
     """What the plan would cost more if at least one unit of it had to be bought (None: not computed)."""
 

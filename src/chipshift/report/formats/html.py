@@ -12,6 +12,7 @@ from chipshift.report.figures import all_figures
 from chipshift.report.i18n import Language, messages
 from chipshift.report.model import ReportData
 from chipshift.report.numbers import money, number, percent
+from chipshift.report.words import reason_phrase, risk_phrase, target_phrase, units_phrase
 
 
 def _template() -> Any:
@@ -41,5 +42,9 @@ def write_html(data: ReportData, lang: Language) -> str:
             num=number,
             pct=percent,
             money=lambda v: money(v, data.currency, m),
+            units=lambda n, kind: units_phrase(n, kind, m),
+            target_phrase=lambda t: target_phrase(t, m),
+            risk_phrase=lambda r: risk_phrase(r, m),
+            reason_phrase=lambda w: reason_phrase(w, m, data.rules, data.currency),
         )
     )

@@ -10,6 +10,7 @@ from chipshift.report.model import Recommendation, ReportData, UnitLine
 from chipshift.report.numbers import money
 from chipshift.report.numbers import number as _num
 from chipshift.report.numbers import percent as _pct
+from chipshift.report.words import reason_phrase, risk_phrase, target_phrase, units_phrase
 
 METRICS = ("count", "compute", "value")
 
@@ -50,19 +51,19 @@ class _Writer:
         lines += ["", f"### {m['what_to_buy']}", ""]
         header = [m["year"], m["site"], m["candidate"], m["units"], m["chips"], m["cost"]]
         rows = [
-            (p.year, p.site, p.name, f"{p.units} {m['unit_' + p.unit_kind]}", _num(p.chips), self.money(p.money))
+            (p.year, p.site, p.name, units_phrase(p.units, p.unit_kind, m), _num(p.chips), self.money(p.money))
             for p in r.purchases + r.leases
         ]
         lines += _table(header, rows) if rows else [m["nothing_to_buy"], ""]
         lines += [f"### {m['what_to_retire']}", ""]
         retired = [
-            (x.year, x.site, x.name, f"{x.units} {m['unit_server']}", _num(x.chips), self.money(x.money))
+            (x.year, x.site, x.name, units_phrase(x.units, "server", m), _num(x.chips), self.money(x.money))
             for x in r.retirements
         ]
         header = [m["year"], m["site"], m["candidate"], m["units"], m["chips"], m["resale"]]
         lines += _table(header, retired) if retired else [m["nothing_to_retire"], ""]
         if r.moves:
-            moves = [(x.year, x.site, x.destination or "", x.name, f"{x.units} {m['unit_server']}") for x in r.moves]
+            moves = [(x.year, x.site, x.destination or "", x.name, units_phrase(x.units, "server", m)) for x in r.moves]
             lines += [f"### {m['what_to_move']}", ""]
             lines += _table([m["year"], m["site"], m["destination"], m["candidate"], m["units"]], moves)
         for port in r.ports:
@@ -110,8 +111,8 @@ class _Writer:
             m["expected_shortfall"],
         ]
         rows = [
-            (t.target, t.year, _pct(t.required), _pct(t.planned), m["answer_yes"] if t.met else m["answer_no"],
-             _pct(t.probability), _pct(t.expected_shortfall))
+            (target_phrase(t, m), t.year, _pct(t.required), _pct(t.planned),
+             m["answer_yes"] if t.met else m["answer_no"], _pct(t.probability), _pct(t.expected_shortfall))
             for t in r.targets
         ]  # fmt: skip
         return [f"### {m['targets_outlook']}", "", *_table(header, rows)]
@@ -127,7 +128,7 @@ class _Writer:
             return []
         header = [m["input"], m["low_value"], m["high_value"], m["npv_range"], ""]
         rows = [
-            (k.input, k.low_label, k.high_label, f"{self.money(k.npv_low)} → {self.money(k.npv_high)}",
+            (risk_phrase(k, m), k.low_label, k.high_label, f"{self.money(k.npv_low)} → {self.money(k.npv_high)}",
              m["causes_miss"] if k.misses else "")
             for k in r.risks
         ]  # fmt: skip
@@ -145,7 +146,7 @@ class _Writer:
         m = self.m
         lines = [f"### {m['why']}", "", m["top_ranked_note"], ""]
         for w in r.why:
-            text = f"- **{w.candidate}**: {m['reason_' + w.code]}" + (f" ({w.detail})" if w.detail else "")
+            text = f"- **{w.candidate}**: {reason_phrase(w, m, self.d.rules, self.d.currency)}"
             if w.forced_npv_delta is not None:
                 text += "; " + m["forced_cost"].format(delta=self.money(w.forced_npv_delta))
             lines.append(text)
@@ -262,7 +263,7 @@ class _Writer:
         lines += _table(["", ""], rows)
         if mc.tornado:
             rows_t = [
-                (k.input, k.low_label, k.high_label, self.money(k.npv_low), self.money(k.npv_high),
+                (risk_phrase(k, m), k.low_label, k.high_label, self.money(k.npv_low), self.money(k.npv_high),
                  m["causes_miss"] if k.misses else "")
                 for k in mc.tornado
             ]  # fmt: skip
