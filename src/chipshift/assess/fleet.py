@@ -29,6 +29,8 @@ class FleetInput:
     """The fleet engine's ratio report (None without inventories)."""
     unmatched: int = 0
     """Devices no catalog chip matched (left out of the plan)."""
+    merged: int = 0
+    """Devices listed by more than one inventory (or twice in one), counted once."""
     problems: list[str] = field(default_factory=list)
     """Lines that could not be read."""
 
@@ -64,16 +66,16 @@ def _book_value(price: float | None, bought_year: int | None, start: int, life: 
 
 def read_fleet(scenario: Scenario, catalog: Catalog) -> FleetInput:
     """Read every inventory, group devices per site and chip, and compute the domestic ratio now."""
-    from chipshift.fleet import compute_ratios, read_inventory
+    from chipshift.fleet import compute_ratios, read_inventories
 
     out = FleetInput()
     if not scenario.inventories:
         return out
     devices = []
-    for path in scenario.inventories:
-        read = read_inventory(path, catalog=catalog)
+    for read in read_inventories(scenario.inventories, catalog=catalog):  # each device once across the files
         devices.extend(read.devices)
-        out.problems.extend(p.describe(str(path)) for p in read.problems)
+        out.problems.extend(p.describe(str(read.path)) for p in read.problems)
+        out.merged += read.merged_count
     policy = _policy(scenario)
     out.ratios = compute_ratios(devices, catalog, policy=policy)
     values: dict[tuple[str, str], list[float]] = defaultdict(list)

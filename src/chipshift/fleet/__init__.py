@@ -38,6 +38,7 @@ from chipshift.fleet.store import (
     SnapshotInfo,
     check_store,
 )
+from chipshift.fleet.together import read_inventories
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 EXAMPLE_REGISTER = EXAMPLES_DIR / "fleet-register.csv"
@@ -76,6 +77,7 @@ __all__ = [
     "compute_ratios",
     "load_policy",
     "open_inventory",
+    "read_inventories",
     "read_inventory",
     "read_inventory_bytes",
 ]

@@ -88,3 +88,23 @@ def pair_npu_outputs(inputs: Sequence[tuple[str, bytes | None]], encoding: str |
         pairs[table.index] = Pairing(names=names, partner=mapping.name)
         pairs[mapping.index] = Pairing(table=table.index, partner=table.name)
     return pairs
+
+
+def paired_order(pairs: dict[int, Pairing], count: int) -> list[int]:
+    """Positions in the order given, a paired mapping right after its table (the table's details win)."""
+    mappings = {i for i, p in pairs.items() if p.table is not None}
+    order: list[int] = []
+    for index in range(count):
+        if index in mappings:
+            continue
+        order.append(index)
+        partner = next((m for m in mappings if pairs[m].table == index), None)
+        if partner is not None:
+            order.append(partner)
+    return order
+
+
+def scope_index(pairs: dict[int, Pairing], index: int) -> int:
+    """The file that stands for the host of a file's devices: a paired mapping's table, else itself."""
+    pairing = pairs.get(index)
+    return pairing.table if pairing is not None and pairing.table is not None else index

@@ -31,7 +31,7 @@ from chipshift.catalog import Catalog
 from chipshift.errors import ChipshiftError
 from chipshift.fleet.inventory import InventoryStream, open_inventory, read_bytes
 from chipshift.fleet.model import DeviceRecord, FleetDevice, LineProblem
-from chipshift.fleet.pairing import Pairing, pair_npu_outputs
+from chipshift.fleet.pairing import Pairing, pair_npu_outputs, paired_order, scope_index
 from chipshift.fleet.store.queries import current_snapshot_ids, has_keys, repeated_elsewhere
 from chipshift.fleet.store.schema import devices as devices_table
 from chipshift.fleet.store.schema import snapshots as snapshots_table
@@ -253,22 +253,11 @@ class Batch:
 
     def order(self) -> list[int]:
         """Files in the order given, a paired mapping right after its table (the table's details win)."""
-        mappings = {i for i, p in self.pairs.items() if p.table is not None}
-        order: list[int] = []
-        for index in range(len(self.inputs)):
-            if index in mappings:
-                continue
-            order.append(index)
-            partner = next((m for m in mappings if self.pairs[m].table == index), None)
-            if partner is not None:
-                order.append(partner)
-        return order
+        return paired_order(self.pairs, len(self.inputs))
 
     def scope_of(self, index: int) -> str:
         """What stands for the host of the file's devices: the --source, else the file (a mapping: its table's)."""
-        pairing = self.pairs.get(index)
-        if pairing is not None and pairing.table is not None:
-            index = pairing.table
+        index = scope_index(self.pairs, index)
         return source_key(self.options.site, self.options.source or _basename(self.inputs[index].name))
 
     def run(self, connection: Connection, each: bool) -> list[IngestResult]:
