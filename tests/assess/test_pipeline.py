@@ -16,7 +16,7 @@ from chipshift.assess.options import uncertainty_spec
 from chipshift.assess.plan_problem import workload_demand
 from chipshift.assess.scenario import RatioMetric
 from chipshift.catalog import load_catalog
-from chipshift.errors import InputFileError, UnknownIdError
+from chipshift.errors import InputFileError
 from chipshift.plan import PlanStatus, run_monte_carlo
 
 
@@ -113,7 +113,7 @@ def test_a_misspelt_target_site_is_an_error_not_an_empty_scope() -> None:
     text = example_scenario_path().read_text(encoding="utf-8")
     scenario = parse_scenario(text.replace("scope: {site: shanghai-ai-centre}", "scope: {site: shanghai-ai-center}"))
     scenario = scenario.resolve_paths(example_scenario_path().parent)
-    with pytest.raises(UnknownIdError, match="shanghai-ai-center"):
+    with pytest.raises(InputFileError, match=r"targets\[\d\]\.scope\.site.*shanghai-ai-center.*Did you mean"):
         assess(scenario, load_catalog(), monte_carlo=False)
 
 

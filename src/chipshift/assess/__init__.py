@@ -9,6 +9,7 @@ knows scenario files and talks to more than one engine; decide and plan never im
 from importlib import resources
 from pathlib import Path
 
+from chipshift.assess.checks import check_scenario
 from chipshift.assess.pipeline import Assessment, Progress, assess, problem_of
 from chipshift.assess.report_data import comparison_section, plan_section, report_data
 from chipshift.assess.scenario import Scenario, load_scenario, parse_scenario
@@ -24,6 +25,7 @@ __all__ = [
     "Progress",
     "Scenario",
     "assess",
+    "check_scenario",
     "comparison_section",
     "example_scenario_path",
     "load_scenario",

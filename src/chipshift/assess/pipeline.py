@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from chipshift.assess.checks import check_scenario
 from chipshift.assess.evidence import evidence_for, resolve, scan_efforts, scan_target_for
 from chipshift.assess.fleet import FleetInput, read_fleet
 from chipshift.assess.options import compare_options, cost_inputs, uncertainty_spec
@@ -146,6 +147,7 @@ def assess(
     say = progress or (lambda _message: None)
     timings: dict[str, float] = {}
     clock = _Clock(timings)
+    check_scenario(scenario, catalog)
     say("fleet: reading inventories")
     fleet = read_fleet(scenario, catalog)
     clock.lap("fleet")

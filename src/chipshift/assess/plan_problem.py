@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+from chipshift.assess.checks import check_site_names
 from chipshift.assess.fleet import FleetInput
 from chipshift.assess.policy import YearStatus
 from chipshift.assess.scenario import Candidate, InferenceWorkload, Scenario
@@ -157,21 +158,6 @@ def _sites(scenario: Scenario, fleet: FleetInput, blocks: dict[str, dict[str, di
     return tuple(sites)
 
 
-def _check_site_names(scenario: Scenario, sites: tuple[PlanSite, ...]) -> None:
-    """A target or workload naming a site or sector that exists nowhere is a typo, not an empty scope."""
-    site_ids = {s.id for s in sites}
-    sectors = {s.sector for s in sites if s.sector}
-    for i, t in enumerate(scenario.targets):
-        if t.scope.site and t.scope.site not in site_ids:
-            raise UnknownIdError(f"site (targets[{i}].scope.site)", t.scope.site, sorted(site_ids))
-        if t.scope.sector and t.scope.sector not in sectors:
-            raise UnknownIdError(f"sector (targets[{i}].scope.sector)", t.scope.sector, sorted(sectors))
-    for w in scenario.workloads:
-        for site in w.sites:
-            if site not in site_ids:
-                raise UnknownIdError(f"site (workload {w.id!r} sites)", site, sorted(site_ids))
-
-
 def _targets(scenario: Scenario, sites: tuple[PlanSite, ...]) -> tuple[PlanTarget, ...]:
     out = []
     for t in scenario.targets:
@@ -236,7 +222,7 @@ def build_problem(
             years_open=(years_open or {}).get(e.id),
         )
     sites = _sites(scenario, fleet, site_blocks or {})
-    _check_site_names(scenario, sites)
+    check_site_names(scenario, (s.id for s in sites), (s.sector for s in sites if s.sector))
     all_options = tuple(options.values())
     return PlanProblem(
         years=tuple(scenario.years),

@@ -11,10 +11,11 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from chipshift.catalog.domestic import DomesticRule
-from chipshift.datafiles import dotted, line_of, load_yaml, load_yaml_model, validate_model
+from chipshift.datafiles import dotted, line_of, load_yaml, validate_model
 from chipshift.errors import InputFileError
 from chipshift.files import MiB, read_input_text
 from chipshift.quantities import (
@@ -220,6 +221,11 @@ class CostAssumptions(_Model):
     """Yearly rate for the net present value (the organisation's cost of capital)."""
     source: str = "scenario defaults; see docs/scenario.md"
     """Where these assumptions come from."""
+
+    @field_validator("exchange_rates")
+    @classmethod
+    def _codes_upper(cls, rates: dict[str, float]) -> dict[str, float]:
+        return {code.upper(): rate for code, rate in rates.items()}
 
 
 class LicenceChange(_Model):
@@ -443,6 +449,17 @@ class Scenario(_Model):
     """Resale value per fleet chip id (a chip without one sells for nothing)."""
     monte_carlo: MonteCarlo = Field(default_factory=MonteCarlo)
     """Uncertainty sweep."""
+    _origin: tuple[str, yaml.Node | None] = PrivateAttr(default=("<scenario>", None))
+
+    def error(self, where: tuple[str | int, ...], problem: str) -> InputFileError:
+        """An error at a field of the scenario, naming its file and line when it was read from one."""
+        name, root = self._origin
+        return InputFileError(name, problem, line=line_of(root, where), field=dotted(where))
+
+    def with_origin(self, name: str, root: yaml.Node | None) -> Scenario:
+        """This scenario, remembering the file and the parsed nodes it came from (for :meth:`error`)."""
+        self._origin = (name, root)
+        return self
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
@@ -474,7 +491,10 @@ _EXPECTED = "expected a mapping with 'name', 'years', 'workloads', 'candidates'"
 
 def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
     """Validate scenario text; errors name ``path``, the line and the field."""
-    return load_yaml_model(path, Scenario, text=text, expected=_EXPECTED)
+    data, root = load_yaml(text, path)
+    return validate_model(Scenario, {} if data is None else data, root, path, expected=_EXPECTED).with_origin(
+        path, root
+    )
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -483,11 +503,8 @@ def load_scenario(path: Path) -> Scenario:
     text = read_input_text(path, limit_bytes=SCENARIO_LIMIT_BYTES, what="file")
     data, root = load_yaml(text, name)
     scenario = validate_model(Scenario, {} if data is None else data, root, name, expected=_EXPECTED)
-    resolved = scenario.resolve_paths(Path(path).resolve().parent)
+    resolved = scenario.resolve_paths(Path(path).resolve().parent).with_origin(name, root)
     for index, repository in enumerate(resolved.repositories):
         if not repository.exists():
-            where = ("repositories", index)
-            raise InputFileError(
-                name, f"repository '{repository}' does not exist", line=line_of(root, where), field=dotted(where)
-            )
+            raise resolved.error(("repositories", index), f"repository '{repository}' does not exist")
     return resolved
