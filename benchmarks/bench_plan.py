@@ -115,12 +115,12 @@ def scale() -> str:
 def sweep(runs: int) -> list[str]:
     """The example's plan through ``runs`` futures on the local executor (2 workers), then on Ray if installed."""
     from chipshift.assess import assess, example_scenario_path, load_scenario
-    from chipshift.assess.options import uncertainty_spec
+    from chipshift.assess.pipeline import uncertainty_of
     from chipshift.catalog import load_catalog
 
     result = assess(load_scenario(example_scenario_path()), load_catalog(), monte_carlo=False)
     assert result.problem is not None and result.plan is not None
-    spec = dataclasses.replace(uncertainty_spec(result.scenario), runs=runs)
+    spec = dataclasses.replace(uncertainty_of(result), runs=runs)
     lines = []
     local, local_s = _timed_sweep(result.problem, result.plan, spec, "local")
     lines.append(

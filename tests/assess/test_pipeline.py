@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from chipshift.assess import Assessment, assess, example_scenario_path, load_scenario, parse_scenario, problem_of
-from chipshift.assess.options import uncertainty_spec
+from chipshift.assess.pipeline import uncertainty_of
 from chipshift.assess.plan_problem import workload_demand
 from chipshift.assess.scenario import RatioMetric
 from chipshift.catalog import load_catalog
@@ -68,7 +68,7 @@ def test_plan_respects_budget_and_state_funded_rule(example: Assessment) -> None
 
 def test_monte_carlo_is_reproducible_from_its_seed(example: Assessment) -> None:
     problem = problem_of(example)
-    spec = dataclasses.replace(uncertainty_spec(example.scenario), runs=6)
+    spec = dataclasses.replace(uncertainty_of(example), runs=6)
     plan = example.plan
     assert plan is not None
     first = run_monte_carlo(problem, plan, spec, workers=1)

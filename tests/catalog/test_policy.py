@@ -35,6 +35,7 @@ from chipshift.catalog.policy import (
     rules_in_force,
 )
 from chipshift.catalog.schema import Chip, Figure
+from chipshift.errors import InputFileError
 
 D = dt.date.fromisoformat
 
@@ -292,3 +293,12 @@ def test_results_are_cached_per_chip_and_date_and_follow_a_modified_chip(policy:
     assert applicable_rules(h20, policy, D("2025-05-01")) is first
     slower = h20.model_copy(update={"memory": h20.memory.model_copy(update={"bandwidth_gb_s": None})})
     assert applicable_rules(slower, policy, D("2025-05-01")) is not first
+
+
+def test_an_outlook_must_match_the_rules_standing(tmp_path: Path) -> None:
+    data = json.loads(load_policy().rule("us-case-by-case-lane-2026").model_dump_json())
+    assert data["outlook"]["change"] == "ends"
+    data["outlook"]["change"] = "enacted"  # an in-force rule cannot be enacted again
+    (tmp_path / "bad.yaml").write_text(json.dumps({"rules": [data]}), encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"outlook\.change must be 'enacted' for a proposed rule"):
+        load_catalog([tmp_path])

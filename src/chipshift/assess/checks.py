@@ -155,7 +155,7 @@ def _check_currencies(scenario: Scenario) -> None:
 
 
 def _check_rule_ids(scenario: Scenario, catalog: Catalog) -> None:
-    """Rules set aside or assumed enacted are rules the catalog has, by their exact id."""
+    """Rules set aside, assumed enacted or given an outlook are rules the catalog has, by their exact id."""
     known = sorted(catalog.rules)
     reg = scenario.regulatory
     for i, rule_id in enumerate(reg.rules_off):
@@ -164,3 +164,6 @@ def _check_rule_ids(scenario: Scenario, catalog: Catalog) -> None:
     for rule_id in reg.assume_enacted:
         if rule_id not in known:
             _unknown(scenario, ("regulatory", "assume_enacted", rule_id), "policy rule", rule_id, known)
+    for rule_id in scenario.monte_carlo.outlook_probability:
+        if rule_id not in known:
+            _unknown(scenario, ("monte_carlo", "outlook_probability", rule_id), "policy rule", rule_id, known)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chipshift.assess.outlooks import DrawnRules
 from chipshift.assess.scenario import Scenario
 from chipshift.decide import (
     CompareOptions,
@@ -11,7 +12,7 @@ from chipshift.decide import (
     ahp_weights,
     direct_weights,
 )
-from chipshift.plan import LicenceEvent, UncertaintySpec
+from chipshift.plan import UncertaintySpec
 
 
 def scenario_weights(scenario: Scenario) -> DimensionWeights:
@@ -64,17 +65,20 @@ def compare_options(scenario: Scenario, blocked: dict[str, str] | None = None) -
     )
 
 
-def uncertainty_spec(scenario: Scenario, capacity_error: tuple[float, ...] = ()) -> UncertaintySpec:
-    """The scenario's Monte Carlo section as the plan engine takes it; ``capacity_error`` are the performance
-    model's measured / predicted ratios (used when ``monte_carlo.model_error`` is on)."""
+def uncertainty_spec(
+    scenario: Scenario, rules: DrawnRules | None = None, capacity_error: tuple[float, ...] = ()
+) -> UncertaintySpec:
+    """The scenario's Monte Carlo section as the plan engine takes it: ``rules`` are the rule changes to draw
+    (:func:`chipshift.assess.outlooks.drawn_rules`), ``capacity_error`` the performance model's measured /
+    predicted ratios (used when ``monte_carlo.model_error`` is on)."""
     mc = scenario.monte_carlo
-    events = tuple(LicenceEvent(e.chip, e.status, e.year, e.probability) for e in mc.events)
     return UncertaintySpec(
         runs=mc.runs,
         seed=mc.seed,
         price_sigma=mc.price_sigma,
         growth_sigma=mc.growth_sigma,
-        events=events,
+        events=rules.events if rules else (),
+        allowed_after=rules.allowed_after if rules else {},
         supply_shortfall=mc.supply_shortfall,
         lead_time_slip=mc.lead_time_slip,
         capacity_error=capacity_error if mc.model_error else (),

@@ -16,6 +16,7 @@ from chipshift.assess.checks import check_scenario
 from chipshift.assess.evidence import evidence_for, resolve, scan_efforts, scan_target_for
 from chipshift.assess.fleet import FleetInput, read_fleet
 from chipshift.assess.options import compare_options, cost_inputs, uncertainty_spec
+from chipshift.assess.outlooks import drawn_rules
 from chipshift.assess.plan_problem import build_problem
 from chipshift.assess.policy import YearStatus, candidate_years, scenario_policy, site_blocks
 from chipshift.assess.recommendation import forced_delta
@@ -24,7 +25,7 @@ from chipshift.catalog import Catalog, Chip
 from chipshift.catalog.policy import Policy
 from chipshift.decide import CandidateEvidence, Comparison, CostInputs, compare
 from chipshift.errors import ChipshiftError
-from chipshift.plan import Availability, MonteCarloSummary, PlanProblem, PlanResult
+from chipshift.plan import Availability, MonteCarloSummary, PlanProblem, PlanResult, UncertaintySpec
 
 if TYPE_CHECKING:  # the scanner is imported when a scenario has repositories
     from chipshift.scan import ScanResult
@@ -178,12 +179,23 @@ def assess(
     clock.lap("plan")
     if monte_carlo and scenario.monte_carlo.runs and result.plan.years:
         say(f"monte carlo: {scenario.monte_carlo.runs} futures of the recommended plan on the {executor} executor")
-        spec = uncertainty_spec(scenario)
+        spec = uncertainty_of(result)
         result.monte_carlo = run_monte_carlo(
             problem, result.plan, spec, executor=executor, workers=workers, progress=sweep_progress
         )
         clock.lap("monte_carlo")
     return result
+
+
+def uncertainty_of(result: Assessment) -> UncertaintySpec:
+    """What the sweep draws for an assessment: the scenario's Monte Carlo section and the rule changes of its
+    policy (the rules' outlooks, the scenario's licence events) worked out for its candidates."""
+    chips = {chip.id: chip for chip in result.chips}
+    buyable = [(e.id, e.chip_id, chips[e.chip_id]) for e in result.candidates]
+    policy = result.policy if result.policy is not None else Policy((), {})
+    rules = drawn_rules(result.scenario, policy, buyable)
+    result.notes.extend(note for note in rules.notes if note not in result.notes)
+    return uncertainty_spec(result.scenario, rules)
 
 
 def choose(problem: PlanProblem, force: tuple[str, ...], exclude: tuple[str, ...]) -> PlanProblem:

@@ -11,6 +11,7 @@ from pydantic import JsonValue
 
 from chipshift import __version__
 from chipshift.assess.options import cost_inputs, first_year_demand
+from chipshift.assess.outlooks import SCENARIO_OUTLOOK
 from chipshift.assess.pipeline import Assessment
 from chipshift.assess.policy import applied_rules
 from chipshift.assess.recommendation import reasons, recommendation
@@ -30,6 +31,7 @@ from chipshift.plan import YearPlan as PlanYear
 from chipshift.report import model as rm
 
 if TYPE_CHECKING:
+    from chipshift.catalog.policy import Policy
     from chipshift.scan import ScanResult
 
 SHARE_METRICS = ("count", "compute", "value")
@@ -72,7 +74,7 @@ def _plan_sections(
     problem, plan = result.problem, result.plan
     names = {e.id: e.name for e in result.candidates + result.fleet_only}
     section = plan_section(plan, problem, names)
-    sweep = monte_carlo_section(result.monte_carlo, problem, plan) if result.monte_carlo else None
+    sweep = monte_carlo_section(result.monte_carlo, problem, plan, result.policy) if result.monte_carlo else None
     targets = target_outlook(problem, plan, result.monte_carlo)
     years = year_outlook(problem, result.monte_carlo)
     why = reasons(
@@ -275,8 +277,10 @@ def _year_money(y: PlanYear) -> rm.YearMoney:
     return rm.YearMoney(year=y.year, capex=y.capex, budget=y.budget, opex=y.opex, resale=y.resale, porting=y.porting)
 
 
-def monte_carlo_section(summary: MonteCarloSummary, problem: PlanProblem, plan: PlanResult) -> rm.MonteCarloSection:
-    """The recommended plan over the sweep's futures."""
+def monte_carlo_section(
+    summary: MonteCarloSummary, problem: PlanProblem, plan: PlanResult, policy: Policy | None = None
+) -> rm.MonteCarloSection:
+    """The recommended plan over the sweep's futures (``policy`` words the rule changes drawn)."""
     runs = summary.runs
     npv = np.array([r.npv for r in runs]) if runs else np.array([0.0])
     all_met = [
@@ -298,7 +302,28 @@ def monte_carlo_section(summary: MonteCarloSummary, problem: PlanProblem, plan: 
         years=year_outlook(problem, summary),
         targets=target_outlook(problem, plan, summary),
         tornado=[_risk(bar) for bar in summary.tornado],
+        rule_changes=rule_changes(summary, policy),
     )
+
+
+def rule_changes(summary: MonteCarloSummary, policy: Policy | None) -> list[rm.RuleChange]:
+    """The rule changes the sweep drew, with how often each happened."""
+    rules = {r.id: r for r in policy.rules} if policy else {}
+    runs = summary.runs
+    out = []
+    for event in summary.events:
+        happened = sum(any(name == event.name for name, _ in r.events) for r in runs) / len(runs) if runs else 0.0
+        rule = rules.get(event.subject)
+        outlook = rule.outlook if rule else None
+        change = cast(Literal["ends", "enacted", "revoked", "granted"], event.change)
+        out.append(rm.RuleChange(
+            subject=event.subject, change=change, title=rule.title if rule else event.subject,
+            title_zh=rule.title_zh if rule else event.subject, chances=dict(event.chances), happened_share=happened,
+            candidates=list(summary.touches.get(event.name, ())), why=event.source,
+            why_zh=f"{outlook.why_zh}（{outlook.confidence.value}）" if outlook and event.source != SCENARIO_OUTLOOK
+            else event.source,
+        ))  # fmt: skip
+    return out
 
 
 def _risk(bar: TornadoBar) -> rm.Risk:

@@ -370,7 +370,13 @@ class MonteCarlo(_Model):
     growth_sigma: NonNegativeFloat = Field(0.1, le=MAX_SIGMA)
     """Normal sigma added to each workload's demand growth."""
     events: list[MonteCarloEvent] = Field(default_factory=list)
-    """Regulatory events."""
+    """Licence events of the scenario's own, each at a year with a chance per run."""
+    rule_outlooks: bool = True
+    """Draw the policy rules' outlooks: each year after the first, a licence may be revoked, a block lifted, a
+    proposed rule enacted, with the chance the rule's ``outlook`` gives (``chipshift policy show ID``)."""
+    outlook_probability: dict[str, Fraction] = Field(default_factory=dict)
+    """Rule id -> chance per year that it ends (or, proposed, is enacted), replacing the rule's own outlook; 0 never;
+    a rule without an outlook may be given one here."""
     supply_shortfall: Fraction = 0.2
     """Largest share of a candidate's allocation that may not be delivered in a year (drawn uniformly)."""
     lead_time_slip: Fraction = 0.1

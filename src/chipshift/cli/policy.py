@@ -116,6 +116,13 @@ def _print_rule(data: dict[str, Any]) -> None:
     _say(f"source [{data['confidence']}]: {source.get('title', source['id'])} ({source.get('date', '—')}) {where}")
     if data.get("source_note"):
         _say(f"source note: {data['source_note']}")
+    outlook = data.get("outlook")
+    if outlook:
+        after = f" from {outlook['earliest']}" if outlook.get("earliest") else ""
+        _say(
+            f"outlook [{outlook['confidence']}]: {outlook['change']} with a chance of "
+            f"{outlook['probability_per_year']:.0%} a year{after} (drawn by the plan's Monte Carlo): {outlook['why']}"
+        )
     reached = ", ".join(r["chip"] + ("?" if r["match"] == "undetermined" else "") for r in data["reaches"])
     _say(f"catalog chips reached (buyer conditions aside; ? = figures missing): {reached or 'none'}")
 

@@ -9,6 +9,7 @@ formulation is written out with its equations in ``docs/plan.md``.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 
@@ -206,19 +207,32 @@ MIP_MAX_INTEGERS = 3000
 
 
 @dataclass(frozen=True)
-class LicenceEvent:
-    """An export licence granted or revoked for a chip from a year on, happening in a run with a probability."""
+class PolicyEvent:
+    """A change of the rules that may happen in a run (a licence revoked, a bill enacted, a block lifted), with its
+    chance in each plan year if it has not happened before. What it opens or closes, alone or together with other
+    events, is the spec's :attr:`UncertaintySpec.allowed_after`."""
 
-    chip: str
-    """Option id or catalog chip id."""
-    status: str
-    """``revoked`` or ``granted``."""
-    year: int
-    """From this year."""
-    probability: float
-    """Chance per run."""
+    name: str
+    """What happens (``nvidia-h20 revoked 2026``, ``us-safe-chips-act enacted``)."""
+    chances: Mapping[int, float]
+    """Plan year -> probability that it happens that year (from then on it holds)."""
     source: str = ""
     """Where the event and its probability come from."""
+    subject: str = ""
+    """What it is about, for readers: a policy rule id, or the chip of a scenario's licence event."""
+    change: str = ""
+    """``ends`` or ``enacted`` (a rule), ``revoked`` or ``granted`` (a licence)."""
+
+    def happens(self, uniform: Callable[[], float]) -> int | None:
+        """The year it happens in one run (None: not within the plan), from one uniform draw per year tried."""
+        for year in sorted(self.chances):
+            if uniform() < self.chances[year]:
+                return year
+        return None
+
+    def first_year(self) -> int | None:
+        """The first year it can happen (the tornado's "it happens" case)."""
+        return min((y for y, p in self.chances.items() if p > 0), default=None)
 
 
 @dataclass(frozen=True)
@@ -234,8 +248,12 @@ class UncertaintySpec:
     """Log-normal sigma of price multipliers per option, per year after the first."""
     growth_sigma: float
     """Normal sigma added to each workload's yearly demand growth."""
-    events: tuple[LicenceEvent, ...] = ()
-    """Licence events."""
+    events: tuple[PolicyEvent, ...] = ()
+    """Rule changes: the scenario's licence events and the policy rules' outlooks."""
+    allowed_after: Mapping[str, Mapping[frozenset[int], Mapping[int, bool]]] = field(default_factory=dict)
+    """Option id -> the events that have happened (indices into ``events``, only those that can touch it) -> year
+    -> whether it may be bought. Worked out with the rules changed together, so a licence revoked and a block
+    lifted in the same run close the chip, whichever came first."""
     supply_shortfall: float = 0.0
     """Largest share of an allocation cap that may not be delivered (uniform between 0 and this)."""
     lead_time_slip: float = 0.0

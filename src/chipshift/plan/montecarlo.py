@@ -39,8 +39,8 @@ class Draw:
     """Option id -> price multiplier for every year after the first."""
     growth_delta: dict[str, float]
     """Workload id -> change of yearly demand growth."""
-    events: tuple[int, ...] = ()
-    """Indices of the licence events that happen."""
+    events: tuple[tuple[int, int], ...] = ()
+    """The rule changes that happen: (index in the spec's events, year it happens)."""
     supply_factor: dict[str, float] = dataclasses.field(default_factory=dict)
     """Option id -> share of its allocation cap delivered (after the first year)."""
     slipped: frozenset[str] = frozenset()
@@ -57,7 +57,8 @@ def draws(problem: PlanProblem, spec: UncertaintySpec) -> list[Draw]:
         rng = np.random.default_rng(seq)
         prices = {o.id: float(np.exp(rng.normal(0.0, spec.price_sigma))) for o in problem.options}
         growth = {w.id: float(rng.normal(0.0, spec.growth_sigma)) for w in problem.workloads}
-        events = tuple(i for i, e in enumerate(spec.events) if rng.random() < e.probability)
+        happened = ((i, e.happens(rng.random)) for i, e in enumerate(spec.events))
+        events = tuple((i, year) for i, year in happened if year is not None)
         supply = {o.id: 1.0 - float(rng.uniform(0.0, spec.supply_shortfall)) for o in problem.options}
         slipped = frozenset(o.id for o in problem.options if rng.random() < spec.lead_time_slip)
         capacity = {o.id: float(rng.choice(errors)) if errors.size else 1.0 for o in problem.options}
@@ -102,11 +103,7 @@ def _drawn_option(problem: PlanProblem, spec: UncertaintySpec, draw: Draw, o: Pl
         if year == first:  # this year's prices, supply and rules are known when the plan is made
             availability[year] = base
             continue
-        allowed = base.allowed
-        for index in draw.events:
-            event = spec.events[index]
-            if event.chip in (o.id, o.chip_id) and year >= event.year:
-                allowed = event.status == "granted"
+        allowed = _allowed_after(spec, draw, o.id, year, base.allowed)
         cap = base.cap_units
         if cap is not None:
             cap = int(cap * draw.supply_factor.get(o.id, 1.0))
@@ -119,6 +116,17 @@ def _drawn_option(problem: PlanProblem, spec: UncertaintySpec, draw: Draw, o: Pl
         lead_time_years=o.lead_time_years + (1 if o.id in draw.slipped else 0),
         capacity={w: c * capacity_factor for w, c in o.capacity.items()},
     )
+
+
+def _allowed_after(spec: UncertaintySpec, draw: Draw, option: str, year: int, base: bool) -> bool:
+    """Whether the option may be bought in ``year`` given the rule changes of the run that happened by then."""
+    table = spec.allowed_after.get(option)
+    if not table:
+        return base
+    happened = frozenset(i for i, when in draw.events if when <= year)
+    touching = frozenset(i for key in table for i in key)
+    after = table.get(happened & touching)
+    return base if after is None or year not in after else after[year]
 
 
 @dataclass(frozen=True)
@@ -140,18 +148,18 @@ class RunOutcome:
     demand_shortfall: float
     """Largest share of a workload's demand not served in any year."""
     final_share: dict[str, float]
-    events: tuple[str, ...]
+    events: tuple[tuple[str, int], ...]
 
 
 def run_one(task: tuple[PlanProblem, UncertaintySpec, Draw, FixedDecisions]) -> RunOutcome:
     """Solve one run (a pure function, so any executor can call it)."""
     problem, spec, draw, fixed = task
     result = solve_plan(apply_draw(problem, spec, draw, fixed))
-    return outcome_of(result, problem, draw.run, tuple(f"{spec.events[i].chip} {spec.events[i].status} "
-                                                         f"{spec.events[i].year}" for i in draw.events))  # fmt: skip
+    happened = tuple((spec.events[i].name, year) for i, year in draw.events)
+    return outcome_of(result, problem, draw.run, happened)
 
 
-def outcome_of(result: PlanResult, problem: PlanProblem, run: int, events: tuple[str, ...]) -> RunOutcome:
+def outcome_of(result: PlanResult, problem: PlanProblem, run: int, events: tuple[tuple[str, int], ...]) -> RunOutcome:
     """A run's plan as an outcome."""
     short: dict[str, dict[int, float]] = {t.name: {} for t in problem.targets}
     demand_years: set[int] = set()

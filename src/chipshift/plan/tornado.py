@@ -100,8 +100,10 @@ def inputs(problem: PlanProblem, spec: UncertaintySpec) -> list[_Input]:
             pair = (_factor(base, "growth_delta", w.id, -delta), _factor(base, "growth_delta", w.id, delta))
             found.append(_Input("growth", w.id, f"{-delta:+.0%}", f"{delta:+.0%}", *pair))
     for index, event in enumerate(spec.events):
-        happens = dataclasses.replace(base, events=(index,))
-        found.append(_Input("event", f"{event.chip} {event.status} {event.year}", "✗", "✓", base, happens))
+        year = event.first_year()
+        if year is not None:
+            happens = dataclasses.replace(base, events=((index, year),))
+            found.append(_Input("event", event.name, "✗", f"✓ {year}", base, happens))
     for o in bought:
         if spec.supply_shortfall > 0 and any(o.available(y).cap_units is not None for y in problem.years):
             short = _factor(base, "supply_factor", o.id, 1 - spec.supply_shortfall)

@@ -3,10 +3,10 @@ which inputs drive its tail (see :mod:`chipshift.plan.montecarlo` for one run, :
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chipshift.plan.executors import Progress, get_executor
-from chipshift.plan.model import PlanProblem, PlanResult, UncertaintySpec
+from chipshift.plan.model import PlanProblem, PlanResult, PolicyEvent, UncertaintySpec
 from chipshift.plan.montecarlo import RunOutcome, draws, fixed_by, run_one
 from chipshift.plan.tornado import TornadoBar, tornado
 
@@ -21,6 +21,10 @@ class MonteCarloSummary:
     fix: str
     """Which of the plan's decisions each run kept (``first-year`` or ``whole``)."""
     tornado: list[TornadoBar]
+    events: tuple[PolicyEvent, ...] = ()
+    """The rule changes drawn (the spec's)."""
+    touches: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Event name -> options whose availability it can change."""
 
 
 def run_monte_carlo(
@@ -37,4 +41,9 @@ def run_monte_carlo(
     fixed = fixed_by(plan, problem, whole=spec.fix == "whole")
     tasks = [(problem, spec, draw, fixed) for draw in draws(problem, spec)]
     outcomes = pool.map(run_one, tasks, progress=progress)
-    return MonteCarloSummary(outcomes, spec.seed, pool.name, spec.fix, tornado(problem, spec, fixed, pool))
+    bars = tornado(problem, spec, fixed, pool)
+    touches = {
+        event.name: tuple(o for o, table in spec.allowed_after.items() if any(i in key for key in table))
+        for i, event in enumerate(spec.events)
+    }
+    return MonteCarloSummary(outcomes, spec.seed, pool.name, spec.fix, bars, spec.events, touches)

@@ -433,6 +433,28 @@ class Risk(_Data):
     swing: float
 
 
+class RuleChange(_Data):
+    """A change of the rules the sweep drew: what, how likely each year, how often it happened, what it touches."""
+
+    subject: str
+    """The policy rule's id, or the chip of a scenario's own licence event."""
+    change: Literal["ends", "enacted", "revoked", "granted"]
+    title: str
+    """The rule's title (English), or the chip for a licence event."""
+    title_zh: str
+    """The rule's title (Chinese)."""
+    chances: dict[int, float]
+    """Plan year -> chance it happens that year if it has not before."""
+    happened_share: float
+    """Share of the sweep's futures in which it happened."""
+    candidates: list[str]
+    """Candidates it can open or close (with the other changes drawn)."""
+    why: str
+    """Why that chance (English; whose judgement in brackets)."""
+    why_zh: str
+    """The same (Chinese)."""
+
+
 class MonteCarloSection(_Data):
     """The recommended plan over the sweep's futures."""
 
@@ -452,6 +474,8 @@ class MonteCarloSection(_Data):
     years: list[YearOutlook]
     targets: list[TargetOutlook]
     tornado: list[Risk]
+    rule_changes: list[RuleChange] = Field(default_factory=list)
+    """The changes of the rules drawn (policy outlooks and the scenario's licence events)."""
 
 
 class Reason(_Data):

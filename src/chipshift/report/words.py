@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from chipshift.report.model import Reason, Risk, RuleApplied, TargetOutlook
+from chipshift.report.model import Reason, Risk, RuleApplied, RuleChange, TargetOutlook
 from chipshift.report.numbers import percent
 
 
@@ -56,3 +56,21 @@ def _tco(value: float | None, m: Mapping[str, str], unit: str) -> str:
 def units_phrase(units: int, kind: str, m: Mapping[str, str]) -> str:
     """``1 system``, ``7 servers``, ``7 台服务器``."""
     return f"{units} {m['unit_' + kind + ('_one' if units == 1 else '')]}"
+
+
+def rule_change_phrase(c: RuleChange, m: Mapping[str, str]) -> str:
+    """``Title [rule-id] ends`` in the report's words."""
+    zh = m.get("money_style") == "wan"
+    title = c.title_zh if zh else c.title
+    named = title if title == c.subject else f"{title} [{c.subject}]"
+    return f"{named}: {m['change_' + c.change]}"
+
+
+def chances_phrase(c: RuleChange) -> str:
+    """``15% a year, 2026-2027`` as language-neutral figures (``15% (2026–2027)``)."""
+    years = sorted(c.chances)
+    values = {c.chances[y] for y in years}
+    if len(values) == 1:
+        span = str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+        return f"{percent(values.pop())} ({span})"
+    return ", ".join(f"{y}: {percent(c.chances[y])}" for y in years)

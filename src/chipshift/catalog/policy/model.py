@@ -285,6 +285,38 @@ class RiskWeight(BaseModel):
     """One sentence."""
 
 
+class OutlookChange(enum.StrEnum):
+    """What may happen to a rule in a plan's future."""
+
+    ENDS = "ends"
+    """The rule stops applying: a licence revoked, a block lifted, a lane closed."""
+    ENACTED = "enacted"
+    """A proposed rule takes effect."""
+
+
+class RuleOutlook(BaseModel):
+    """The chance that a rule changes in any one year ahead: what the plan's Monte Carlo draws.
+
+    A judgement, never a fact: ``confidence`` says whose, ``why`` gives the reasoning a reader can dispute, and a
+    scenario can change the probability (``monte_carlo.rule_outlooks``) or set it to 0.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    change: OutlookChange
+    """Ends (in force or reported rules) or enacted (proposed rules)."""
+    probability_per_year: Fraction
+    """Chance that it happens in a given plan year, if it has not happened before."""
+    earliest: dt.date | None = None
+    """It cannot happen before this date (a bill's next stage, a licence's term)."""
+    why: str
+    """The reasoning behind the probability, one or two sentences (English)."""
+    why_zh: str
+    """The same (Chinese)."""
+    confidence: RuleConfidence = RuleConfidence.ESTIMATE
+    """Whose judgement: ``estimate`` for chipshift's own."""
+
+
 class PolicyRule(BaseModel):
     """One dated, sourced rule."""
 
@@ -326,6 +358,8 @@ class PolicyRule(BaseModel):
     """What was and was not confirmed (thresholds, dates, fees) and where."""
     supersedes: tuple[str, ...] = ()
     """Ids of rules this one replaces from its effective date."""
+    outlook: RuleOutlook | None = None
+    """The chance it ends (or, proposed, is enacted) in a year ahead, for the plan's Monte Carlo."""
 
     @field_validator("id")
     @classmethod
@@ -334,12 +368,25 @@ class PolicyRule(BaseModel):
             raise ValueError(f"id must be lower-case letters, digits, '.' and '-', not '{value}'")
         return value
 
+    @property
+    def outlook_change(self) -> OutlookChange:
+        """What a future change of this rule is: enacted for a proposed rule, ends for any other."""
+        return OutlookChange.ENACTED if self.status is RuleStatus.PROPOSED else OutlookChange.ENDS
+
     @model_validator(mode="after")
     def _dates(self) -> PolicyRule:
         if self.ends is not None and self.ends <= self.effective:
             raise ValueError(f"ends ({self.ends}) must be after effective ({self.effective})")
         if self.status is RuleStatus.RESCINDED and self.ends is None:
             raise ValueError("a rescinded rule needs the date it ended ('ends')")
+        if self.outlook is not None:
+            if self.outlook.change is not self.outlook_change:
+                raise ValueError(
+                    "outlook.change must be 'enacted' for a proposed rule and 'ends' for any other"
+                    f" (this rule is {self.status.value})"
+                )
+            if self.status is RuleStatus.RESCINDED:
+                raise ValueError("a rescinded rule has no outlook: it has ended")
         return self
 
 

@@ -12,7 +12,14 @@ from chipshift.report.figures import all_figures
 from chipshift.report.i18n import Language, messages
 from chipshift.report.model import ReportData
 from chipshift.report.numbers import money, number, percent
-from chipshift.report.words import reason_phrase, risk_phrase, target_phrase, units_phrase
+from chipshift.report.words import (
+    chances_phrase,
+    reason_phrase,
+    risk_phrase,
+    rule_change_phrase,
+    target_phrase,
+    units_phrase,
+)
 
 
 def _template() -> Any:
@@ -45,6 +52,8 @@ def write_html(data: ReportData, lang: Language) -> str:
             units=lambda n, kind: units_phrase(n, kind, m),
             target_phrase=lambda t: target_phrase(t, m),
             risk_phrase=lambda r: risk_phrase(r, m),
+            rule_change_phrase=lambda c: rule_change_phrase(c, m),
+            chances_phrase=chances_phrase,
             reason_phrase=lambda w: reason_phrase(w, m, data.rules, data.currency),
         )
     )

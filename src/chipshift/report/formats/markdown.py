@@ -10,7 +10,14 @@ from chipshift.report.model import Recommendation, ReportData, UnitLine
 from chipshift.report.numbers import money
 from chipshift.report.numbers import number as _num
 from chipshift.report.numbers import percent as _pct
-from chipshift.report.words import reason_phrase, risk_phrase, target_phrase, units_phrase
+from chipshift.report.words import (
+    chances_phrase,
+    reason_phrase,
+    risk_phrase,
+    rule_change_phrase,
+    target_phrase,
+    units_phrase,
+)
 
 METRICS = ("count", "compute", "value")
 
@@ -269,6 +276,15 @@ class _Writer:
             ]  # fmt: skip
             header = [m["input"], m["low_value"], m["high_value"], m["low"], m["high"], ""]
             lines += [f"### {m['tornado']}", "", *_table(header, rows_t)]
+        if mc.rule_changes:
+            zh = m.get("money_style") == "wan"
+            rows_c = [
+                (rule_change_phrase(c, m), chances_phrase(c), _pct(c.happened_share), ", ".join(c.candidates),
+                 c.why_zh if zh else c.why)
+                for c in mc.rule_changes
+            ]  # fmt: skip
+            header = [m["rule_change"], m["chance_per_year"], m["happened_in"], m["can_touch"], m["why_chance"]]
+            lines += [f"### {m['rule_changes']}", "", *_table(header, rows_c)]
         return lines
 
     def effort(self) -> list[str]:
