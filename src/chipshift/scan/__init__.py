@@ -5,7 +5,8 @@
 
 from chipshift.scan.effort import EffortEstimate, estimate_effort
 from chipshift.scan.engine import scan_paths
-from chipshift.scan.model import ALL_TARGETS, Finding, ScanResult, Severity, SkippedFile, Support
+from chipshift.scan.finding import ALL_TARGETS, Finding, Severity, Support
+from chipshift.scan.model import ScanResult, SkippedFile
 from chipshift.scan.rules import Rule, RuleBook, load_rules
 
 __all__ = [

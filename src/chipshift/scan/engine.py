@@ -17,7 +17,8 @@ from chipshift.files import read_input
 from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, default_analyzers
 from chipshift.scan.cache import OutcomeCache, content_key, default_cache_dir
 from chipshift.scan.discover import FileKind, SourceFile, discover
-from chipshift.scan.model import ALL_TARGETS, FileOutcome, ScanResult, SkippedFile
+from chipshift.scan.finding import ALL_TARGETS
+from chipshift.scan.model import FileOutcome, ScanResult, SkippedFile
 from chipshift.scan.python_analyzer import module_name
 from chipshift.scan.workers import analyze_all, reexport_prefilter, reexport_tokens
 

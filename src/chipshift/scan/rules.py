@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from chipshift.errors import InputFileError
-from chipshift.scan.model import ALL_TARGETS, Severity, Support
+from chipshift.scan.finding import ALL_TARGETS, Severity, Support
 
 RULE_FILES = ("python.yaml", "libraries.yaml", "cuda_cpp.yaml", "dependencies.yaml", "containers.yaml")
 
