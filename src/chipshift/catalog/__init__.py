@@ -1,7 +1,8 @@
 """catalog: accelerators, systems, software stacks and regulatory rules, every figure sourced.
 
 Public API: :func:`load_catalog` (shipped data plus user directories), :class:`Catalog` (lookup by id, alias or
-Chinese name), the schema models, and :func:`classify_chip` (US export-control class computed from the specs).
+Chinese name), :func:`load_policy` (the policy rules of that catalog), the schema models, and :func:`classify_chip`
+(US export-control class computed from the specs).
 """
 
 from chipshift.catalog.classify import (
@@ -11,7 +12,7 @@ from chipshift.catalog.classify import (
     total_processing_performance,
 )
 from chipshift.catalog.domestic import DomesticBasis, DomesticRule
-from chipshift.catalog.loader import Catalog, load_catalog, parse_catalog_file
+from chipshift.catalog.loader import Catalog, load_catalog, load_policy, parse_catalog_file
 from chipshift.catalog.schema import (
     Chip,
     ChipKind,
@@ -39,6 +40,7 @@ __all__ = [
     "System",
     "classify_chip",
     "load_catalog",
+    "load_policy",
     "parse_catalog_file",
     "total_processing_performance",
 ]

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from chipshift.catalog.policy.model import PolicyRule
+from chipshift.catalog.policy.status import Policy, policy_from_catalog
 from chipshift.catalog.schema import Chip, SoftwareStack, Source, System
 from chipshift.datafiles import load_yaml_model
 from chipshift.errors import InputFileError, UnknownIdError
@@ -206,3 +207,14 @@ def _load(directories: tuple[Path, ...]) -> Catalog:
 def load_catalog(user_dirs: Iterable[Path] = ()) -> Catalog:
     """The shipped catalog, then each user directory in order (a later record with the same id wins)."""
     return _load((shipped_data_dir(), *(Path(d) for d in user_dirs)))
+
+
+@lru_cache(maxsize=8)
+def _load_policy(directories: tuple[Path, ...]) -> Policy:
+    return policy_from_catalog(load_catalog(directories))
+
+
+def load_policy(user_dirs: Iterable[Path] = ()) -> Policy:
+    """The shipped policy rules, then each user catalog directory's; one policy object (and its caches) per set of
+    directories."""
+    return _load_policy(tuple(Path(d) for d in user_dirs))
