@@ -5,7 +5,7 @@ plan takes a :class:`PlanProblem` (built by the pipeline from a scenario and the
 :class:`PlanResult`; it knows nothing of scenario files or rankings.
 """
 
-from chipshift.plan.executors.interface import Executor, ExecutorKind, get_executor
+from chipshift.plan.executors import Executor, ExecutorKind, get_executor
 from chipshift.plan.milp import accepts
 from chipshift.plan.model import (
     ACCEPTABLE,
