@@ -11,7 +11,7 @@ from chipshift.cli.common import stderr, stdout
 from chipshift.errors import ChipshiftError, InputFileError
 from chipshift.files import check_output_path, write_output
 from chipshift.scan import ALL_TARGETS, ScanResult, Severity, scan_paths
-from chipshift.scan.formats import ReportFormat
+from chipshift.scan.formats import ScanFormat
 from chipshift.scan.formats.table import TableFormat
 
 FAIL_ON_CHOICES = ("none", *(s.label for s in Severity))
@@ -45,7 +45,7 @@ def scan_command(
     target: list[str] = typer.Option(
         list(ALL_TARGETS), "--target", "-t", help=f"Target to report on, repeatable: {', '.join(ALL_TARGETS)}."
     ),
-    output_format: ReportFormat = typer.Option(ReportFormat.TABLE, "--format", "-f", help="Report format."),
+    output_format: ScanFormat = typer.Option(ScanFormat.TABLE, "--format", "-f", help="Report format."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file, not stdout."),
     fail_on: str = typer.Option(
         "none", "--fail-on", help=f"Exit 1 when a finding has this severity or higher: {', '.join(FAIL_ON_CHOICES)}."

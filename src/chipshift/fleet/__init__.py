@@ -22,8 +22,8 @@ from chipshift.fleet.ratios import RatioReport, Share, TargetCheck, compute_rati
 from chipshift.fleet.rules import (
     Consolidation,
     FleetPolicy,
+    FleetTarget,
     Metric,
-    Target,
     TargetScope,
     load_policy,
 )
@@ -56,6 +56,7 @@ __all__ = [
     "FleetDevice",
     "FleetPolicy",
     "FleetStore",
+    "FleetTarget",
     "HistoryPoint",
     "IngestInput",
     "IngestOptions",
@@ -69,7 +70,6 @@ __all__ = [
     "RatioReport",
     "Share",
     "SnapshotInfo",
-    "Target",
     "TargetCheck",
     "TargetScope",
     "check_store",

@@ -69,7 +69,7 @@ class FlashAttentionRule(BaseModel):
     """Sparse mode that matches flash_attn's bottom-right aligned causal mask."""
 
 
-class Target(BaseModel):
+class MigrationTarget(BaseModel):
     """A migration target: what CUDA-specific code becomes."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -120,7 +120,7 @@ def available_targets() -> list[str]:
 
 
 @cache
-def load_target(name: str) -> Target:
+def load_target(name: str) -> MigrationTarget:
     """The shipped target called ``name``."""
     path = TARGETS_DIR / f"{name}.yaml"
     if not path.is_file():
@@ -128,6 +128,6 @@ def load_target(name: str) -> Target:
     return load_target_file(path)
 
 
-def load_target_file(path: Path) -> Target:
+def load_target_file(path: Path) -> MigrationTarget:
     """A target read and validated from a YAML file; errors name the file, line and field."""
-    return load_yaml_model(path, Target, limit_bytes=TARGET_FILE_LIMIT_BYTES, what="migration target file")
+    return load_yaml_model(path, MigrationTarget, limit_bytes=TARGET_FILE_LIMIT_BYTES, what="migration target file")
