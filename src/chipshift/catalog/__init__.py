@@ -1,8 +1,9 @@
 """catalog: accelerators, systems, software stacks and regulatory rules, every figure sourced.
 
 Public API: :func:`load_catalog` (shipped data plus user directories), :class:`Catalog` (lookup by id, alias or
-Chinese name), :func:`load_policy` (the policy rules of that catalog), the schema models, and :func:`classify_chip`
-(US export-control class computed from the specs).
+Chinese name; :meth:`Catalog.porting_target_of` a chip), :func:`load_policy` (the policy rules of that catalog), the
+schema models (:class:`PortingTarget`: what code is ported to), and :func:`classify_chip` (US export-control class
+computed from the specs).
 """
 
 from chipshift.catalog.classify import (
@@ -14,10 +15,12 @@ from chipshift.catalog.classify import (
 from chipshift.catalog.domestic import DomesticBasis, DomesticRule
 from chipshift.catalog.loader import Catalog, load_catalog, load_policy, parse_catalog_file
 from chipshift.catalog.schema import (
+    PORTABLE_TARGET,
     Chip,
     ChipKind,
     Confidence,
     Figure,
+    PortingTarget,
     Precision,
     SoftwareStack,
     Source,
@@ -25,6 +28,7 @@ from chipshift.catalog.schema import (
 )
 
 __all__ = [
+    "PORTABLE_TARGET",
     "Catalog",
     "Chip",
     "ChipKind",
@@ -34,6 +38,7 @@ __all__ = [
     "DomesticRule",
     "ExportClass",
     "Figure",
+    "PortingTarget",
     "Precision",
     "SoftwareStack",
     "Source",
