@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from chipshift.cli.common import stderr, stdout
+from chipshift.cli.common import catalog, stderr, stdout
 from chipshift.errors import ChipshiftError, InputFileError
 from chipshift.files import check_output_path, write_output
-from chipshift.scan import ALL_TARGETS, ScanResult, Severity, scan_paths
+from chipshift.scan import ScanResult, Severity, scan_paths
 from chipshift.scan.formats import ScanFormat
 from chipshift.scan.formats.table import TableFormat
 
@@ -28,8 +29,11 @@ def fails(result: ScanResult, fail_on: str) -> bool:
 def _run_scan(
     paths: list[Path], targets: list[str], jobs: int | None, cache_dir: Path | None, use_cache: bool
 ) -> ScanResult:
+    run = functools.partial(
+        scan_paths, paths, targets, catalog=catalog(), jobs=jobs, cache_dir=cache_dir, use_cache=use_cache
+    )
     if not stderr.is_terminal:
-        return scan_paths(paths, targets, jobs=jobs, cache_dir=cache_dir, use_cache=use_cache)
+        return run()
     columns = (TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=stderr, transient=True) as bar:
         task = bar.add_task("scan", total=None)
@@ -37,13 +41,18 @@ def _run_scan(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return scan_paths(paths, targets, jobs=jobs, cache_dir=cache_dir, use_cache=use_cache, progress=progress)
+        return run(progress=progress)
 
 
 def scan_command(
     paths: list[Path] = typer.Argument(..., help="Repositories, folders or files to scan (several allowed)."),
     target: list[str] = typer.Option(
-        list(ALL_TARGETS), "--target", "-t", help=f"Target to report on, repeatable: {', '.join(ALL_TARGETS)}."
+        [],
+        "--target",
+        "-t",
+        help="Porting target to report on, repeatable (default: every porting target in the catalog, which a "
+        "--catalog directory can extend; shipped: see docs/scan.md).",
+        show_default=False,
     ),
     output_format: ScanFormat = typer.Option(ScanFormat.TABLE, "--format", "-f", help="Report format."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file, not stdout."),

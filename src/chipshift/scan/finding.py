@@ -9,9 +9,6 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-ALL_TARGETS: tuple[str, ...] = ("ascend", "cambricon", "hygon-dcu", "musa", "portable")
-"""Targets a scan reports on: Huawei Ascend, Cambricon, Hygon DCU, Moore Threads MUSA, vendor-neutral PyTorch."""
-
 
 class Severity(enum.IntEnum):
     """How much a finding blocks a port; ordered so that ``--fail-on`` can compare."""
@@ -34,7 +31,7 @@ class Severity(enum.IntEnum):
 
 
 class Support(enum.StrEnum):
-    """How a target supports what a rule finds."""
+    """How a porting target supports what a rule finds."""
 
     NATIVE = "native"
     """Runs unchanged on the target."""
