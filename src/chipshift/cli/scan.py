@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from chipshift.cli.choices import SEVERITY_LABELS, ScanFormat, engine_enum
 from chipshift.cli.common import catalog, stderr, stdout
 from chipshift.errors import ChipshiftError, InputFileError
 from chipshift.files import check_output_path, write_output
-from chipshift.scan import ScanResult, Severity, scan_paths
-from chipshift.scan.formats import ScanFormat
-from chipshift.scan.formats.table import TableFormat
 
-FAIL_ON_CHOICES = ("none", *(s.label for s in Severity))
+if TYPE_CHECKING:  # the engine (tree-sitter, the rules) is imported when the command runs
+    from chipshift.scan import ScanResult
+
+FAIL_ON_CHOICES = ("none", *SEVERITY_LABELS)
 
 
 def fails(result: ScanResult, fail_on: str) -> bool:
     """True when a finding is at or above the ``fail_on`` severity (``none`` never fails)."""
+    from chipshift.scan import Severity
+
     if fail_on == "none":
         return False
     threshold = Severity.parse(fail_on)
@@ -29,6 +32,10 @@ def fails(result: ScanResult, fail_on: str) -> bool:
 def _run_scan(
     paths: list[Path], targets: list[str], jobs: int | None, cache_dir: Path | None, use_cache: bool
 ) -> ScanResult:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from chipshift.scan import scan_paths
+
     run = functools.partial(
         scan_paths, paths, targets, catalog=catalog(), jobs=jobs, cache_dir=cache_dir, use_cache=use_cache
     )
@@ -66,6 +73,9 @@ def scan_command(
     ),
 ) -> None:
     """Scan code for CUDA lock-in: what each target supports, what a port costs, what blocks it."""
+    from chipshift.scan.formats import ScanFormat as Format
+    from chipshift.scan.formats.table import TableFormat
+
     if fail_on not in FAIL_ON_CHOICES:
         raise ChipshiftError(f"--fail-on must be one of {', '.join(FAIL_ON_CHOICES)}, not '{fail_on}'")
     for path in paths:
@@ -73,7 +83,7 @@ def scan_command(
             raise InputFileError(str(path), "no such file or folder")
     if output is not None:
         check_output_path(output, what="scan report")
-    formatter = output_format.formatter()
+    formatter = engine_enum(Format, output_format).formatter()
     result = _run_scan(paths, target, jobs, cache_dir, not no_cache)
     if output is not None:
         try:
