@@ -20,7 +20,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from chipshift.scan import ALL_TARGETS, Rule, load_rules
+from chipshift.scan import Rule, load_rules, porting_targets
 
 BEGIN = "<!-- rules:begin -->"
 END = "<!-- rules:end -->"
@@ -44,9 +44,11 @@ def _support(rule: Rule, target: str) -> str:
 
 
 def rules_table() -> str:
-    """The Markdown table of all shipped rules, in file order, ending with a newline."""
-    header = ["id", "name", "category", "severity", "title", "effort h", *ALL_TARGETS]
-    align = ["---", "---", "---", "---", "---", "---:", *("---" for _ in ALL_TARGETS)]
+    """The Markdown table of all shipped rules, in file order, one column per porting target of the shipped catalog,
+    ending with a newline."""
+    targets = porting_targets()
+    header = ["id", "name", "category", "severity", "title", "effort h", *targets]
+    align = ["---", "---", "---", "---", "---", "---:", *("---" for _ in targets)]
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
     for rule in load_rules().rules:
         cells = [
@@ -56,7 +58,7 @@ def rules_table() -> str:
             rule.severity.label,
             _cell(rule.title),
             f"{rule.effort_hours:g}",
-            *(_support(rule, target) for target in ALL_TARGETS),
+            *(_support(rule, target) for target in targets),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

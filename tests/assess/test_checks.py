@@ -49,6 +49,8 @@ def test_an_unknown_precision_and_perf_stack_are_named() -> None:
     assert "workloads[0].precision" in message and "bf16" in message
     message, _ = _fails("    supply_per_year: 4000", "    perf_stack: vlm\n    supply_per_year: 4000")
     assert "perf_stack" in message and "vllm" in message
+    message, _ = _fails("    supply_per_year: 4000", "    scan_target: ascent\n    supply_per_year: 4000")
+    assert "scan_target" in message and "unknown porting target 'ascent'" in message and "ascend" in message
 
 
 def test_years_outside_the_plan_are_errors() -> None:

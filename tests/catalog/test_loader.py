@@ -86,3 +86,36 @@ def test_unknown_source_is_rejected(tmp_path: Path) -> None:
 def test_missing_catalog_directory_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match="does not exist"):
         load_catalog([tmp_path / "absent"])
+
+
+def test_each_stack_names_the_porting_target_its_code_needs() -> None:
+    """The mapping the pipeline and scan read: CUDA needs no port, vendor stacks their own target, others portable."""
+    catalog = load_catalog()
+    assert list(catalog.porting_targets) == ["ascend", "cambricon", "hygon-dcu", "musa", "portable"]
+    assert all(target.description for target in catalog.porting_targets.values())
+    wanted = {"cuda": None, "cann": "ascend", "neuware": "cambricon", "dtk": "hygon-dcu", "rocm": "hygon-dcu"}
+    wanted |= {"musa": "musa", "xpu": "portable", "maca": "portable", "vllm": "portable"}
+    assert {sid: catalog.stack(sid).porting_target for sid in wanted} == wanted
+    assert catalog.porting_target_of(catalog.chip("910B")) == "ascend"
+    assert catalog.porting_target_of(catalog.chip("h20")) is None
+    assert catalog.porting_target_of(catalog.chip("kunlunxin-p800")) == "portable"
+    assert catalog.porting_target("Huawei Ascend").id == "ascend"
+
+
+def test_a_stack_naming_an_unknown_porting_target_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "mine.yaml").write_text(
+        "stacks:\n  - {id: acme-sdk, name: ACME SDK, vendor: ACME, layer: runtime, porting_target: acme-npu}\n"
+    )
+    with pytest.raises(InputFileError, match=r"mine\.yaml: field 'porting_target': stack 'acme-sdk' names unknown"):
+        load_catalog([tmp_path])
+    (tmp_path / "targets.yaml").write_text(
+        "porting_targets:\n  - {id: acme-npu, name: ACME NPU, description: a new vendor's plugin and kernels}\n"
+    )
+    assert load_catalog([tmp_path]).stack("acme-sdk").porting_target == "acme-npu"
+
+
+def test_a_porting_target_id_is_one_a_command_line_can_type(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text("porting_targets:\n  - id: ACME NPU\n    name: ACME\n    description: d\n")
+    with pytest.raises(InputFileError, match=r"mine\.yaml:2: field 'porting_targets\[0\]\.id': String should match"):
+        parse_catalog_file(path)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from chipshift.catalog import load_catalog
+from chipshift.catalog import load_catalog, load_policy
 from chipshift.catalog.policy import (
     Buyer,
     ConditionKind,
@@ -28,7 +28,6 @@ from chipshift.catalog.policy import (
     Transaction,
     applicable_rules,
     export_status,
-    load_policy,
     policy_from_catalog,
     purchase_outlook,
     risk_profile,

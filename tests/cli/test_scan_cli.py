@@ -63,3 +63,43 @@ def test_sarif_locations_are_relative_to_a_base(tmp_path: Path, monkeypatch: pyt
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
     assert "train/finetune.py" in uris
     assert all(not uri.startswith("/") for uri in uris)
+
+
+NEW_VENDOR = """
+porting_targets:
+  - id: acme-npu
+    name: ACME NPU
+    description: "A vendor added in a user catalog: its PyTorch plugin and kernels, written as data for this test."
+stacks:
+  - id: acme-sdk
+    name: ACME SDK
+    vendor: ACME
+    layer: runtime
+    porting_target: acme-npu
+"""
+
+
+def test_a_porting_target_added_in_a_user_catalog_is_scanned_for_with_no_code_change(tmp_path: Path) -> None:
+    """A new vendor's stack in a ``--catalog`` file: scan accepts its porting target, and every rule, none of which
+    names it, counts as unsupported there."""
+    (tmp_path / "acme.yaml").write_text(NEW_VENDOR)
+    args = (str(EXAMPLE_REPO), "-t", "acme-npu", "-t", "ascend", "--format", "json", "--no-cache", "-j", "1")
+    code, out, err = invoke("--catalog", str(tmp_path), "scan", *args)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["result"]["targets"] == ["acme-npu", "ascend"]
+    (repo,) = data["repositories"]
+    acme, ascend = repo["targets"]["acme-npu"], repo["targets"]["ascend"]
+    assert acme["findings_by_support"] == {"unsupported": repo["findings"]}
+    assert acme["effort_hours"] > ascend["effort_hours"] > 0
+    assert all(f["targets"]["acme-npu"] == {"support": "unsupported"} for f in data["result"]["findings"])
+
+    code, out, err = invoke("scan", *args)
+    assert code == 2 and out == ""
+    assert "unknown target(s) ['acme-npu']" in err and "'portable'" in err
+
+
+def test_every_shipped_porting_target_is_reported_by_default() -> None:
+    code, out, _ = invoke("scan", str(EXAMPLE_REPO / "README.md"), "--format", "json", "--no-cache", "-j", "1")
+    assert code == 0
+    assert json.loads(out)["result"]["targets"] == ["ascend", "cambricon", "hygon-dcu", "musa", "portable"]

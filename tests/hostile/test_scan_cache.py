@@ -20,7 +20,8 @@ from chipshift.cli.main import app
 from chipshift.files import TEMPORARY_SUFFIX
 from chipshift.scan import ScanResult, load_rules, scan_paths
 from chipshift.scan.cache import KEY_FILE, OutcomeCache, content_key
-from chipshift.scan.model import FileOutcome, Finding
+from chipshift.scan.finding import Finding
+from chipshift.scan.model import FileOutcome
 
 CODE = {
     "train.py": "import torch\ntorch.cuda.synchronize()\nx = torch.zeros(1).cuda()\n",

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from chipshift.cli.main import app
 from chipshift.files import TEMPORARY_SUFFIX
 from chipshift.scan import ScanResult, scan_paths
-from chipshift.scan.formats import ReportFormat
+from chipshift.scan.formats import ScanFormat
 from chipshift.scan.formats.escape import markdown_text
 from chipshift.scan.formats.table import TableFormat
 
@@ -44,7 +44,7 @@ def test_the_scan_saw_the_hostile_text(hostile_scan: ScanResult) -> None:
 
 
 def test_markdown_shows_html_and_links_as_text(hostile_scan: ScanResult) -> None:
-    markdown = ReportFormat.MARKDOWN.formatter().format(hostile_scan)
+    markdown = ScanFormat.MARKDOWN.formatter().format(hostile_scan)
     assert "<script" not in markdown and "<img" not in markdown
     assert not re.search(r"(?<!\\)\]\(javascript:", markdown)  # only an escaped \](...) is left: not a link
     assert "\x1b" not in markdown
@@ -73,7 +73,7 @@ def test_markdown_text_escapes(text: str, shown: str) -> None:
 
 
 def test_html_escapes_everything_under_a_strict_policy(hostile_scan: ScanResult) -> None:
-    html = ReportFormat.HTML.formatter().format(hostile_scan)
+    html = ScanFormat.HTML.formatter().format(hostile_scan)
     assert "<script" not in html and "<img" not in html
     assert "&lt;script&gt;" in html and "&lt;img src=x" in html and "default-src 'none'" in html
 
@@ -86,7 +86,7 @@ def test_the_terminal_table_reads_no_markup_and_no_escapes(hostile_scan: ScanRes
 
 @pytest.mark.parametrize("fmt", ["json", "sarif"])
 def test_json_and_sarif_stay_valid_json(hostile_scan: ScanResult, fmt: str) -> None:
-    data = json.loads(ReportFormat(fmt).formatter().format(hostile_scan))
+    data = json.loads(ScanFormat(fmt).formatter().format(hostile_scan))
     assert IMG in json.dumps(data)  # kept as data; a JSON consumer escapes for its own medium
 
 

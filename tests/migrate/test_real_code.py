@@ -108,7 +108,7 @@ def test_pytorch_sources_migrate_to_stable_valid_code(relative: str) -> None:
 
 def test_kornia_ported_to_portable_runs_and_scan_agrees(tmp_path: Path) -> None:
     scan_paths = pytest.importorskip("chipshift.scan").scan_paths
-    from chipshift.scan.model import Support
+    from chipshift.scan.finding import Support
     from chipshift.scan.rules import load_rules
 
     copy = package_copy("kornia", tmp_path)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from chipshift.migrate import load_target, migrate_source
-from chipshift.scan.model import Support
+from chipshift.scan.finding import Support
 from chipshift.scan.rules import load_rules
 
 SAMPLES_DIR = Path(__file__).parent / "samples"

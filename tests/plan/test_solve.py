@@ -15,7 +15,7 @@ from chipshift.plan import (
     PlanSite,
     PlanStatus,
     PlanWorkload,
-    PortingTarget,
+    PortingProject,
     solve_plan,
 )
 from chipshift.plan.economics import annuity_factor, residual_share, value_left
@@ -152,7 +152,7 @@ def test_porting_is_a_cost_and_a_delay(problem: PlanProblem) -> None:
     ported = dataclasses.replace(
         problem,
         options=tuple(dataclasses.replace(o, port="ascend") if o.id == "cn" else o for o in problem.options),
-        ports=(PortingTarget("ascend", cost=2e6, first_year=2026),),
+        ports=(PortingProject("ascend", cost=2e6, first_year=2026),),
     )
     result = solve_plan(ported)  # the 50% domestic target from 2026 needs the domestic chips: the plan ports
     assert "ascend" in result.ports and result.cost.porting == pytest.approx(2e6)

@@ -9,20 +9,20 @@ import jsonschema
 import pytest
 
 from chipshift.scan import ScanResult
-from chipshift.scan.formats import ReportFormat
+from chipshift.scan.formats import ScanFormat
 from chipshift.scan.formats.table import TableFormat
 
 SCHEMA = Path(__file__).parent / "sarif-2.1.0-subset.schema.json"
 
 
-@pytest.mark.parametrize("choice", list(ReportFormat))
-def test_every_format_choice_renders(fixture_scan: ScanResult, choice: ReportFormat) -> None:
+@pytest.mark.parametrize("choice", list(ScanFormat))
+def test_every_format_choice_renders(fixture_scan: ScanResult, choice: ScanFormat) -> None:
     text = choice.formatter().format(fixture_scan)
     assert "CS171" in text
 
 
 def test_sarif_is_valid_2_1_0(fixture_scan: ScanResult) -> None:
-    log = json.loads(ReportFormat.SARIF.formatter().format(fixture_scan))
+    log = json.loads(ScanFormat.SARIF.formatter().format(fixture_scan))
     jsonschema.validate(log, json.loads(SCHEMA.read_text()))
     run = log["runs"][0]
     assert len(run["results"]) == len(fixture_scan.findings)
@@ -33,13 +33,13 @@ def test_sarif_is_valid_2_1_0(fixture_scan: ScanResult) -> None:
 
 
 def test_sarif_notebook_finding_names_its_cell(fixture_scan: ScanResult) -> None:
-    log = json.loads(ReportFormat.SARIF.formatter().format(fixture_scan))
+    log = json.loads(ScanFormat.SARIF.formatter().format(fixture_scan))
     cells = [r for r in log["runs"][0]["results"] if r["locations"][0].get("logicalLocations")]
     assert {c["locations"][0]["logicalLocations"][0]["name"] for c in cells} == {"cell 1", "cell 2"}
 
 
 def test_json_round_trips_and_shows_effort(fixture_scan: ScanResult) -> None:
-    data = json.loads(ReportFormat.JSON.formatter().format(fixture_scan))
+    data = json.loads(ScanFormat.JSON.formatter().format(fixture_scan))
     again = ScanResult.from_dict(data["result"])
     assert again.findings == fixture_scan.findings
     repository = data["repositories"][0]
@@ -52,8 +52,8 @@ def test_json_round_trips_and_shows_effort(fixture_scan: ScanResult) -> None:
 
 
 def test_markdown_and_html_link_each_finding_to_its_fix(fixture_scan: ScanResult) -> None:
-    markdown = ReportFormat.MARKDOWN.formatter().format(fixture_scan)
-    html = ReportFormat.HTML.formatter().format(fixture_scan)
+    markdown = ScanFormat.MARKDOWN.formatter().format(fixture_scan)
+    html = ScanFormat.HTML.formatter().format(fixture_scan)
     assert "[CS401](https://github.com/chipshift/chipshift/blob/main/docs/scan.md#cs401)" in markdown
     assert "href='https://github.com/chipshift/chipshift/blob/main/docs/scan.md#cs401'" in html
     assert "<script" not in html and "http://" not in html

@@ -11,9 +11,10 @@ import pytest
 import yaml
 
 from chipshift.errors import InputFileError
-from chipshift.scan import ALL_TARGETS, Rule, Support, load_rules
+from chipshift.migrate import available_targets, load_target
+from chipshift.scan import Rule, Support, load_rules, porting_targets
 from chipshift.scan.prefilter import rule_triggers
-from chipshift.scan.rules import RULE_FILES, parse_rules
+from chipshift.scan.rules import RULE_FILES, TargetSupport, parse_rules
 
 RULES_DIR = resources.files("chipshift.scan") / "rules"
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "scan.md"
@@ -38,12 +39,29 @@ def test_every_raw_rule_validates_against_the_json_schema() -> None:
         jsonschema.validate(raw, schema)
 
 
-def test_every_rule_states_support_for_every_target() -> None:
+def test_every_rule_names_only_porting_targets_of_the_catalog() -> None:
+    """Shipped rules state every shipped target (a target added later is left out, which means unsupported)."""
+    targets = set(porting_targets())
     for rule in load_rules().rules:
-        assert set(rule.targets) == set(ALL_TARGETS)
+        assert set(rule.targets) == targets, rule.id
         for support in rule.targets.values():
             if support.support is Support.EQUIVALENT:
                 assert support.replacement, rule.id
+
+
+def test_a_target_a_rule_leaves_out_is_unsupported() -> None:
+    text = RULES_DIR.joinpath("python.yaml").read_text()
+    rule = next(r for r in parse_rules([("python.yaml", text)]).rules if r.id == "CS105")
+    assert rule.support("acme-npu") == TargetSupport(support=Support.UNSUPPORTED)
+    trimmed = Rule.model_validate({**rule.model_dump(mode="json"), "targets": {"ascend": {"support": "native"}}})
+    assert trimmed.support("ascend").support is Support.NATIVE
+    assert trimmed.support("musa").support is Support.UNSUPPORTED
+
+
+def test_a_rule_target_must_be_an_id() -> None:
+    text = RULES_DIR.joinpath("python.yaml").read_text().replace("    portable:", "    Portable Torch:", 1)
+    with pytest.raises(InputFileError, match=r"python\.yaml.*Portable Torch"):
+        parse_rules([("python.yaml", text)])
 
 
 def test_categories_are_the_documented_ones() -> None:
@@ -62,8 +80,10 @@ def test_every_rule_has_prefilter_tokens_and_valid_regexes() -> None:
 
 
 def test_auto_support_exists_only_where_migrate_has_targets() -> None:
+    implemented = {load_target(name).porting_target for name in available_targets()}
+    assert implemented == {"ascend", "portable"}
     for rule in load_rules().rules:
-        for target in ("cambricon", "hygon-dcu", "musa"):
+        for target in set(porting_targets()) - implemented:
             assert rule.support(target).support is not Support.AUTO, (rule.id, target)
 
 

@@ -19,7 +19,8 @@ Where = tuple[str | int, ...]
 
 
 def check_scenario(scenario: Scenario, catalog: Catalog) -> None:
-    """Raise :class:`InputFileError` at the first entry that names something unknown or out of the plan's years."""
+    """Raise :class:`InputFileError` at the first entry that names something unknown (a chip, model, precision,
+    perf stack, porting target, rule, currency) or lies outside the plan's years."""
     _check_candidates(scenario, catalog)
     _check_workloads(scenario)
     _check_chip_references(scenario, catalog)
@@ -82,10 +83,16 @@ def _check_candidates(scenario: Scenario, catalog: Catalog) -> None:
     table = efficiencies()
     catalog_lookup = _chip_or_system(catalog)
     stacks = sorted({*table.stacks, *table.training_stacks})
+    targets = sorted(catalog.porting_targets)
     for i, candidate in enumerate(scenario.candidates):
         _at(scenario, ("candidates", i, "id"), catalog_lookup, candidate.id)
         if candidate.perf_stack and candidate.perf_stack.lower() not in stacks:
             _unknown(scenario, ("candidates", i, "perf_stack"), "perf stack", candidate.perf_stack, stacks)
+        if candidate.scan_target and candidate.scan_target not in targets:
+            _unknown(scenario, ("candidates", i, "scan_target"), "porting target", candidate.scan_target, targets)
+    for i, done in enumerate(scenario.porting.done or []):
+        if done not in targets:
+            _unknown(scenario, ("porting", "done", i), "porting target", done, targets)
 
 
 def _check_workloads(scenario: Scenario) -> None:

@@ -23,16 +23,6 @@ from chipshift.errors import ChipshiftError, UnknownIdError
 if TYPE_CHECKING:  # scan (tree-sitter) is imported when a scenario has repositories
     from chipshift.scan import ScanResult
 
-STACK_SCAN_TARGET: dict[str, str | None] = {
-    "cuda": None,
-    "cann": "ascend",
-    "neuware": "cambricon",
-    "dtk": "hygon-dcu",
-    "rocm": "hygon-dcu",
-    "musa": "musa",
-}
-"""Scan target whose porting effort applies to a chip's stack (None: CUDA, no port). Others: ``portable``."""
-
 _POLICY_STATUS: dict[ExportStatusKind, ExportStatus] = {
     ExportStatusKind.DOMESTIC: ExportStatus.DOMESTIC,
     ExportStatusKind.NOT_CONTROLLED: ExportStatus.NOT_CONTROLLED,
@@ -114,11 +104,11 @@ def _closed(openness: Openness | None) -> bool | None:
     return None if openness is None else openness is Openness.CLOSED
 
 
-def scan_target_for(chip: Chip, given: Candidate | None) -> str | None:
-    """Scan target of a chip's stack, or None for CUDA chips."""
+def scan_target_for(chip: Chip, given: Candidate | None, catalog: Catalog) -> str | None:
+    """Porting target (scan target) of a chip's stack in the catalog, or None for chips that run CUDA code."""
     if given is not None and given.scan_target:
         return given.scan_target
-    return STACK_SCAN_TARGET.get(chip.software_stack or "", "portable")
+    return catalog.porting_target_of(chip)
 
 
 def workload_fit(
@@ -174,7 +164,7 @@ def evidence_for(
     price, price_source = price_per_chip(chip, system, given, scenario)
     status, note = export_status(chip, scenario, policy)
     risk = first_year_risk(chip, policy, scenario)
-    target = scan_target_for(chip, given)
+    target = scan_target_for(chip, given, catalog)
     tflops = chip.tflops(Precision.BF16) or chip.tflops(Precision.FP16)
     notes = [f"price: {price_source}" if price_source else "price: unknown"]
     return CandidateEvidence(
@@ -212,11 +202,13 @@ def evidence_for(
     )
 
 
-def scan_efforts(paths: Sequence[Path], targets: Sequence[str]) -> tuple[dict[str, float], ScanResult | None]:
+def scan_efforts(
+    paths: Sequence[Path], targets: Sequence[str], catalog: Catalog
+) -> tuple[dict[str, float], ScanResult | None]:
     """Porting effort in person-days per scan target, and the scan result (None when nothing was scanned)."""
     if not paths or not targets:
         return {}, None
     from chipshift.scan import scan_paths
 
-    result = scan_paths(list(paths), list(targets), use_cache=False)
+    result = scan_paths(list(paths), list(targets), catalog=catalog, use_cache=False)
     return {t: result.effort_person_days(t) for t in targets}, result

@@ -36,10 +36,10 @@ class FleetInput:
 
 
 def _policy(scenario: Scenario) -> FleetPolicy:
-    from chipshift.fleet import FleetPolicy, Metric, Target, TargetScope
+    from chipshift.fleet import FleetPolicy, FleetTarget, Metric, TargetScope
 
     targets = [
-        Target(
+        FleetTarget(
             name=f"{t.metric.value} >= {t.min_share:.0%} by {t.year}",
             metric=Metric(t.metric.value),
             min_share=t.min_share,

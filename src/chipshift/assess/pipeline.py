@@ -70,7 +70,7 @@ def scan_targets(scenario: Scenario, catalog: Catalog) -> list[str]:
     targets = []
     for candidate in scenario.candidates:
         chip, _ = resolve(catalog, candidate.id)
-        target = scan_target_for(chip, candidate)
+        target = scan_target_for(chip, candidate, catalog)
         if target and target not in targets:
             targets.append(target)
     return targets
@@ -153,7 +153,7 @@ def assess(
     fleet = read_fleet(scenario, catalog)
     clock.lap("fleet")
     say("scan: looking for CUDA lock-in")
-    efforts, scanned = scan_efforts(scenario.repositories, scan_targets(scenario, catalog))
+    efforts, scanned = scan_efforts(scenario.repositories, scan_targets(scenario, catalog), catalog)
     clock.lap("scan")
     say("perf: sizing every candidate for every workload")
     policy = scenario_policy(scenario, catalog)

@@ -23,7 +23,7 @@ from chipshift.plan import (
     PlanSite,
     PlanTarget,
     PlanWorkload,
-    PortingTarget,
+    PortingProject,
     TargetMetric,
 )
 
@@ -175,7 +175,7 @@ def _targets(scenario: Scenario, sites: tuple[PlanSite, ...]) -> tuple[PlanTarge
 
 def porting_targets(
     scenario: Scenario, efforts: dict[str, float], options: tuple[PlanOption, ...], fleet: FleetInput
-) -> tuple[PortingTarget, ...]:
+) -> tuple[PortingProject, ...]:
     """One porting target per stack the candidates need: cost and delay from the scan's person-days."""
     p = scenario.porting
     held = {o.port for o in options if o.port and any(o.id in site for site in fleet.existing.values())}
@@ -186,7 +186,7 @@ def porting_targets(
         days = efforts.get(target, 0.0)
         years = days / (p.team_size * p.working_days_per_year)
         delay = math.floor(years + 0.5)  # a port under half a year is ready for the first plan year
-        out.append(PortingTarget(target, days * p.day_rate, first + delay, done=target in done))
+        out.append(PortingProject(target, days * p.day_rate, first + delay, done=target in done))
     return tuple(out)
 
 

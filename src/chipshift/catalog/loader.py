@@ -1,9 +1,9 @@
 """Load and validate the catalog: the YAML files shipped in ``catalog/data`` plus the user's directories.
 
-A file may hold any of the sections ``sources``, ``chips``, ``systems``, ``stacks`` and ``rules`` (policy rules, see
-:mod:`chipshift.catalog.policy`). A user file adds records or replaces shipped ones with the same id. Every error
-names the file, the line and the field (``my-chips.yaml:12: field 'chips[0].memory.capacity_gb.value': Input should
-be a valid number``).
+A file may hold any of the sections ``sources``, ``chips``, ``systems``, ``stacks``, ``porting_targets`` and ``rules``
+(policy rules, see :mod:`chipshift.catalog.policy`). A user file adds records or replaces shipped ones with the same
+id. Every error names the file, the line and the field (``my-chips.yaml:12: field
+'chips[0].memory.capacity_gb.value': Input should be a valid number``).
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from chipshift.catalog.policy.model import PolicyRule
-from chipshift.catalog.schema import Chip, SoftwareStack, Source, System
+from chipshift.catalog.policy.status import Policy, policy_from_catalog
+from chipshift.catalog.schema import PORTABLE_TARGET, Chip, PortingTarget, SoftwareStack, Source, System
 from chipshift.datafiles import load_yaml_model
 from chipshift.errors import InputFileError, UnknownIdError
 from chipshift.files import MiB
 
-Record = TypeVar("Record", Chip, System, SoftwareStack)
+Record = TypeVar("Record", Chip, System, SoftwareStack, PortingTarget)
 
 CATALOG_FILE_LIMIT_BYTES = 16 * MiB
 """Largest catalog file read (the shipped ones are under 100 KB)."""
@@ -44,6 +45,8 @@ class CatalogFile(BaseModel):
     """Servers, supernodes, vehicle platforms."""
     stacks: list[SoftwareStack] = Field(default_factory=list)
     """Software stacks and frameworks."""
+    porting_targets: list[PortingTarget] = Field(default_factory=list)
+    """What code is ported to (``ascend``, ``portable``): the targets of scan and migrate."""
     rules: list[PolicyRule] = Field(default_factory=list)
     """Policy rules (export controls, procurement and security rules), dated and sourced."""
 
@@ -60,11 +63,13 @@ def normalise_name(name: str) -> str:
 
 @dataclass
 class Catalog:
-    """Every chip, system, stack and source, with lookup by id, alias or Chinese name."""
+    """Every chip, system, stack, porting target and source, with lookup by id, alias or Chinese name."""
 
     chips: dict[str, Chip] = field(default_factory=dict)
     systems: dict[str, System] = field(default_factory=dict)
     stacks: dict[str, SoftwareStack] = field(default_factory=dict)
+    porting_targets: dict[str, PortingTarget] = field(default_factory=dict)
+    """What code is ported to, by id, in file order (shipped first)."""
     sources: dict[str, Source] = field(default_factory=dict)
     rules: dict[str, PolicyRule] = field(default_factory=dict)
     """Policy rules by id (shipped, then the user's: a user rule with a shipped id replaces it)."""
@@ -83,12 +88,22 @@ class Catalog:
         """The software stack with this id."""
         return _lookup(self.stacks, wanted, "software stack")
 
+    def porting_target(self, wanted: str) -> PortingTarget:
+        """The porting target with this id or name."""
+        return _lookup(self.porting_targets, wanted, "porting target")
+
+    def porting_target_of(self, chip: Chip) -> str | None:
+        """Id of the porting target code needs to run on ``chip``, from its stack (None: it runs CUDA code as it is;
+        a chip with no stack: ``portable``)."""
+        stack = self.stacks.get(chip.software_stack) if chip.software_stack else None
+        return stack.porting_target if stack is not None else PORTABLE_TARGET
+
     def source(self, source_id: str) -> Source | None:
         """The source with this id, if the catalog has it."""
         return self.sources.get(source_id)
 
 
-def _names(record: Chip | System | SoftwareStack) -> list[str]:
+def _names(record: Chip | System | SoftwareStack | PortingTarget) -> list[str]:
     aliases: list[str] = list(getattr(record, "aliases", []))
     return [record.id, record.name, *aliases]
 
@@ -115,7 +130,7 @@ def parse_catalog_file(path: Path, text: str | None = None) -> CatalogFile:
         text=text,
         limit_bytes=CATALOG_FILE_LIMIT_BYTES,
         what="catalog file",
-        expected="expected a mapping with 'sources', 'chips', 'systems', 'stacks' or 'rules'",
+        expected="expected a mapping with 'sources', 'chips', 'systems', 'stacks', 'porting_targets' or 'rules'",
     )
 
 
@@ -136,6 +151,7 @@ def _merge(catalog: Catalog, parsed: CatalogFile, path: Path) -> None:
         ("chip", catalog.chips, parsed.chips),
         ("system", catalog.systems, parsed.systems),
         ("stack", catalog.stacks, parsed.stacks),
+        ("porting target", catalog.porting_targets, parsed.porting_targets),
         ("rule", catalog.rules, parsed.rules),
     ]
     for kind, records, new in sections:
@@ -160,10 +176,22 @@ def _check_rules(catalog: Catalog) -> None:
                 raise InputFileError(path, f"rule '{rule.id}' supersedes unknown rule '{other}'", field="supersedes")
 
 
+def _check_stacks(catalog: Catalog) -> None:
+    for stack in catalog.stacks.values():
+        if stack.porting_target is not None and stack.porting_target not in catalog.porting_targets:
+            raise InputFileError(
+                str(catalog.origin.get(f"stack:{stack.id}", Path("?"))),
+                f"stack '{stack.id}' names unknown porting target '{stack.porting_target}'; "
+                f"one of {sorted(catalog.porting_targets)} or a new entry under 'porting_targets'",
+                field="porting_target",
+            )
+
+
 def check_references(catalog: Catalog) -> None:
-    """Every figure and rule names a known source; every system a known chip; every chip a known stack; every rule
-    only known chips and rules."""
+    """Every figure and rule names a known source; every system a known chip; every chip a known stack; every stack
+    a known porting target; every rule only known chips and rules."""
     _check_rules(catalog)
+    _check_stacks(catalog)
     for chip in catalog.chips.values():
         path = catalog.origin.get(f"chip:{chip.id}", Path("?"))
         cited = [(name, fig.source) for name, fig in chip.figures().items()]
@@ -206,3 +234,14 @@ def _load(directories: tuple[Path, ...]) -> Catalog:
 def load_catalog(user_dirs: Iterable[Path] = ()) -> Catalog:
     """The shipped catalog, then each user directory in order (a later record with the same id wins)."""
     return _load((shipped_data_dir(), *(Path(d) for d in user_dirs)))
+
+
+@lru_cache(maxsize=8)
+def _load_policy(directories: tuple[Path, ...]) -> Policy:
+    return policy_from_catalog(load_catalog(directories))
+
+
+def load_policy(user_dirs: Iterable[Path] = ()) -> Policy:
+    """The shipped policy rules, then each user catalog directory's; one policy object (and its caches) per set of
+    directories."""
+    return _load_policy(tuple(Path(d) for d in user_dirs))

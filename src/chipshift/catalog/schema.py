@@ -1,4 +1,4 @@
-"""Typed schema of the catalog: accelerators, systems, software stacks and their sources.
+"""Typed schema of the catalog: accelerators, systems, software stacks, porting targets and their sources.
 
 Every number is a :class:`Figure`: a value with the id of its source, the date it was true and a confidence. What
 is not known is ``None``, never a guess. The YAML files under ``catalog/data`` and any user directory are
@@ -402,6 +402,27 @@ class StackLayer(enum.StrEnum):
     COMPILER = "compiler"
 
 
+PORTABLE_TARGET = "portable"
+"""The porting target of a stack that names none: vendor-neutral PyTorch."""
+RECORD_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+"""Lower-case words joined by dashes: ids typed on the command line (``hygon-dcu``)."""
+
+
+class PortingTarget(BaseModel):
+    """What CUDA code is ported to so that it runs on a stack: a vendor's PyTorch device and libraries (``ascend``)
+    or vendor-neutral PyTorch (``portable``). Scan rates support and effort per porting target; a migration target
+    implements one."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=RECORD_ID_PATTERN)
+    """Stable id used by ``chipshift scan --target`` and in scan rules (``ascend``, ``hygon-dcu``)."""
+    name: str
+    """Short name shown in reports (``Huawei Ascend``)."""
+    description: str
+    """What porting to it means: the device, plugin and libraries code moves to."""
+
+
 class SoftwareStack(BaseModel):
     """A vendor compute stack or a framework that runs on one (CUDA, CANN, torch_npu, vLLM-Ascend, MindIE)."""
 
@@ -425,6 +446,9 @@ class SoftwareStack(BaseModel):
     """Collective communication library (NCCL, HCCL, CNCL)."""
     cuda_compatible: bool | None = None
     """Whether CUDA source compiles or runs with little change."""
+    porting_target: str | None = PORTABLE_TARGET
+    """Id of the :class:`PortingTarget` code needs to run on this stack (``ascend`` for CANN); ``null`` for a stack
+    that runs CUDA code as it is (CUDA itself). Left out: ``portable``."""
     openness: Openness | None = None
     """Openness of the source."""
     license: str | None = None

@@ -12,15 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from chipshift import jsontext
-from chipshift.catalog import ChipKind, classify_chip
-from chipshift.catalog.views import (
-    LIST_COLUMNS,
-    ChipFilter,
-    classification_dict,
-    comparison,
-    figure_lines,
-    list_chips,
-)
+from chipshift.cli.choices import ChipKind, engine_enum
 from chipshift.cli.common import OutputFormat, catalog, stdout
 from chipshift.errors import ChipshiftError
 
@@ -58,7 +50,10 @@ def list_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List accelerators with headline figures and the computed export class."""
-    rows = list_chips(catalog(), ChipFilter(vendor, country, kind))
+    from chipshift.catalog import ChipKind as Kind
+    from chipshift.catalog.views import LIST_COLUMNS, ChipFilter, list_chips
+
+    rows = list_chips(catalog(), ChipFilter(vendor, country, engine_enum(Kind, kind) if kind else None))
     if as_json or output is OutputFormat.JSON:
         _print_json(rows)
     elif output is OutputFormat.CSV:
@@ -80,6 +75,9 @@ def show_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Every field of one chip, each figure with its source, date and confidence."""
+    from chipshift.catalog import classify_chip
+    from chipshift.catalog.views import classification_dict, figure_lines
+
     cat = catalog()
     chip = cat.chip(chip_id)
     if as_json:
@@ -139,6 +137,8 @@ def compare_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Compare chips side by side, with each figure's ratio to the first chip."""
+    from chipshift.catalog.views import comparison
+
     cat = catalog()
     chips = [cat.chip(c) for c in chip_ids]
     rows = comparison(chips)
@@ -208,7 +208,9 @@ def classify_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Export class (ECCN 3A090) with its working, and every rule that applies on a date for a buyer, with sources."""
+    from chipshift.catalog import classify_chip
     from chipshift.catalog.policy import Buyer, Sector, Transaction
+    from chipshift.catalog.views import classification_dict
     from chipshift.cli.policy import buyer_report, print_buyer_report
 
     buyer = Buyer(

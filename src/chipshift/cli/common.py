@@ -6,10 +6,12 @@ import enum
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from chipshift.catalog import Catalog, load_catalog
+if TYPE_CHECKING:  # the catalog is loaded by the commands that use it, so that --help starts fast
+    from chipshift.catalog import Catalog
 
 stdout = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 stderr = Console(stderr=True)
@@ -35,4 +37,6 @@ class OutputFormat(enum.StrEnum):
 
 def catalog() -> Catalog:
     """The shipped catalog, extended by the user's directories given with ``--catalog``."""
+    from chipshift.catalog import load_catalog
+
     return load_catalog(settings.catalog_dirs)

@@ -6,7 +6,6 @@ stdout (tables or JSON), progress and warnings to stderr; ``assess`` writes its 
 
 from __future__ import annotations
 
-import enum
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,24 +15,15 @@ from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from chipshift import jsontext
+from chipshift.cli.choices import ExecutorKind, Language, ReportFormat, engine_enum
 from chipshift.cli.common import catalog, stderr, stdout
 from chipshift.errors import ChipshiftError
 from chipshift.files import check_output_path, write_output
-from chipshift.report import Language, ReportData, ReportFormat, messages, render
-from chipshift.report.model import Recommendation
-from chipshift.report.numbers import money
-from chipshift.report.numbers import number as _num
-from chipshift.report.words import reason_phrase, risk_phrase, target_phrase, units_phrase
 
-if TYPE_CHECKING:  # the engines (pymcdm, HiGHS) are imported when a command runs, so every command starts fast
+if TYPE_CHECKING:  # the engines (pymcdm, HiGHS) and the report are imported when a command runs: fast start-up
     from chipshift.assess import Assessment, Scenario
-
-
-class ExecutorKind(enum.StrEnum):
-    """Where the Monte Carlo runs run (``--executor``); ``chipshift.plan.ExecutorKind`` has the same members."""
-
-    LOCAL = "local"
-    RAY = "ray"
+    from chipshift.report import ReportData
+    from chipshift.report.model import Recommendation
 
 
 SCENARIO_ARG = typer.Argument(None, help="Scenario YAML file (see docs/scenario.md).", show_default=False)
@@ -129,6 +119,7 @@ def _run(
 
 def _print_comparison(result: Assessment) -> None:
     from chipshift.assess import comparison_section
+    from chipshift.report.numbers import number as _num
 
     data = comparison_section(result.comparison)
     rows = {row.id: row for row in data.candidates}
@@ -157,10 +148,15 @@ def _print_comparison(result: Assessment) -> None:
 
 def _print_plan(data: ReportData) -> None:
     """The recommendation and the plan by year, from the same data the report shows."""
+    from chipshift.report import Language as Lang
+    from chipshift.report import messages
+    from chipshift.report.numbers import money
+    from chipshift.report.words import units_phrase
+
     r, plan = data.recommendation, data.plan
     if r is None or plan is None:
         return
-    m = messages(Language.EN)
+    m = messages(Lang.EN)
     cur = data.currency
     colour = "green" if r.feasible else "red"
     stdout.print(
@@ -185,8 +181,14 @@ def _print_plan(data: ReportData) -> None:
 
 
 def _print_outlook(r: Recommendation, data: ReportData) -> None:
+    from chipshift.report import Language as Lang
+    from chipshift.report import messages
+    from chipshift.report.numbers import money
+    from chipshift.report.numbers import number as _num
+    from chipshift.report.words import reason_phrase, risk_phrase, target_phrase
+
     cur = data.currency
-    m = messages(Language.EN)
+    m = messages(Lang.EN)
     table = Table(title="Targets: planned share and probability of meeting it")
     for header in ("target", "year", "required", "planned", "met", "probability"):
         table.add_column(header, justify="left" if header == "target" else "right")
@@ -292,15 +294,19 @@ def assess_command(
     """Run the whole pipeline (fleet, scan, perf, compare, plan, uncertainty) and write the report. Exit 1 when the
     plan cannot meet demand or a target (the report says by how much)."""
     from chipshift.assess import report_data
+    from chipshift.report import Language as Lang
+    from chipshift.report import ReportFormat as Format
+    from chipshift.report import render
 
-    target = out or Path(f"chipshift-report{fmt.suffix}")
+    report_format, language = engine_enum(Format, fmt), engine_enum(Lang, lang)
+    target = out or Path(f"chipshift-report{report_format.suffix}")
     check_output_path(target, what="report")
     result = _run(
         scenario, example, quiet, plan=True, monte_carlo=monte_carlo, executor=executor.value, workers=workers,
         force=tuple(force), exclude=tuple(exclude),
     )  # fmt: skip
     data = report_data(result)
-    text = render(data, fmt, lang)
+    text = render(data, report_format, language)
     write_output(target, text, what="report")
     _print_headline(data)
     stdout.print(
@@ -313,6 +319,8 @@ def assess_command(
 
 def _print_headline(data: ReportData) -> None:
     """One line of what to do, for the terminal (the report has the rest)."""
+    from chipshift.report.numbers import money
+
     r = data.recommendation
     top = data.comparison.top or "none (every candidate was excluded)"
     if r is None:

@@ -13,43 +13,20 @@ import sys
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from chipshift.cli.choices import Breakdown, DomesticBasis, engine_enum
 from chipshift.cli.common import OutputFormat, catalog, stdout
 from chipshift.errors import ChipshiftError
 from chipshift.files import read_input
-from chipshift.fleet import (
-    DomesticBasis,
-    DomesticRule,
-    FleetPolicy,
-    FleetStore,
-    IngestInput,
-    IngestOptions,
-    IngestOutcome,
-    IngestResult,
-    Metric,
-    RatioReport,
-    check_store,
-    compute_ratios,
-    load_policy,
-)
-from chipshift.fleet.inventory import inventory_files
-from chipshift.fleet.local import collect_local
-from chipshift.fleet.store import EXPORT_COLUMNS
-from chipshift.fleet.views import (
-    HISTORY_COLUMNS,
-    Breakdown,
-    export_csv,
-    export_json,
-    history_rows,
-    percent,
-    status_rows,
-    to_csv,
-)
+
+if TYPE_CHECKING:  # the engine (SQLAlchemy) is imported inside each command, so that every command starts fast
+    from chipshift.fleet import FleetPolicy, IngestInput, IngestResult, RatioReport
+    from chipshift.fleet.views import Breakdown as ViewBreakdown
 
 stderr = Console(stderr=True, soft_wrap=True)
 fleet_app = typer.Typer(
@@ -77,11 +54,14 @@ def _json(data: Any) -> None:
 
 
 def _policy(targets: Path | None, basis: DomesticBasis | None, countries: list[str] | None) -> FleetPolicy:
+    from chipshift.catalog import DomesticBasis as Basis
+    from chipshift.fleet import DomesticRule, FleetPolicy, load_policy
+
     policy = load_policy(targets) if targets else FleetPolicy()
     if basis is None and not countries:
         return policy
     rule = DomesticRule(
-        basis=basis or policy.rule.basis,
+        basis=engine_enum(Basis, basis) if basis else policy.rule.basis,
         countries=tuple(c.upper() for c in countries) if countries else policy.rule.countries,
     )
     return policy.model_copy(update={"rule": rule})
@@ -144,6 +124,8 @@ def _report_read(result: IngestResult) -> None:
 
 
 def _report_result(result: IngestResult) -> None:
+    from chipshift.fleet import IngestOutcome
+
     name, outcome = result.name, result.outcome
     if outcome is IngestOutcome.REFUSED:
         _report_refused(result)
@@ -160,6 +142,8 @@ def _report_result(result: IngestResult) -> None:
 
 
 def _summary(results: list[IngestResult], each: bool) -> None:
+    from chipshift.fleet import IngestOutcome
+
     stored = [r for r in results if r.outcome is IngestOutcome.STORED]
     refused = [r for r in results if r.outcome is IngestOutcome.REFUSED]
     if len(results) < 2:
@@ -183,6 +167,10 @@ def _summary(results: list[IngestResult], each: bool) -> None:
 
 
 def _inputs(files: Iterable[str], local: bool) -> list[IngestInput]:
+    from chipshift.fleet import IngestInput
+    from chipshift.fleet.inventory import inventory_files
+    from chipshift.fleet.local import collect_local
+
     inputs: list[IngestInput] = []
     for name in files:
         if name == "-":
@@ -220,6 +208,8 @@ def ingest_command(
     db: str | None = DB_OPTION,
 ) -> None:
     """Read inventories, match devices to the catalog and store each file as one snapshot, each device once."""
+    from chipshift.fleet import FleetStore, IngestOptions, IngestOutcome
+
     if not files and not local:
         raise ChipshiftError("give inventory files, folders, '-' for stdin, or --local")
     inputs = _inputs(files or [], local)
@@ -238,7 +228,10 @@ def ingest_command(
         raise typer.Exit(2)
 
 
-def _status_table(report: RatioReport, breakdown: Breakdown) -> Table:
+def _status_table(report: RatioReport, breakdown: ViewBreakdown) -> Table:
+    from chipshift.fleet import Metric
+    from chipshift.fleet.views import status_rows
+
     table = Table(title=f"Domestic share (rule: {report.rule.describe()}; value in {report.currency})")
     table.add_column(breakdown.value)
     table.add_column("devices", justify="right")
@@ -256,6 +249,8 @@ def _status_table(report: RatioReport, breakdown: Breakdown) -> Table:
 
 
 def _targets_table(report: RatioReport) -> Table:
+    from chipshift.fleet.views import percent
+
     table = Table(title="Targets")
     for column in ("target", "scope", "metric", "by", "needed", "now", "met"):
         table.add_column(column)
@@ -284,6 +279,11 @@ def status_command(
     db: str | None = DB_OPTION,
 ) -> None:
     """The domestic ratio of the current fleet by count, compute, memory, value and power, against targets."""
+    from chipshift.fleet import FleetStore, Metric, compute_ratios
+    from chipshift.fleet.views import Breakdown as ViewBreakdown
+    from chipshift.fleet.views import status_rows, to_csv
+
+    split = engine_enum(ViewBreakdown, by)
     store, cat = FleetStore(db), catalog()
     devices = store.fleet_groups(_as_of(as_of))
     store.close()
@@ -294,11 +294,13 @@ def status_command(
         _json(report.to_dict())
     elif output is OutputFormat.CSV:
         typer.echo(
-            to_csv(status_rows(report, by), ["group", "devices", *(m.value for m in Metric), "unknown_status_devices"]),
+            to_csv(
+                status_rows(report, split), ["group", "devices", *(m.value for m in Metric), "unknown_status_devices"]
+            ),
             nl=False,
         )
     else:
-        stdout.print(_status_table(report, by))
+        stdout.print(_status_table(report, split))
         if report.targets:
             stdout.print(_targets_table(report))
         for metric, share in report.overall.items():
@@ -319,6 +321,9 @@ def history_command(
     db: str | None = DB_OPTION,
 ) -> None:
     """How the domestic ratio moved: the whole fleet's shares after each snapshot date."""
+    from chipshift.fleet import DomesticRule, FleetStore, Metric
+    from chipshift.fleet.views import HISTORY_COLUMNS, history_rows, to_csv
+
     store = FleetStore(db)
     points = store.history(catalog=catalog(), policy=_policy(targets, basis, country))
     store.close()
@@ -353,6 +358,10 @@ def export_command(
 
     The current fleet lists each device once (see 'fleet status'); one snapshot lists what it stored.
     """
+    from chipshift.fleet import FleetStore
+    from chipshift.fleet.store import EXPORT_COLUMNS
+    from chipshift.fleet.views import export_csv, export_json
+
     store = FleetStore(db)
     try:
         moment = _as_of(as_of)
@@ -376,6 +385,8 @@ def check_command(
     db: str | None = DB_OPTION,
 ) -> None:
     """Check the database: integrity, schema version and snapshot counts (writes nothing). Exit 1 on a problem."""
+    from chipshift.fleet import FleetStore, check_store
+
     report = check_store(FleetStore(db).url)
     if output is OutputFormat.JSON:
         _json(report.to_dict())

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from chipshift.cli.common import stderr, stdout
+from chipshift.cli.common import catalog, stderr, stdout
 from chipshift.errors import InputFileError
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def migrate(
             raise InputFileError(str(path), "no such file or folder")
     if patch is not None:
         check_output_path(patch, what="patch")
-    spec = load_target_file(target_file) if target_file is not None else load_target(target)
+    spec = load_target_file(target_file, catalog()) if target_file is not None else load_target(target)
     result = migrate_paths(paths, spec, mark=mark, jobs=jobs)
     root = Path(os.getcwd())
     if not quiet and not write:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import RenderableType
@@ -19,37 +19,9 @@ from typer.core import TyperGroup
 from chipshift import jsontext
 from chipshift.cli.common import catalog, stderr, stdout
 from chipshift.errors import ChipshiftError
-from chipshift.perf import (
-    Recompute,
-    ReplicaSpec,
-    RequestSet,
-    ServingDemand,
-    ServingWorkload,
-    estimate,
-    estimate_serving,
-    estimate_view,
-    fixed_lengths,
-    load_lengths,
-    load_model,
-    model_fields,
-    model_view,
-    models_view,
-    search_layouts,
-    search_view,
-    serving_view,
-    sharegpt_like,
-    shipped_model_ids,
-    size_deployment,
-    size_training,
-    sizing_view,
-    to_plain,
-    training_sizing_view,
-    training_throughput,
-    training_view,
-    validate_file,
-    validation_view,
-)
-from chipshift.quantities import MAX_MAGNITUDE
+
+if TYPE_CHECKING:  # perf (numpy, scipy) is imported inside each command, so that every command starts fast
+    from chipshift.perf import ReplicaSpec, RequestSet
 
 MAX_REQUESTS = 100_000
 """Most requests a generated request set may hold (the simulation steps through each)."""
@@ -66,27 +38,31 @@ def _shown(value: float) -> str:
     return f"{value:g}"
 
 
-def _checked(option: str, *, low: float, inclusive: bool, high: float, what: str) -> Check:
-    """A typer callback refusing NaN, infinities and values out of range with one line naming the option."""
+def _checked(option: str, *, low: float, inclusive: bool, high: float | None, what: str) -> Check:
+    """A typer callback refusing NaN, infinities and values out of range with one line naming the option; ``high``
+    None is the largest quantity the schemas take (:data:`chipshift.quantities.MAX_MAGNITUDE`)."""
 
     def check(value: float | int | None) -> float | int | None:
         if value is None:
             return value
+        from chipshift.quantities import MAX_MAGNITUDE  # pydantic: imported when an option is checked, not at start
+
+        highest = MAX_MAGNITUDE if high is None else high
         too_low = value < low if inclusive else value <= low
         if not math.isfinite(value) or too_low:
             raise ChipshiftError(f"{option} must be {what}, not {_shown(value)}")
-        if value > high:
-            raise ChipshiftError(f"{option} must be at most {_shown(high)}, not {_shown(value)}")
+        if value > highest:
+            raise ChipshiftError(f"{option} must be at most {_shown(highest)}, not {_shown(value)}")
         return value
 
     return check
 
 
-def _positive(option: str, high: float = MAX_MAGNITUDE) -> Check:
+def _positive(option: str, high: float | None = None) -> Check:
     return _checked(option, low=0, inclusive=False, high=high, what="a positive finite number")
 
 
-def _count(option: str, high: int = int(MAX_MAGNITUDE), low: int = 1) -> Check:
+def _count(option: str, high: int | None = None, low: int = 1) -> Check:
     return _checked(option, low=low, inclusive=True, high=high, what=f"a whole number of at least {low}")
 
 
@@ -142,6 +118,8 @@ def _spec(
     stack: str | None = None,
     mtp: float | None = None,
 ) -> ReplicaSpec:
+    from chipshift.perf import ReplicaSpec
+
     return ReplicaSpec.build(
         model,
         hardware,
@@ -161,6 +139,8 @@ def _with_layout(spec: ReplicaSpec, tp: int | None, pp: int, ep: int) -> Replica
 
 def _request_set(spec: str, count: int, input_tokens: int, output_tokens: int) -> RequestSet:
     """``sharegpt`` (shipped ShareGPT-like lengths), ``fixed`` (the --input/--output tokens) or a lengths file."""
+    from chipshift.perf import fixed_lengths, load_lengths, sharegpt_like
+
     if spec == "sharegpt":
         return sharegpt_like(count)
     if spec == "fixed":
@@ -239,6 +219,8 @@ def estimate_layout(
     Without --tp/--ep/--pp the layout search picks the best layout at the targets (highest output tokens/s per chip
     meeting --ttft-ms and --tpot-ms); a target that cannot be met is an error that says by how much.
     """
+    from chipshift.perf import ServingWorkload, estimate, estimate_view, to_plain
+
     spec = _spec(model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack, mtp=mtp)
     work = ServingWorkload(input_tokens, output_tokens, ttft_ms, tpot_ms)
     result = estimate(_with_layout(spec, tp, pp, ep), work, batch_per_chip=batch)
@@ -269,6 +251,8 @@ def estimate_search(
     Layouts are attention TP x attention DP (with expert parallelism, for MoE models on stacks that run it) x PP,
     for any chip count up to --max-chips.
     """
+    from chipshift.perf import ServingWorkload, search_layouts, search_view, to_plain
+
     spec = _spec(model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack, mtp=mtp)
     work = ServingWorkload(input_tokens, output_tokens, ttft_ms, tpot_ms)
     found = search_layouts(spec, work, max_chips=max_chips)
@@ -303,6 +287,8 @@ def estimate_serve(
     Continuous batching, step by step. Without --tp/--ep/--pp the replica is the smallest the layout search finds
     that holds the longest request.
     """
+    from chipshift.perf import estimate_serving, serving_view, to_plain
+
     spec = _spec(model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack)
     request_set = _request_set(lengths, requests, input_tokens, output_tokens)
     served = estimate_serving(_with_layout(spec, tp, pp, ep), request_set, request_rate=request_rate)
@@ -336,6 +322,8 @@ def estimate_train(
 
     Layouts are TP x PP x CP x DP (EP folded into DP) multiplying to exactly --chips, any count.
     """
+    from chipshift.perf import Recompute, to_plain, training_throughput, training_view
+
     spec = _spec(model, hardware, system=system, precision=precision, stack=stack)
     pinned = {k: v for k, v in (("tp", tp), ("pp", pp), ("ep", ep), ("cp", cp)) if v is not None}
     result = training_throughput(
@@ -391,6 +379,8 @@ def size_command(
     Each candidate (a chip, or a system such as cloudmatrix-384) is sized at the layout search's best layout for the
     targets; a system's servers are whole systems.
     """
+    from chipshift.perf import ServingDemand, load_model, size_deployment, sizing_view, to_plain
+
     if train_tokens is not None or days is not None:
         if train_tokens is None or days is None:
             raise ChipshiftError("training sizing needs both --train-tokens and --days")
@@ -419,6 +409,8 @@ def _size_training(
     stack: str | None,
     as_json: bool,
 ) -> None:
+    from chipshift.perf import size_training, to_plain, training_sizing_view
+
     specs = [_spec(model, chip, system=None, precision=precision, stack=stack) for chip in chips]
     rows = [size_training(spec, tokens=tokens, days=days, seq_len=seq_len) for spec in specs]
     if as_json:
@@ -435,6 +427,8 @@ def validate_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Predict published measurements and report the error of each."""
+    from chipshift.perf import validate_file, validation_view
+
     report = validate_file(file, catalog=catalog())
     if as_json:
         _print_json(report.to_dict())
@@ -454,6 +448,8 @@ def models_list(as_json: bool = JSON_OPTION) -> None:
 
     Active parameters count the embedding and LM head, as model cards do (DeepSeek-V3: 37B).
     """
+    from chipshift.perf import load_model, models_view, shipped_model_ids
+
     models = [load_model(model_id) for model_id in shipped_model_ids()]
     if not as_json:
         _print(models_view(models))
@@ -479,6 +475,8 @@ def models_show(
     model: str = typer.Argument(..., help="Model id or a path to a config.json."), as_json: bool = JSON_OPTION
 ) -> None:
     """Every field of one architecture, with derived sizes."""
+    from chipshift.perf import load_model, model_fields, model_view
+
     m = load_model(model)
     if as_json:
         _print_json(model_fields(m))

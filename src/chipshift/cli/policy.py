@@ -22,7 +22,7 @@ JSON_OPTION = typer.Option(False, "--json", help="Print JSON.")
 
 
 def _policy() -> Any:
-    from chipshift.catalog.policy import load_policy
+    from chipshift.catalog import load_policy
 
     return load_policy(settings.catalog_dirs)
 

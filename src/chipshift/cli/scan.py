@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from chipshift.cli.common import stderr, stdout
+from chipshift.cli.choices import SEVERITY_LABELS, ScanFormat, engine_enum
+from chipshift.cli.common import catalog, stderr, stdout
 from chipshift.errors import ChipshiftError, InputFileError
 from chipshift.files import check_output_path, write_output
-from chipshift.scan import ALL_TARGETS, ScanResult, Severity, scan_paths
-from chipshift.scan.formats import ReportFormat
-from chipshift.scan.formats.table import TableFormat
 
-FAIL_ON_CHOICES = ("none", *(s.label for s in Severity))
+if TYPE_CHECKING:  # the engine (tree-sitter, the rules) is imported when the command runs
+    from chipshift.scan import ScanResult
+
+FAIL_ON_CHOICES = ("none", *SEVERITY_LABELS)
 
 
 def fails(result: ScanResult, fail_on: str) -> bool:
     """True when a finding is at or above the ``fail_on`` severity (``none`` never fails)."""
+    from chipshift.scan import Severity
+
     if fail_on == "none":
         return False
     threshold = Severity.parse(fail_on)
@@ -28,8 +32,15 @@ def fails(result: ScanResult, fail_on: str) -> bool:
 def _run_scan(
     paths: list[Path], targets: list[str], jobs: int | None, cache_dir: Path | None, use_cache: bool
 ) -> ScanResult:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from chipshift.scan import scan_paths
+
+    run = functools.partial(
+        scan_paths, paths, targets, catalog=catalog(), jobs=jobs, cache_dir=cache_dir, use_cache=use_cache
+    )
     if not stderr.is_terminal:
-        return scan_paths(paths, targets, jobs=jobs, cache_dir=cache_dir, use_cache=use_cache)
+        return run()
     columns = (TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=stderr, transient=True) as bar:
         task = bar.add_task("scan", total=None)
@@ -37,15 +48,20 @@ def _run_scan(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return scan_paths(paths, targets, jobs=jobs, cache_dir=cache_dir, use_cache=use_cache, progress=progress)
+        return run(progress=progress)
 
 
 def scan_command(
     paths: list[Path] = typer.Argument(..., help="Repositories, folders or files to scan (several allowed)."),
     target: list[str] = typer.Option(
-        list(ALL_TARGETS), "--target", "-t", help=f"Target to report on, repeatable: {', '.join(ALL_TARGETS)}."
+        [],
+        "--target",
+        "-t",
+        help="Porting target to report on, repeatable (default: every porting target in the catalog, which a "
+        "--catalog directory can extend; shipped: see docs/scan.md).",
+        show_default=False,
     ),
-    output_format: ReportFormat = typer.Option(ReportFormat.TABLE, "--format", "-f", help="Report format."),
+    output_format: ScanFormat = typer.Option(ScanFormat.TABLE, "--format", "-f", help="Report format."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file, not stdout."),
     fail_on: str = typer.Option(
         "none", "--fail-on", help=f"Exit 1 when a finding has this severity or higher: {', '.join(FAIL_ON_CHOICES)}."
@@ -57,6 +73,9 @@ def scan_command(
     ),
 ) -> None:
     """Scan code for CUDA lock-in: what each target supports, what a port costs, what blocks it."""
+    from chipshift.scan.formats import ScanFormat as Format
+    from chipshift.scan.formats.table import TableFormat
+
     if fail_on not in FAIL_ON_CHOICES:
         raise ChipshiftError(f"--fail-on must be one of {', '.join(FAIL_ON_CHOICES)}, not '{fail_on}'")
     for path in paths:
@@ -64,7 +83,7 @@ def scan_command(
             raise InputFileError(str(path), "no such file or folder")
     if output is not None:
         check_output_path(output, what="scan report")
-    formatter = output_format.formatter()
+    formatter = engine_enum(Format, output_format).formatter()
     result = _run_scan(paths, target, jobs, cache_dir, not no_cache)
     if output is not None:
         try:

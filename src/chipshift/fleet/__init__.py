@@ -22,8 +22,8 @@ from chipshift.fleet.ratios import RatioReport, Share, TargetCheck, compute_rati
 from chipshift.fleet.rules import (
     Consolidation,
     FleetPolicy,
+    FleetTarget,
     Metric,
-    Target,
     TargetScope,
     load_policy,
 )
@@ -57,6 +57,7 @@ __all__ = [
     "FleetDevice",
     "FleetPolicy",
     "FleetStore",
+    "FleetTarget",
     "HistoryPoint",
     "IngestInput",
     "IngestOptions",
@@ -70,7 +71,6 @@ __all__ = [
     "RatioReport",
     "Share",
     "SnapshotInfo",
-    "Target",
     "TargetCheck",
     "TargetScope",
     "check_store",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chipshift.catalog import Catalog, Chip
+from chipshift.catalog import Catalog
 from chipshift.catalog.loader import normalise_name
 from chipshift.fleet.model import DeviceRecord, FleetDevice, MatchMethod
 from chipshift.fleet.reference import ReferenceData, Vendor, reference_data
@@ -153,8 +153,3 @@ def match_records(records: list[DeviceRecord], catalog: Catalog) -> list[FleetDe
     """Match every record; unmatched ones are kept with their reason."""
     matcher = Matcher(catalog)
     return [matcher.match(record) for record in records]
-
-
-def chip_of(device: FleetDevice, catalog: Catalog) -> Chip | None:
-    """The catalog chip of a device, if matched and still in the catalog."""
-    return catalog.chips.get(device.chip_id) if device.chip_id else None

@@ -16,7 +16,7 @@ from typing import Any
 
 from chipshift.catalog import Catalog, Chip, Precision
 from chipshift.fleet.model import FleetDevice
-from chipshift.fleet.rules import METRIC_UNITS, DomesticRule, FleetPolicy, Metric, Target
+from chipshift.fleet.rules import METRIC_UNITS, DomesticRule, FleetPolicy, FleetTarget, Metric
 
 NO_GROUP = "(none)"
 MIB_TO_GB = 1.048576 / 1000
@@ -71,7 +71,7 @@ class _Tally:
 class TargetCheck:
     """A target and where the fleet stands against it."""
 
-    target: Target
+    target: FleetTarget
     """The target."""
     share: Share
     """The fleet's share in the target's scope and metric."""
@@ -267,7 +267,7 @@ def compute_ratios(
 
 def _with_targets(
     report: RatioReport,
-    targets: list[Target],
+    targets: list[FleetTarget],
     groups: Counter[tuple[Any, ...]],
     samples: dict[tuple[Any, ...], FleetDevice],
     figures: _Figures,

@@ -68,7 +68,7 @@ class TargetScope(BaseModel):
         return ", ".join(parts) or "whole fleet"
 
 
-class Target(BaseModel):
+class FleetTarget(BaseModel):
     """A minimum domestic share by a year."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -100,7 +100,7 @@ class FleetPolicy(BaseModel):
     """Units of ``currency`` per unit of another currency; prices in a currency without a rate are not counted."""
     consolidation: list[Consolidation] = Field(default_factory=list)
     """Consolidation ratios for the ``equivalent_count`` metric."""
-    targets: list[Target] = Field(default_factory=list)
+    targets: list[FleetTarget] = Field(default_factory=list)
     """Targets to check."""
 
 

@@ -17,7 +17,7 @@ from chipshift.migrate.outcome import (
     SourceMigration,
 )
 from chipshift.migrate.source import migrate_source
-from chipshift.migrate.target import Target, available_targets, load_target, load_target_file
+from chipshift.migrate.target import MigrationTarget, available_targets, load_target, load_target_file
 
 __all__ = [
     "Change",
@@ -27,8 +27,8 @@ __all__ = [
     "FileSkipped",
     "ManualItem",
     "MigrationResult",
+    "MigrationTarget",
     "SourceMigration",
-    "Target",
     "available_targets",
     "gather_files",
     "load_target",

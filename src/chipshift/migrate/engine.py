@@ -20,7 +20,7 @@ from chipshift.files import decode_utf8, read_input
 from chipshift.migrate.notebook import NotebookError, migrate_notebook
 from chipshift.migrate.outcome import UTF8_BOM, FileFailed, FileMigrated, FileOutcome, MigrationResult
 from chipshift.migrate.source import migrate_source
-from chipshift.migrate.target import Target
+from chipshift.migrate.target import MigrationTarget
 from chipshift.workers import Crashed, Limits, Progress, run_guarded
 
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "node_modules", ".tox", "build"})
@@ -44,7 +44,7 @@ DEFAULT_LIMITS = MigrateLimits()
 
 
 def migrate_file(
-    path: Path, target: Target, *, mark: bool = False, limits: MigrateLimits = DEFAULT_LIMITS
+    path: Path, target: MigrationTarget, *, mark: bool = False, limits: MigrateLimits = DEFAULT_LIMITS
 ) -> FileOutcome:
     """Migrate one file in this process, as a result value: never raises for a bad file."""
     try:
@@ -118,7 +118,7 @@ def _candidates(paths: Iterable[Path]) -> Iterator[Path]:
 
 def migrate_paths(
     paths: Iterable[Path],
-    target: Target,
+    target: MigrationTarget,
     *,
     mark: bool = False,
     jobs: int | None = None,

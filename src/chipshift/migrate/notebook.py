@@ -15,7 +15,7 @@ from typing import Any
 
 from chipshift.migrate.outcome import ManualItem, SourceMigration
 from chipshift.migrate.source import migrate_source
-from chipshift.migrate.target import Target
+from chipshift.migrate.target import MigrationTarget
 
 CELL_MARKER = "# chipshift-cell {index}"
 MAGIC_STAND_IN = "import chipshift_magic_{index}"
@@ -27,7 +27,7 @@ class NotebookError(ValueError):
     """A file that is not a notebook chipshift can read."""
 
 
-def migrate_notebook(text: str, target: Target, *, mark: bool = False) -> SourceMigration:
+def migrate_notebook(text: str, target: MigrationTarget, *, mark: bool = False) -> SourceMigration:
     """Migrate the code cells of a notebook given as JSON text; raises :class:`NotebookError` if it is not one."""
     notebook = _load(text)
     positions = [index for index, cell in enumerate(notebook["cells"]) if cell.get("cell_type") == "code"]

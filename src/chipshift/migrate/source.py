@@ -8,10 +8,10 @@ import libcst as cst
 
 from chipshift.migrate.codemods import MigrationState, choose_device_name, may_need_migration, migrate_module
 from chipshift.migrate.outcome import SourceMigration
-from chipshift.migrate.target import Target
+from chipshift.migrate.target import MigrationTarget
 
 
-def migrate_source(source: str, target: Target, *, mark: bool = False) -> SourceMigration:
+def migrate_source(source: str, target: MigrationTarget, *, mark: bool = False) -> SourceMigration:
     """Migrate one Python source; raises ``libcst.ParserSyntaxError`` (or ``SyntaxError``) on invalid Python.
 
     A source without any text a rewrite looks for (``cuda``, ``nccl``, ``pin_memory``, CUDA-only libraries) is only

@@ -1,7 +1,9 @@
 """Migration targets described by data: one YAML file per target under ``migrate/targets/``.
 
 A target says what each CUDA construct becomes. Templates are Python expressions; ``{device}`` stands for the name
-of the device resolved once per file (targets with ``resolve_device``) and ``{index}`` for a device index.
+of the device resolved once per file (targets with ``resolve_device``) and ``{index}`` for a device index. Each names
+the catalog's porting target it implements (``porting_target``), the one ``chipshift scan --target`` rates the same
+code against; a file naming one the catalog lacks is refused.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chipshift.datafiles import load_yaml_model
-from chipshift.errors import UnknownIdError
-from chipshift.files import MiB
+from chipshift.catalog import Catalog, load_catalog
+from chipshift.catalog.schema import RECORD_ID_PATTERN
+from chipshift.datafiles import line_of, load_yaml, validate_model
+from chipshift.errors import InputFileError, UnknownIdError
+from chipshift.files import MiB, read_input_text
 
 TARGETS_DIR = Path(__file__).parent / "targets"
 
@@ -69,13 +73,15 @@ class FlashAttentionRule(BaseModel):
     """Sparse mode that matches flash_attn's bottom-right aligned causal mask."""
 
 
-class Target(BaseModel):
+class MigrationTarget(BaseModel):
     """A migration target: what CUDA-specific code becomes."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
     """Target id used on the command line."""
+    porting_target: str = Field(pattern=RECORD_ID_PATTERN)
+    """Id of the catalog's porting target this implements (``ascend``; ``portable`` for vendor-neutral PyTorch)."""
     summary: str
     """One line shown in listings."""
     imports: tuple[str, ...] = ()
@@ -120,7 +126,7 @@ def available_targets() -> list[str]:
 
 
 @cache
-def load_target(name: str) -> Target:
+def load_target(name: str) -> MigrationTarget:
     """The shipped target called ``name``."""
     path = TARGETS_DIR / f"{name}.yaml"
     if not path.is_file():
@@ -128,6 +134,20 @@ def load_target(name: str) -> Target:
     return load_target_file(path)
 
 
-def load_target_file(path: Path) -> Target:
-    """A target read and validated from a YAML file; errors name the file, line and field."""
-    return load_yaml_model(path, Target, limit_bytes=TARGET_FILE_LIMIT_BYTES, what="migration target file")
+def load_target_file(path: Path, catalog: Catalog | None = None) -> MigrationTarget:
+    """A target read and validated from a YAML file, its porting target one of ``catalog``'s (the shipped catalog
+    when none is given); errors name the file, line and field."""
+    name = str(path)
+    text = read_input_text(path, limit_bytes=TARGET_FILE_LIMIT_BYTES, what="migration target file")
+    data, root = load_yaml(text, name)
+    target = validate_model(MigrationTarget, {} if data is None else data, root, name)
+    known = (catalog or load_catalog()).porting_targets
+    if target.porting_target not in known:
+        raise InputFileError(
+            name,
+            f"'{target.porting_target}' is not a porting target of the catalog; one of {list(known)}, or add it "
+            "under 'porting_targets' in a --catalog file",
+            line=line_of(root, ("porting_target",)),
+            field="porting_target",
+        )
+    return target

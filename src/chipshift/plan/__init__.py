@@ -5,7 +5,7 @@ plan takes a :class:`PlanProblem` (built by the pipeline from a scenario and the
 :class:`PlanResult`; it knows nothing of scenario files or rankings.
 """
 
-from chipshift.plan.executors.interface import Executor, ExecutorKind, get_executor
+from chipshift.plan.executors import Executor, ExecutorKind, get_executor
 from chipshift.plan.milp import accepts
 from chipshift.plan.model import (
     ACCEPTABLE,
@@ -22,7 +22,7 @@ from chipshift.plan.model import (
     PlanTarget,
     PlanWorkload,
     PolicyEvent,
-    PortingTarget,
+    PortingProject,
     Purchase,
     Retirement,
     TargetMetric,
@@ -55,7 +55,7 @@ __all__ = [
     "PlanTarget",
     "PlanWorkload",
     "PolicyEvent",
-    "PortingTarget",
+    "PortingProject",
     "Purchase",
     "Retirement",
     "RunOutcome",

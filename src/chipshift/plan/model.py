@@ -130,7 +130,7 @@ class PlanTarget:
 
 
 @dataclass(frozen=True)
-class PortingTarget:
+class PortingProject:
     """Porting the organisation's code to one software stack: a one-off cost and a delay."""
 
     id: str
@@ -168,7 +168,7 @@ class PlanProblem:
     sites: tuple[PlanSite, ...]
     workloads: tuple[PlanWorkload, ...]
     targets: tuple[PlanTarget, ...] = ()
-    ports: tuple[PortingTarget, ...] = ()
+    ports: tuple[PortingProject, ...] = ()
     budget: dict[int, float] = field(default_factory=dict)
     """Purchase budget per year (missing year: not limited)."""
     budget_hard: bool = True

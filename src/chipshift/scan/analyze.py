@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from chipshift.scan.cpp_analyzer import CppRules, analyze_cpp, grammar_for
 from chipshift.scan.dependency_analyzer import analyze_dependencies
 from chipshift.scan.discover import FileKind, SourceFile
+from chipshift.scan.finding import Finding
 from chipshift.scan.line_analyzer import analyze_lines, logical_lines
-from chipshift.scan.model import FileOutcome, Finding, SkippedFile
+from chipshift.scan.model import FileOutcome, SkippedFile
 from chipshift.scan.notebook import NotebookError, read_notebook
 from chipshift.scan.prefilter import Prefilter
 from chipshift.scan.python_analyzer import PythonAnalyzer, PythonRules, module_name

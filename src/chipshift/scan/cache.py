@@ -35,7 +35,8 @@ import platformdirs
 from chipshift.errors import ChipshiftError
 from chipshift.files import MiB, read_input, write_atomically
 from chipshift.scan.analyze import count_lines
-from chipshift.scan.model import FileOutcome, Finding, SkippedFile
+from chipshift.scan.finding import Finding
+from chipshift.scan.model import FileOutcome, SkippedFile
 from chipshift.scan.rules import RuleBook
 
 ENGINE_VERSION = 3

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from chipshift.scan.model import Finding
+from chipshift.scan.finding import Finding
 from chipshift.scan.rules import Rule
 
 _SNIPPET_CHARS = 200

@@ -15,7 +15,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from chipshift.datafiles import load_yaml
-from chipshift.scan.model import Finding
+from chipshift.scan.finding import Finding
 from chipshift.scan.rules import Rule
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")

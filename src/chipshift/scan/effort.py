@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from chipshift.scan.model import Finding, Support
+from chipshift.scan.finding import Finding, Support
 from chipshift.scan.rules import RuleBook, load_rules
 
 SUPPORT_FACTOR: dict[Support, float] = {

@@ -12,13 +12,15 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from chipshift.errors import ChipshiftError, InputFileError
+from chipshift.catalog import Catalog
+from chipshift.errors import InputFileError
 from chipshift.files import read_input
 from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, default_analyzers
 from chipshift.scan.cache import OutcomeCache, content_key, default_cache_dir
 from chipshift.scan.discover import FileKind, SourceFile, discover
-from chipshift.scan.model import ALL_TARGETS, FileOutcome, ScanResult, SkippedFile
+from chipshift.scan.model import FileOutcome, ScanResult, SkippedFile
 from chipshift.scan.python_analyzer import module_name
+from chipshift.scan.targets import chosen_targets
 from chipshift.scan.workers import analyze_all, reexport_prefilter, reexport_tokens
 
 Progress = Callable[[int, int], None]
@@ -27,21 +29,23 @@ Progress = Callable[[int, int], None]
 
 def scan_paths(
     paths: Sequence[Path],
-    targets: Sequence[str] = ALL_TARGETS,
+    targets: Sequence[str] | None = None,
     *,
+    catalog: Catalog | None = None,
     jobs: int | None = None,
     cache_dir: Path | None = None,
     use_cache: bool = True,
     progress: Progress | None = None,
 ) -> ScanResult:
-    """Scan files and directories for CUDA lock-in; nothing scanned is imported or run."""
-    unknown = [t for t in targets if t not in ALL_TARGETS]
-    if unknown:
-        raise ChipshiftError(f"unknown target(s) {unknown}; choose from {list(ALL_TARGETS)}")
+    """Scan files and directories for CUDA lock-in; nothing scanned is imported or run.
+
+    ``targets`` are porting targets of ``catalog`` (the shipped catalog when none is given), all of them by default;
+    an unknown one is a :class:`ChipshiftError`."""
+    chosen = chosen_targets(targets, catalog)
     started = time.perf_counter()
     analyzers = default_analyzers()
     cache = OutcomeCache((cache_dir or default_cache_dir()) if use_cache else None, analyzers.book)
-    result = ScanResult(roots=[p.as_posix() for p in paths], targets=list(targets))
+    result = ScanResult(roots=[p.as_posix() for p in paths], targets=chosen)
     sources: list[SourceFile] = []
     for root in paths:
         for item in discover(root):

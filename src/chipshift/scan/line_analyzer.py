@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from chipshift.scan.model import Finding
+from chipshift.scan.finding import Finding
 from chipshift.scan.rules import Rule
 
 _SNIPPET_CHARS = 200

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
-from chipshift.scan.model import Finding
+from chipshift.scan.finding import Finding
 from chipshift.scan.python_positions import PositionFacts
 from chipshift.scan.rules import Rule
 

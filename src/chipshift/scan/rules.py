@@ -1,7 +1,8 @@
 """Scan rules as data: the typed schema of ``scan/rules/*.yaml``, the loader and lookups.
 
 The file format is documented at the top of ``scan/rules/python.yaml``. Each rule has exactly one matcher; which
-analyzer runs it follows from the matcher's kind (see :data:`MATCHER_ANALYZER`).
+analyzer runs it follows from the matcher's kind (see :data:`MATCHER_ANALYZER`). A rule says how each porting target
+of the catalog supports what it finds; a target it leaves out does not support it (:data:`NOT_SUPPORTED`).
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from importlib import resources
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, field_validator, model_validator
 
+from chipshift.catalog.schema import RECORD_ID_PATTERN
+from chipshift.datafiles import dotted
 from chipshift.errors import InputFileError
-from chipshift.scan.model import ALL_TARGETS, Severity, Support
+from chipshift.scan.finding import Severity, Support
 
 RULE_FILES = ("python.yaml", "libraries.yaml", "cuda_cpp.yaml", "dependencies.yaml", "containers.yaml")
 
@@ -61,6 +64,10 @@ class TargetSupport(BaseModel):
         if self.support is Support.EQUIVALENT and not self.replacement:
             raise ValueError("support 'equivalent' needs a named replacement")
         return self
+
+
+NOT_SUPPORTED = TargetSupport(support=Support.UNSUPPORTED)
+"""The support of a porting target a rule leaves out (a target added to the catalog after the rule was written)."""
 
 
 class ArgCondition(BaseModel):
@@ -164,8 +171,8 @@ class Rule(BaseModel):
     """How sure a hit is real."""
     match: Matcher
     """What the rule looks for."""
-    targets: dict[str, TargetSupport]
-    """Support per target; every target in :data:`ALL_TARGETS` is listed."""
+    targets: dict[Annotated[str, Field(pattern=RECORD_ID_PATTERN)], TargetSupport]
+    """Support per porting target (catalog id); a target left out does not support what the rule finds."""
     effort_hours: float = Field(ge=0)
     """Hours to port one occurrence by hand when an equivalent exists."""
     fix: str
@@ -183,23 +190,14 @@ class Rule(BaseModel):
         except KeyError:
             raise ValueError(f"unknown severity {value!r}; one of {[s.label for s in Severity]}") from None
 
-    @field_validator("targets")
-    @classmethod
-    def _all_targets(cls, value: dict[str, TargetSupport]) -> dict[str, TargetSupport]:
-        missing = set(ALL_TARGETS) - set(value)
-        extra = set(value) - set(ALL_TARGETS)
-        if missing or extra:
-            raise ValueError(f"targets must be exactly {list(ALL_TARGETS)}; missing {missing or '{}'}, extra {extra}")
-        return value
-
     @property
     def analyzer(self) -> str:
         """Which analyzer runs this rule."""
         return MATCHER_ANALYZER[self.match.kind]
 
     def support(self, target: str) -> TargetSupport:
-        """Support on ``target``."""
-        return self.targets[target]
+        """Support on ``target``; :data:`NOT_SUPPORTED` where the rule does not name it."""
+        return self.targets.get(target, NOT_SUPPORTED)
 
 
 @dataclass(frozen=True)
@@ -221,6 +219,18 @@ class RuleBook:
         return [rule for rule in self.rules if rule.analyzer == analyzer]
 
 
+def _rule_error(name: str, raw: object, error: ValidationError) -> InputFileError:
+    """The first problem of a rule, in one line naming the file, the rule and the field."""
+    first = error.errors()[0]
+    rule_id = raw.get("id", "?") if isinstance(raw, dict) else "?"
+    field = dotted([step for step in first["loc"] if not str(step).startswith("[")])
+    return InputFileError(name, f"rule {rule_id}: {_one_line(first['msg'])}", field=field or None)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def parse_rules(documents: Iterable[tuple[str, str]]) -> RuleBook:
     """Rules from ``(file name, YAML text)`` pairs; a bad rule is an :class:`InputFileError` naming it."""
     rules: list[Rule] = []
@@ -231,8 +241,8 @@ def parse_rules(documents: Iterable[tuple[str, str]]) -> RuleBook:
         for raw in data.get("rules", []):
             try:
                 rules.append(Rule.model_validate(raw))
-            except ValueError as error:
-                raise InputFileError(name, f"rule {raw.get('id', '?')}: {error}") from None
+            except ValidationError as error:
+                raise _rule_error(name, raw, error) from None
     ids = [rule.id for rule in rules]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:

@@ -6,7 +6,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from chipshift.scan.effort import MODEL_TEXT, EffortEstimate, estimate_effort
-from chipshift.scan.model import Finding, ScanResult
+from chipshift.scan.finding import Finding
+from chipshift.scan.model import ScanResult
 from chipshift.scan.rules import Rule, load_rules
 
 DOCS_URL = "https://github.com/chipshift/chipshift/blob/main/docs/scan.md"

@@ -5,7 +5,8 @@ The rules are data: ``catalog/data/policy/*.yaml`` and the ``rules:`` section of
 directory (a user rule adds to the shipped ones or replaces one with the same id). Public API, all pure functions
 over a :class:`Policy` with typed, frozen results:
 
-- :func:`load_policy` / :func:`policy_from_catalog`: the rules and their sources.
+- :func:`policy_from_catalog`: the rules and their sources (:func:`chipshift.catalog.load_policy` loads the catalog
+  and makes the policy in one call).
 - :func:`rules_in_force`: rules in force on a date (proposed rules only if a scenario assumes them enacted).
 - :func:`applicable_rules`: the rules that apply to a chip and a :class:`Buyer` on a date, with their working.
 - :func:`export_status`: domestic, not controlled, licence required (with presumption), case-by-case (with
@@ -16,10 +17,6 @@ over a :class:`Policy` with typed, frozen results:
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
-from functools import lru_cache
-from pathlib import Path
 
 from chipshift.catalog.policy.match import Buyer, ChipFacts, Match
 from chipshift.catalog.policy.model import (
@@ -55,20 +52,6 @@ from chipshift.catalog.policy.status import (
     rules_in_force,
 )
 
-
-@lru_cache(maxsize=8)
-def _load_policy(directories: tuple[Path, ...]) -> Policy:
-    from chipshift.catalog.loader import load_catalog
-
-    return policy_from_catalog(load_catalog(directories))
-
-
-def load_policy(user_dirs: Iterable[Path] = ()) -> Policy:
-    """The shipped rules, then each user catalog directory's; one policy object (and its caches) per set of
-    directories."""
-    return _load_policy(tuple(Path(d) for d in user_dirs))
-
-
 __all__ = [
     "Applicability",
     "Buyer",
@@ -98,7 +81,6 @@ __all__ = [
     "Transaction",
     "applicable_rules",
     "export_status",
-    "load_policy",
     "policy_from_catalog",
     "purchase_outlook",
     "risk_profile",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from chipshift.migrate.codemods.base import MigrationCommand
-from chipshift.migrate.target import Target
+from chipshift.migrate.target import MigrationTarget
 
 AUTOCAST = "torch.cuda.amp.autocast"
 GRAD_SCALER = "torch.cuda.amp.GradScaler"
@@ -20,7 +20,7 @@ class AmpCommand(MigrationCommand):
     REWRITE = "amp"
 
     @classmethod
-    def applies_to(cls, target: Target) -> bool:
+    def applies_to(cls, target: MigrationTarget) -> bool:
         return target.amp_to_autocast
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:

@@ -14,7 +14,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProv
 from libcst.metadata.base_provider import ProviderT
 
 from chipshift.migrate.outcome import Change, ManualItem
-from chipshift.migrate.target import Target
+from chipshift.migrate.target import MigrationTarget
 
 CUDA_DEVICE = re.compile(r"cuda(?::(\d+))?")
 """A CUDA device string: ``cuda`` or ``cuda:N``."""
@@ -59,7 +59,7 @@ def cuda_guard_comparison(test: cst.BaseExpression) -> cst.Comparison | None:
     return None
 
 
-def kept_cuda_body(node: cst.CSTNode, target: Target) -> cst.BaseSuite | None:
+def kept_cuda_body(node: cst.CSTNode, target: MigrationTarget) -> cst.BaseSuite | None:
     """The body of ``if <x>.type == "cuda":`` that ``target`` keeps as written (targets that resolve one device).
 
     Vendor targets rename every ``"cuda"``, the guard's included, so they rewrite the body with it.
@@ -80,7 +80,7 @@ def requote(original: cst.SimpleString, value: str) -> cst.SimpleString:
 class MigrationState:
     """Shared by the codemods of one file: the target, the device name, and the changes made."""
 
-    target: Target
+    target: MigrationTarget
     """Target being migrated to."""
     device_name: str
     """Name that ``{device}`` stands for in templates."""
@@ -117,7 +117,7 @@ class MigrationCommand(cst.CSTTransformer):
         self.context = CodemodContext()
 
     @classmethod
-    def applies_to(cls, target: Target) -> bool:
+    def applies_to(cls, target: MigrationTarget) -> bool:
         """Whether this rewrite has anything to do for ``target``."""
         return True
 
@@ -135,7 +135,7 @@ class MigrationCommand(cst.CSTTransformer):
         return module
 
     @property
-    def target(self) -> Target:
+    def target(self) -> MigrationTarget:
         """The target being migrated to."""
         return self.state.target
 

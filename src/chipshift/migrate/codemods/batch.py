@@ -19,13 +19,13 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper
 
 from chipshift.migrate.codemods.base import MigrationCommand, kept_cuda_body
-from chipshift.migrate.target import Target
+from chipshift.migrate.target import MigrationTarget
 
 
 class RewriteBatch(cst.CSTTransformer):
     """The rewrites of one target, applied together."""
 
-    def __init__(self, rewrites: Sequence[MigrationCommand], target: Target) -> None:
+    def __init__(self, rewrites: Sequence[MigrationCommand], target: MigrationTarget) -> None:
         super().__init__()
         self.rewrites = list(rewrites)
         self.target = target

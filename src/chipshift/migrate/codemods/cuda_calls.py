@@ -19,7 +19,7 @@ import libcst as cst
 
 from chipshift.migrate.codemods.base import MigrationCommand, MigrationState, code_of
 from chipshift.migrate.codemods.device_strings import AVAILABILITY
-from chipshift.migrate.target import CallRule, Guard, Target
+from chipshift.migrate.target import CallRule, Guard, MigrationTarget
 
 
 class CudaCallsCommand(MigrationCommand):
@@ -34,7 +34,7 @@ class CudaCallsCommand(MigrationCommand):
         """Ids of ``torch.cuda.is_available()`` calls that guard CUDA code left in the same ``and`` chain."""
 
     @classmethod
-    def applies_to(cls, target: Target) -> bool:
+    def applies_to(cls, target: MigrationTarget) -> bool:
         return bool(target.calls)
 
     def visit_BooleanOperation(self, node: cst.BooleanOperation) -> bool:

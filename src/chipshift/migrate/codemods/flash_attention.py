@@ -16,7 +16,7 @@ import libcst as cst
 
 from chipshift.migrate.codemods.base import MigrationCommand, code_of
 from chipshift.migrate.outcome import ManualItem
-from chipshift.migrate.target import FlashAttentionRule, Target
+from chipshift.migrate.target import FlashAttentionRule, MigrationTarget
 
 FLASH_ATTN_FUNC = ("flash_attn.flash_attn_func", "flash_attn.flash_attn_interface.flash_attn_func")
 PARAMETERS = ("q", "k", "v", "dropout_p", "softmax_scale", "causal")
@@ -32,7 +32,7 @@ class FlashAttentionCommand(MigrationCommand):
     TRIGGERS = ("flash_attn",)
 
     @classmethod
-    def applies_to(cls, target: Target) -> bool:
+    def applies_to(cls, target: MigrationTarget) -> bool:
         return target.flash_attention is not None
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:

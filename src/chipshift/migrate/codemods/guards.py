@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from chipshift.migrate.codemods.base import MigrationCommand, MigrationState, code_of
-from chipshift.migrate.target import Target
+from chipshift.migrate.target import MigrationTarget
 
 GUARDED_PREFIXES = ("torch.backends.cudnn.", "torch.backends.cuda.")
 
@@ -22,7 +22,7 @@ class CudnnGuardCommand(MigrationCommand):
         self._guard_depth = 0
 
     @classmethod
-    def applies_to(cls, target: Target) -> bool:
+    def applies_to(cls, target: MigrationTarget) -> bool:
         return target.cudnn_guard is not None
 
     def visit_If(self, node: cst.If) -> bool:

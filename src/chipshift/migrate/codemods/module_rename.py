@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from chipshift.migrate.codemods.base import MigrationCommand, MigrationState, code_of
-from chipshift.migrate.target import Target
+from chipshift.migrate.target import MigrationTarget
 
 
 class ModuleRenameCommand(MigrationCommand):
@@ -19,7 +19,7 @@ class ModuleRenameCommand(MigrationCommand):
         self._in_import = 0
 
     @classmethod
-    def applies_to(cls, target: Target) -> bool:
+    def applies_to(cls, target: MigrationTarget) -> bool:
         return bool(target.module_renames)
 
     def visit_Import(self, node: cst.Import) -> bool:

@@ -9,7 +9,7 @@ import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 
 from chipshift.migrate.codemods.base import MigrationCommand, code_of
-from chipshift.migrate.target import Target
+from chipshift.migrate.target import MigrationTarget
 
 SKIPPED_NAME_PARENTS = (cst.Attribute, cst.Arg, cst.ImportAlias, cst.ImportFrom)
 
@@ -33,7 +33,7 @@ class _NameCollector(cst.CSTVisitor):
             self.names.add(node.value)
 
 
-def existing_resolution(module: cst.Module, target: Target) -> str | None:
+def existing_resolution(module: cst.Module, target: MigrationTarget) -> str | None:
     """Name assigned by a resolution statement already in the module (from an earlier run)."""
     if target.resolve_device is None:
         return None
@@ -49,7 +49,7 @@ def existing_resolution(module: cst.Module, target: Target) -> str | None:
     return None
 
 
-def choose_device_name(module: cst.Module, target: Target) -> str:
+def choose_device_name(module: cst.Module, target: MigrationTarget) -> str:
     """The name of the resolved device: the one of an earlier run, else the first candidate the file does not use."""
     if target.resolve_device is None:
         return "device"
@@ -78,7 +78,7 @@ class DeviceResolutionCommand(MigrationCommand):
         return self.state.device_used
 
     @classmethod
-    def applies_to(cls, target: Target) -> bool:
+    def applies_to(cls, target: MigrationTarget) -> bool:
         return target.resolve_device is not None
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
@@ -131,7 +131,7 @@ class TargetImportsCommand(MigrationCommand):
         return bool(self.state.changes)
 
     @classmethod
-    def applies_to(cls, target: Target) -> bool:
+    def applies_to(cls, target: MigrationTarget) -> bool:
         return bool(target.imports)
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:

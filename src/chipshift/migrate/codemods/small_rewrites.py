@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from chipshift.migrate.codemods.base import MigrationCommand, MigrationState, code_of, requote, string_value
-from chipshift.migrate.target import Target
+from chipshift.migrate.target import MigrationTarget
 
 
 def is_pin_memory_guard(node: cst.IfExp, state: MigrationState) -> bool:
@@ -26,7 +26,7 @@ class PinMemoryCommand(MigrationCommand):
         self._guarded: set[int] = set()
 
     @classmethod
-    def applies_to(cls, target: Target) -> bool:
+    def applies_to(cls, target: MigrationTarget) -> bool:
         return target.pin_memory is not None
 
     def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
@@ -74,7 +74,7 @@ class AttributeRenameCommand(MigrationCommand):
         return any(name in code for name in self.target.attribute_renames)
 
     @classmethod
-    def applies_to(cls, target: Target) -> bool:
+    def applies_to(cls, target: MigrationTarget) -> bool:
         return bool(target.attribute_renames)
 
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
@@ -96,7 +96,7 @@ class EnvironmentCommand(MigrationCommand):
         return any(name in code for name in self.target.env_renames)
 
     @classmethod
-    def applies_to(cls, target: Target) -> bool:
+    def applies_to(cls, target: MigrationTarget) -> bool:
         return bool(target.env_renames)
 
     def leave_SimpleString(self, original_node: cst.SimpleString, updated_node: cst.SimpleString) -> cst.BaseExpression:

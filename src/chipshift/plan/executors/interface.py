@@ -28,15 +28,3 @@ class ExecutorKind(enum.StrEnum):
 
     LOCAL = "local"
     RAY = "ray"
-
-
-def get_executor(kind: ExecutorKind | str, workers: int | None = None) -> Executor:
-    """The executor of a kind; Ray raises a clear error when its extra is not installed."""
-    kind = ExecutorKind(kind)
-    if kind is ExecutorKind.RAY:
-        from chipshift.plan.executors.ray import RayExecutor
-
-        return RayExecutor(workers)
-    from chipshift.plan.executors.local import LocalExecutor
-
-    return LocalExecutor(workers)

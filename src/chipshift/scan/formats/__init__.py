@@ -1,14 +1,14 @@
-"""Scan report formats: one module per format behind :class:`ScanFormat`, chosen by :class:`ReportFormat`."""
+"""Scan report formats: one module per format behind :class:`ScanWriter`, chosen by :class:`ScanFormat`."""
 
 from __future__ import annotations
 
 import enum
 
 from chipshift.errors import NotSupportedYetError
-from chipshift.scan.formats.interface import ScanFormat
+from chipshift.scan.formats.interface import ScanWriter
 
 
-class ReportFormat(enum.StrEnum):
+class ScanFormat(enum.StrEnum):
     """Formats ``chipshift scan --format`` offers."""
 
     TABLE = "table"
@@ -17,29 +17,29 @@ class ReportFormat(enum.StrEnum):
     MARKDOWN = "markdown"
     HTML = "html"
 
-    def formatter(self) -> ScanFormat:
+    def formatter(self) -> ScanWriter:
         """The writer of this format."""
-        if self is ReportFormat.TABLE:
+        if self is ScanFormat.TABLE:
             from chipshift.scan.formats.table import TableFormat
 
             return TableFormat()
-        if self is ReportFormat.JSON:
+        if self is ScanFormat.JSON:
             from chipshift.scan.formats.json import JsonFormat
 
             return JsonFormat()
-        if self is ReportFormat.SARIF:
+        if self is ScanFormat.SARIF:
             from chipshift.scan.formats.sarif import SarifFormat
 
             return SarifFormat()
-        if self is ReportFormat.MARKDOWN:
+        if self is ScanFormat.MARKDOWN:
             from chipshift.scan.formats.markdown import MarkdownFormat
 
             return MarkdownFormat()
-        if self is ReportFormat.HTML:
+        if self is ScanFormat.HTML:
             from chipshift.scan.formats.html import HtmlFormat
 
             return HtmlFormat()
         raise NotSupportedYetError(f"scan report format '{self.value}'")  # pragma: no cover
 
 
-__all__ = ["ReportFormat", "ScanFormat"]
+__all__ = ["ScanFormat", "ScanWriter"]

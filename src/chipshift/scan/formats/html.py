@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from chipshift.scan.formats.interface import ScanFormat
+from chipshift.scan.formats.interface import ScanWriter
 from chipshift.scan.model import ScanResult
 from chipshift.scan.rules import load_rules
 from chipshift.scan.summary import RepositorySummary, fix_text, model_text, rule_help_url, summarise
@@ -24,7 +24,7 @@ code{font-size:90%}
 _POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
 
-class HtmlFormat(ScanFormat):
+class HtmlFormat(ScanWriter):
     """One HTML file that opens offline."""
 
     def format(self, result: ScanResult) -> str:

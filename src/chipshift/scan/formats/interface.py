@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from chipshift.scan.model import ScanResult
 
 
-class ScanFormat(ABC):
+class ScanWriter(ABC):
     """Turns a scan result into the text of one report format."""
 
     @abstractmethod

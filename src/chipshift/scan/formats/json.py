@@ -6,13 +6,13 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from chipshift.scan.formats.interface import ScanFormat
+from chipshift.scan.formats.interface import ScanWriter
 from chipshift.scan.model import ScanResult
 from chipshift.scan.rules import load_rules
 from chipshift.scan.summary import model_text, rule_help_url, summarise
 
 
-class JsonFormat(ScanFormat):
+class JsonFormat(ScanWriter):
     """Machine-readable report; ``ScanResult.from_dict`` reads its ``result`` part back."""
 
     def format(self, result: ScanResult) -> str:

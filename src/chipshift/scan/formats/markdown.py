@@ -7,13 +7,13 @@ that a file named ``<script>.py`` or a line holding ``[x](javascript:...)`` show
 from __future__ import annotations
 
 from chipshift.scan.formats.escape import markdown_code, markdown_text
-from chipshift.scan.formats.interface import ScanFormat
+from chipshift.scan.formats.interface import ScanWriter
 from chipshift.scan.model import ScanResult
 from chipshift.scan.rules import load_rules
 from chipshift.scan.summary import fix_text, model_text, rule_help_url, summarise
 
 
-class MarkdownFormat(ScanFormat):
+class MarkdownFormat(ScanWriter):
     """A report to paste into an issue or a review."""
 
     def format(self, result: ScanResult) -> str:

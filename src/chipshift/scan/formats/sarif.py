@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from chipshift import __version__
-from chipshift.scan.formats.interface import ScanFormat
+from chipshift.scan.formats.interface import ScanWriter
 from chipshift.scan.model import ScanResult
 from chipshift.scan.rules import Rule, load_rules
 from chipshift.scan.summary import rule_help_url
@@ -18,7 +18,7 @@ _LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "not
 _SECURITY_SEVERITY = {"critical": "9.0", "high": "7.0", "medium": "5.0", "low": "3.0", "info": "1.0"}
 
 
-class SarifFormat(ScanFormat):
+class SarifFormat(ScanWriter):
     """SARIF 2.1.0 for code-scanning tools (GitHub code scanning, IDE viewers)."""
 
     def format(self, result: ScanResult) -> str:

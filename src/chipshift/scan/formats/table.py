@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from chipshift.scan.formats.escape import visible_controls
-from chipshift.scan.formats.interface import ScanFormat
+from chipshift.scan.formats.interface import ScanWriter
 from chipshift.scan.model import ScanResult
 from chipshift.scan.summary import fix_text, model_text, summarise
 
@@ -28,7 +28,7 @@ def plain(text: str, style: str = "") -> Text:
 _SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
-class TableFormat(ScanFormat):
+class TableFormat(ScanWriter):
     """Rich tables for a terminal; ``format`` renders them as plain text."""
 
     def __init__(self, max_findings: int = MAX_FINDINGS_SHOWN) -> None:
