@@ -319,17 +319,21 @@ def assess_command(
 
 def _print_headline(data: ReportData) -> None:
     """One line of what to do, for the terminal (the report has the rest)."""
+    from chipshift.report import Language as Lang
+    from chipshift.report import messages
     from chipshift.report.numbers import money
+    from chipshift.report.words import units_phrase
 
     r = data.recommendation
     top = data.comparison.top or "none (every candidate was excluded)"
     if r is None:
         stdout.print(f"top-ranked candidate: {top}; no plan solved", highlight=False)
         return
-    bought: dict[str, int] = {}
+    bought: dict[tuple[str, str], int] = {}
     for p in r.purchases + r.leases:
-        bought[p.name] = bought.get(p.name, 0) + p.units
-    what = ", ".join(f"{units} units of {name}" for name, units in bought.items()) or "nothing"
+        bought[p.name, p.unit_kind] = bought.get((p.name, p.unit_kind), 0) + p.units
+    m = messages(Lang.EN)
+    what = ", ".join(f"{units_phrase(n, kind, m)} of {name}" for (name, kind), n in bought.items()) or "nothing"
     odds = (
         "" if data.monte_carlo is None else f"; all requirements met in {data.monte_carlo.all_met_share:.0%} of futures"
     )
