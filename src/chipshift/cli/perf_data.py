@@ -40,8 +40,8 @@ def validate_command(
     cv: bool = typer.Option(
         False,
         "--cv",
-        help="Also leave-one-source-out cross-validation: refit without each source, predict its cases (about a "
-        "minute for the shipped set).",
+        help="Also leave-one-source-out cross-validation: refit without each source, predict its cases (about 30 s "
+        "for the shipped set).",
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
