@@ -44,7 +44,7 @@ from chipshift.perf import (
     training_throughput,
     training_view,
 )
-from chipshift.perf.speculative import Speculative
+from chipshift.perf.speculative import Speculative, speculative_from_rates
 from chipshift.quantities import MAX_MAGNITUDE
 
 MAX_REQUESTS = 100_000
@@ -146,21 +146,6 @@ REQUESTS_OPTION = typer.Option(
     1000, callback=_count("--requests", MAX_REQUESTS), help="Requests of a sharegpt or fixed request set."
 )
 LENGTHS_HELP = "sharegpt, fixed (the --input/--output tokens) or a CSV/JSON Lines file with input_tokens, output_tokens"
-
-
-def _speculative(
-    mtp: float | None, eagle: float | None = None, suffix: float | None = None, draft_tokens: int | None = None
-) -> Speculative | None:
-    """The speculative-decoding setup of --mtp, --eagle or --suffix (at most one) and --draft-tokens."""
-    given = [(m, rate) for m, rate in (("mtp", mtp), ("eagle", eagle), ("suffix", suffix)) if rate is not None]
-    if len(given) > 1:
-        raise ChipshiftError("give one of --mtp, --eagle and --suffix, not several")
-    if not given:
-        if draft_tokens is not None:
-            raise ChipshiftError("--draft-tokens needs --mtp, --eagle or --suffix")
-        return None
-    method, rate = given[0]
-    return Speculative.of(method, rate, draft_tokens)
 
 
 def _spec(
@@ -274,7 +259,7 @@ def estimate_layout(
     Without --tp/--ep/--pp the layout search picks the best layout at the targets (highest output tokens/s per chip
     meeting --ttft-ms and --tpot-ms); a target that cannot be met is an error that says by how much.
     """
-    speculative = _speculative(mtp, eagle, suffix, draft_tokens)
+    speculative = speculative_from_rates(mtp=mtp, eagle=eagle, suffix=suffix, tokens=draft_tokens)
     spec = _spec(
         model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack, speculative=speculative
     )
@@ -314,7 +299,7 @@ def estimate_search(
     Layouts are attention TP x attention DP (with expert parallelism, for MoE models on stacks that run it) x PP,
     for any chip count up to --max-chips.
     """
-    speculative = _speculative(mtp, eagle, suffix, draft_tokens)
+    speculative = speculative_from_rates(mtp=mtp, eagle=eagle, suffix=suffix, tokens=draft_tokens)
     spec = _spec(
         model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack, speculative=speculative
     )
@@ -362,7 +347,7 @@ def estimate_serve(
     cap and prefix caching as options. Without --tp/--ep/--pp the replica is the smallest the layout search finds
     that holds the longest request.
     """
-    speculative = _speculative(mtp, eagle, suffix, draft_tokens)
+    speculative = speculative_from_rates(mtp=mtp, eagle=eagle, suffix=suffix, tokens=draft_tokens)
     spec = _spec(
         model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack, speculative=speculative
     )

@@ -99,3 +99,19 @@ def parse_draft_method(value: str) -> DraftMethod:
     except ValueError:
         valid = ", ".join(m.value for m in DraftMethod)
         raise ChipshiftError(f"unknown speculative decoding method '{value}' (one of {valid})") from None
+
+
+def speculative_from_rates(
+    *, mtp: float | None = None, eagle: float | None = None, suffix: float | None = None, tokens: int | None = None
+) -> Speculative | None:
+    """The setup of at most one acceptance rate per method (``--mtp``, ``--eagle``, ``--suffix``) and a draft count
+    (``--draft-tokens``); None when no rate is given."""
+    given = [(m, rate) for m, rate in (("mtp", mtp), ("eagle", eagle), ("suffix", suffix)) if rate is not None]
+    if len(given) > 1:
+        raise ChipshiftError("give one of --mtp, --eagle and --suffix, not several")
+    if not given:
+        if tokens is not None:
+            raise ChipshiftError("--draft-tokens needs --mtp, --eagle or --suffix")
+        return None
+    method, rate = given[0]
+    return Speculative.of(method, rate, tokens)

@@ -190,10 +190,16 @@ def _targets(work: ServingWorkload) -> str:
 
 
 def _point_line(label: str, p: ServingPoint) -> str:
+    prefill = (
+        f"; prefill on separate {p.prefill_layout.describe()} instances ({chips_text(p.prefill_layout.chips)}), TTFT "
+        "with the KV transfer"
+        if p.prefill_layout is not None
+        else ""
+    )
     return (
         f"{label}: {p.layout.describe()} ({chips_text(p.chips_per_replica)}), batch {p.batch_per_chip:,} per chip, "
         f"TPOT {number(p.tpot_ms, 1)} ms, TTFT {number(p.ttft_ms)} ms, {number(p.tokens_per_s_per_chip)} output "
-        "tokens/s per chip"
+        f"tokens/s per chip{prefill}"
     )
 
 
