@@ -5,6 +5,9 @@ Run: ``pip install -e '.[bench]' && python benchmarks/bench_perf_anchors.py [--m
 hardware figures (chipshift's catalog) and each anchor's own default or documented efficiency; a case a tool cannot
 express is listed with the reason. The error is (predicted - measured) / measured; the time is per estimate.
 
+``python benchmarks/bench_perf_anchors.py --cv`` prints chipshift's in-sample and leave-one-source-out errors per case
+(each source's cases predicted by factors refitted without it) and how long the cross-validation took.
+
 ``python benchmarks/bench_perf_anchors.py --search`` times the layout search (``serving_capacity``, what decide calls
 for every candidate and workload) on the example scenario's workloads and a few larger cases: layouts tried,
 configurations evaluated, and seconds per call (the median of 5 calls after one warm-up, wall and CPU).
@@ -27,8 +30,9 @@ from typing import Any
 from chipshift.catalog import load_catalog
 from chipshift.perf import ReplicaSpec, ServingWorkload, search_layouts, serving_capacity
 from chipshift.perf.cases import Case, Phase, parse_cases
+from chipshift.perf.crossval import cross_validate
 from chipshift.perf.models import ModelArch, load_model
-from chipshift.perf.validate import calibration_file, predict_case
+from chipshift.perf.validate import calibration_file, predict_case, validate_file
 
 LLM_ANALYSIS_FLOPS_EFFICIENCY = 0.5
 """llm-analysis's own documented figure for Megatron-LM training ('~0.5', constant.py)."""
@@ -307,12 +311,46 @@ def search_speed() -> str:
     return "\n".join(lines)
 
 
+def cross_validation() -> str:
+    """A Markdown table of each case's in-sample and held-out error, the summaries and the time taken."""
+    start, cpu = time.perf_counter(), time.process_time()
+    report = validate_file()
+    in_sample_s = time.perf_counter() - start
+    held = cross_validate()
+    wall, cpu_s = time.perf_counter() - start, time.process_time() - cpu
+    cases = {c.id: c for c in parse_cases(calibration_file())}
+    outside = {c.id: c for c in held.cases}
+    lines = [
+        "| case | source | measured | in-sample | error | held-out | held-out error |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for c in report.cases:
+        h = outside[c.id]
+        lines.append(
+            f"| {c.id} | {cases[c.id].source_key} | {c.measured:,.4g} | {c.predicted or 0:,.4g} | {c.error or 0:+.1%} "
+            f"| {h.predicted or 0:,.4g} | {h.error or 0:+.1%} |"
+        )
+    s, h = report.summary(), held.summary()
+    lines += [
+        "",
+        f"In-sample: {s['predicted']} of {s['n']} cases, median |error| {s['median_abs_error']:.1%}, MAPE "
+        f"{s['mape']:.1%}, {s['within_1_5x']} within 1.5x ({in_sample_s:.1f} s). Leave-one-source-out over "
+        f"{h['sources']} sources: median |error| {h['median_abs_error']:.1%}, MAPE {h['mape']:.1%}, "
+        f"{h['within_1_5x']:.0%} within 1.5x ({wall:.0f} s wall, {cpu_s:.0f} s CPU for both).",
+    ]
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--search", action="store_true", help="time the layout search instead")
+    parser.add_argument("--cv", action="store_true", help="in-sample and leave-one-source-out errors instead")
     args = parser.parse_args()
-    print(search_speed() if args.search else markdown(run()))
+    if args.cv:
+        print(cross_validation())
+    else:
+        print(search_speed() if args.search else markdown(run()))
     return 0
 
 

@@ -28,7 +28,7 @@ def test_estimate_json_has_breakdown_and_the_serving_point() -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     names = {row["name"] for row in data["decode"]["rows"]}
-    assert {"attention.proj", "attention.core", "ffn.dense", "lm_head"} <= names
+    assert {"attention.proj", "attention.decode", "ffn.dense", "lm_head"} <= names
     assert data["decode"]["tokens_per_s_per_chip"] > 0
     assert data["serving"]["tokens_per_s_per_chip"] < data["decode"]["tokens_per_s_per_chip"]  # prefill included
     assert data["layout_searched"] and data["kv_cache"] == "bf16"
@@ -144,3 +144,22 @@ def test_serving_options_refuse_bad_input() -> None:
     assert zero.exit_code == 2 and "--request-rate must be a positive finite number" in zero.output
     pct = runner.invoke(app, ["size", "qwen3-8b", "--chip", "H100", "--requests-per-s", "1", "--percentile", "95"])
     assert pct.exit_code == 2 and "percentile" in pct.output
+
+
+def test_validate_cv_prints_the_held_out_error_in_the_table_and_the_json(tmp_path: Path) -> None:
+    from chipshift.perf.cases import parse_cases
+    from chipshift.perf.validate import calibration_file
+
+    cases = [c for c in parse_cases(calibration_file()) if c.id in {"NV-1", "NV-2", "IX-3"}]
+    path = tmp_path / "cases.yaml"
+    path.write_text(
+        json.dumps({"version": 1, "cases": [c.model_dump(mode="json", exclude_none=True) for c in cases]}),
+        encoding="utf-8",
+    )
+    table = runner.invoke(app, ["validate", str(path), "--cv"])
+    assert table.exit_code == 0, table.output
+    assert "held-out error" in table.stdout and "leave-one-source-out (2 sources" in table.stdout
+    data = json.loads(runner.invoke(app, ["validate", str(path), "--cv", "--json"]).stdout)
+    assert data["cross_validation"]["summary"]["sources"] == 2
+    assert {c["id"] for c in data["cross_validation"]["cases"]} == {"NV-1", "NV-2", "IX-3"}
+    assert "cross_validation" not in json.loads(runner.invoke(app, ["validate", str(path), "--json"]).stdout)

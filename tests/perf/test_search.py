@@ -173,7 +173,7 @@ def test_kv_cache_dtype_is_its_own_setting() -> None:
     assert room_fp8.kv_tokens_per_group == pytest.approx(2 * room_bf16.kv_tokens_per_group)
 
     def kv_read(spec: ReplicaSpec) -> float:
-        core = next(op for op in estimate_decode(spec.setup(), 16, 4096).step.ops if op.name == "attention.core")
+        core = next(op for op in estimate_decode(spec.setup(), 16, 4096).step.ops if op.name == "attention.decode")
         return float(core.bytes)
 
     assert kv_read(fp8) == pytest.approx(kv_read(bf16) / 2)

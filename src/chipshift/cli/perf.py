@@ -1,5 +1,5 @@
-"""CLI commands of the perf engine: ``estimate`` (one layout, ``search``, ``serve``, ``train``), ``size``,
-``validate`` and ``models list|show``.
+"""CLI commands of the perf engine: ``estimate`` (one layout, ``search``, ``serve``, ``train``) and ``size``;
+``validate`` and ``models list|show`` are in :mod:`chipshift.cli.perf_data`.
 
 Each command parses its options into a :class:`chipshift.perf.ReplicaSpec` and a workload, calls one engine
 function and prints a view. Every number is checked here (finite, in range) with a one-line error naming the option.
@@ -17,11 +17,13 @@ from rich.console import RenderableType
 from typer.core import TyperGroup
 
 from chipshift import jsontext
-from chipshift.cli.common import catalog, stderr, stdout
+from chipshift.cli import perf_data
+from chipshift.cli.common import catalog, stdout
 from chipshift.errors import ChipshiftError
 
 if TYPE_CHECKING:  # perf (numpy, scipy) is imported inside each command, so that every command starts fast
     from chipshift.perf import ReplicaSpec, RequestSet
+    from chipshift.perf.speculative import Speculative
 
 MAX_REQUESTS = 100_000
 """Most requests a generated request set may hold (the simulation steps through each)."""
@@ -97,10 +99,30 @@ PP_OPTION = typer.Option(1, callback=_count("--pp", 4096), help="Pipeline stages
 EP_OPTION = typer.Option(
     1, callback=_count("--ep", 4096), help="Expert-parallel degree (MoE; above --tp: data-parallel attention)."
 )
+
+
+def _acceptance(option: str) -> Check:
+    return _checked(option, low=0, inclusive=True, high=1, what="an acceptance rate between 0 and 1")
+
+
 MTP_OPTION = typer.Option(
+    None, callback=_acceptance("--mtp"), help="MTP speculative decoding with this acceptance rate (0-1)."
+)
+EAGLE_OPTION = typer.Option(
+    None, callback=_acceptance("--eagle"), help="EAGLE-style draft-head speculative decoding, acceptance rate (0-1)."
+)
+SUFFIX_OPTION = typer.Option(
+    None, callback=_acceptance("--suffix"), help="Suffix (n-gram) speculative decoding on the host, acceptance (0-1)."
+)
+DRAFT_TOKENS_OPTION = typer.Option(
     None,
-    callback=_checked("--mtp", low=0, inclusive=True, high=1, what="an acceptance rate between 0 and 1"),
-    help="MTP speculative decoding with this acceptance rate (0-1).",
+    callback=_count("--draft-tokens", 16),
+    help="Draft tokens verified per step (default: 1 for --mtp, 3 for --eagle and --suffix).",
+)
+PREFIX_OPTION = typer.Option(
+    0.0,
+    callback=_checked("--prefix-hit-rate", low=0, inclusive=True, high=0.99, what="a share between 0 and 0.99"),
+    help="Share of each prompt found in the prefix cache (only the rest is prefilled).",
 )
 REQUESTS_OPTION = typer.Option(
     1000, callback=_count("--requests", MAX_REQUESTS), help="Requests of a sharegpt or fixed request set."
@@ -116,7 +138,7 @@ def _spec(
     precision: str,
     kv_cache: str | None = None,
     stack: str | None = None,
-    mtp: float | None = None,
+    speculative: Speculative | None = None,
 ) -> ReplicaSpec:
     from chipshift.perf import ReplicaSpec
 
@@ -127,7 +149,7 @@ def _spec(
         precision=precision,
         kv_cache=kv_cache,
         stack=stack,
-        mtp_acceptance=mtp,
+        speculative=speculative,
         catalog=catalog(),
     )
 
@@ -212,6 +234,10 @@ def estimate_layout(
     pp: int = PP_OPTION,
     ep: int = EP_OPTION,
     mtp: float | None = MTP_OPTION,
+    eagle: float | None = EAGLE_OPTION,
+    suffix: float | None = SUFFIX_OPTION,
+    draft_tokens: int | None = DRAFT_TOKENS_OPTION,
+    prefix_hit_rate: float = PREFIX_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Prefill and decode of one layout, per operator group (the default: `chipshift estimate MODEL CHIP`).
@@ -220,9 +246,13 @@ def estimate_layout(
     meeting --ttft-ms and --tpot-ms); a target that cannot be met is an error that says by how much.
     """
     from chipshift.perf import ServingWorkload, estimate, estimate_view, to_plain
+    from chipshift.perf.speculative import speculative_from_rates
 
-    spec = _spec(model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack, mtp=mtp)
-    work = ServingWorkload(input_tokens, output_tokens, ttft_ms, tpot_ms)
+    speculative = speculative_from_rates(mtp=mtp, eagle=eagle, suffix=suffix, tokens=draft_tokens)
+    spec = _spec(
+        model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack, speculative=speculative
+    )
+    work = ServingWorkload(input_tokens, output_tokens, ttft_ms, tpot_ms, prefix_hit_rate=prefix_hit_rate)
     result = estimate(_with_layout(spec, tp, pp, ep), work, batch_per_chip=batch)
     if as_json:
         _print_json(to_plain(result))
@@ -243,6 +273,13 @@ def estimate_search(
     ttft_ms: float | None = TTFT_OPTION,
     tpot_ms: float | None = TPOT_OPTION,
     mtp: float | None = MTP_OPTION,
+    eagle: float | None = EAGLE_OPTION,
+    suffix: float | None = SUFFIX_OPTION,
+    draft_tokens: int | None = DRAFT_TOKENS_OPTION,
+    prefix_hit_rate: float = PREFIX_OPTION,
+    disaggregated: bool = typer.Option(
+        False, "--disaggregated", help="Prefill and decode on separate instances, each at its best layout."
+    ),
     max_chips: int = typer.Option(512, callback=_count("--max-chips", 4096), help="Largest replica tried."),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -252,9 +289,15 @@ def estimate_search(
     for any chip count up to --max-chips.
     """
     from chipshift.perf import ServingWorkload, search_layouts, search_view, to_plain
+    from chipshift.perf.speculative import speculative_from_rates
 
-    spec = _spec(model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack, mtp=mtp)
-    work = ServingWorkload(input_tokens, output_tokens, ttft_ms, tpot_ms)
+    speculative = speculative_from_rates(mtp=mtp, eagle=eagle, suffix=suffix, tokens=draft_tokens)
+    spec = _spec(
+        model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack, speculative=speculative
+    )
+    work = ServingWorkload(
+        input_tokens, output_tokens, ttft_ms, tpot_ms, prefix_hit_rate=prefix_hit_rate, disaggregated=disaggregated
+    )
     found = search_layouts(spec, work, max_chips=max_chips)
     if as_json:
         _print_json({"replica": spec.describe(), "workload": to_plain(work), **to_plain(found)})
@@ -277,21 +320,40 @@ def estimate_serve(
     request_rate: float | None = typer.Option(
         None, callback=_positive("--request-rate"), help="Poisson arrivals at this many requests/s (default: at once)."
     ),
+    max_concurrency: int | None = typer.Option(
+        None, callback=_count("--max-concurrency", MAX_REQUESTS), help="Requests in flight at most (client cap)."
+    ),
     tp: int | None = TP_OPTION,
     pp: int = PP_OPTION,
     ep: int = EP_OPTION,
+    mtp: float | None = MTP_OPTION,
+    eagle: float | None = EAGLE_OPTION,
+    suffix: float | None = SUFFIX_OPTION,
+    draft_tokens: int | None = DRAFT_TOKENS_OPTION,
+    prefix_hit_rate: float = PREFIX_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Simulate one replica serving a request set: throughput, TTFT and TPOT percentiles.
 
-    Continuous batching, step by step. Without --tp/--ep/--pp the replica is the smallest the layout search finds
+    Continuous batching, step by step, with speculative decoding (--mtp, --eagle, --suffix), a client concurrency
+    cap and prefix caching as options. Without --tp/--ep/--pp the replica is the smallest the layout search finds
     that holds the longest request.
     """
     from chipshift.perf import estimate_serving, serving_view, to_plain
+    from chipshift.perf.speculative import speculative_from_rates
 
-    spec = _spec(model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack)
+    speculative = speculative_from_rates(mtp=mtp, eagle=eagle, suffix=suffix, tokens=draft_tokens)
+    spec = _spec(
+        model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack, speculative=speculative
+    )
     request_set = _request_set(lengths, requests, input_tokens, output_tokens)
-    served = estimate_serving(_with_layout(spec, tp, pp, ep), request_set, request_rate=request_rate)
+    served = estimate_serving(
+        _with_layout(spec, tp, pp, ep),
+        request_set,
+        request_rate=request_rate,
+        max_concurrency=max_concurrency,
+        prefix_hit_rate=prefix_hit_rate,
+    )
     if as_json:
         _print_json(to_plain(served))
     else:
@@ -419,74 +481,8 @@ def _size_training(
         _print(training_sizing_view(specs[0].model.id, tokens, days, rows))
 
 
-# ---------------------------------------------------------------- validate and models
-
-
-def validate_command(
-    file: Path | None = typer.Argument(None, help="Validation cases (SCHEMA.md format); default: the shipped set."),
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Predict published measurements and report the error of each."""
-    from chipshift.perf import validate_file, validation_view
-
-    report = validate_file(file, catalog=catalog())
-    if as_json:
-        _print_json(report.to_dict())
-    else:
-        _print(validation_view(report))
-    if report.summary()["predicted"] == 0:
-        stderr.print("no case could be predicted")
-        raise typer.Exit(1)
-
-
-models_app = typer.Typer(help="Model architectures the performance model knows: list, show.", no_args_is_help=True)
-
-
-@models_app.command("list")
-def models_list(as_json: bool = JSON_OPTION) -> None:
-    """Shipped model architectures with their size and attention kind.
-
-    Active parameters count the embedding and LM head, as model cards do (DeepSeek-V3: 37B).
-    """
-    from chipshift.perf import load_model, models_view, shipped_model_ids
-
-    models = [load_model(model_id) for model_id in shipped_model_ids()]
-    if not as_json:
-        _print(models_view(models))
-        return
-    _print_json(
-        [
-            {
-                "id": m.id,
-                "name": m.name,
-                "total_params_b": round(m.total_params / 1e9, 1),
-                "active_params_b": round(m.active_params_published / 1e9, 1),
-                "attention": m.attention.value,
-                "moe": m.is_moe,
-                "source": m.source,
-            }
-            for m in models
-        ]
-    )
-
-
-@models_app.command("show")
-def models_show(
-    model: str = typer.Argument(..., help="Model id or a path to a config.json."), as_json: bool = JSON_OPTION
-) -> None:
-    """Every field of one architecture, with derived sizes."""
-    from chipshift.perf import load_model, model_fields, model_view
-
-    m = load_model(model)
-    if as_json:
-        _print_json(model_fields(m))
-    else:
-        _print(model_view(m))
-
-
 def register(app: typer.Typer) -> None:
     """Add this engine's commands to the top-level app."""
     app.add_typer(estimate_app, name="estimate")
     app.command("size")(size_command)
-    app.command("validate")(validate_command)
-    app.add_typer(models_app, name="models")
+    perf_data.register(app)

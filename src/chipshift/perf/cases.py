@@ -67,6 +67,8 @@ class Parallel(_Strict):
     dp: PositiveInt = 1
     ep: PositiveInt = 1
     cp: PositiveInt = 1
+    dp_attention: bool | None = None
+    """Whether ``tp`` of an MoE model ran attention data-parallel (None: as the stack usually runs it)."""
 
 
 class Mtp(_Strict):
@@ -76,6 +78,32 @@ class Mtp(_Strict):
     """Draft tokens per step."""
     acceptance: Fraction
     """Share of draft tokens accepted."""
+
+
+class SpeculativeDraft(_Strict):
+    """Speculative decoding of any kind: MTP modules, an EAGLE-style draft head, or suffix lookup on the host."""
+
+    method: str = Field(pattern="^(mtp|eagle|suffix)$")
+    """``mtp``, ``eagle`` or ``suffix``."""
+    tokens: PositiveInt
+    """Draft tokens verified per step."""
+    acceptance: Fraction
+    """Share of draft tokens accepted (accepted / drafted)."""
+
+
+class Engine(_Strict):
+    """Engine settings the measured setup gave instead of the stack's defaults."""
+
+    kv_cache: str | None = Field(None, pattern="^(bf16|fp8|int8)$")
+    """KV-cache dtype."""
+    max_num_seqs: PositiveInt | None = None
+    """Running sequences per replica."""
+    max_batched_tokens: PositiveInt | None = None
+    """Tokens per engine step."""
+    memory_utilization: Fraction | None = None
+    """Share of device memory the engine may use."""
+    async_scheduling: bool | None = None
+    """Whether the engine scheduled the next step while the device ran this one (the engine's version decides)."""
 
 
 class Workload(_Strict):
@@ -88,8 +116,12 @@ class Workload(_Strict):
     batch_per_chip: PositiveInt | None = None
     tpot_slo_ms: PositiveFloat | None = None
     mtp: Mtp | None = None
+    speculative: SpeculativeDraft | None = None
     dataset: str | None = Field(None, pattern="^(sharegpt|random)$")
     num_prompts: PromptCount | None = None
+    max_concurrency: PositiveInt | None = None
+    request_rate: PositiveFloat | None = None
+    prefix_hit_rate: Fraction | None = None
     seq_len: PositiveInt | None = None
     global_batch_tokens: PositiveInt | None = None
     tokens: PositiveFloat | None = None
@@ -119,6 +151,8 @@ class Case(_Strict):
 
     id: str
     source: str
+    source_id: str | None = None
+    """Short key of the independent source (one publication or benchmark run); cross-validation leaves each out."""
     confidence: str = Field(pattern="^(high|medium|low)$")
     hardware: CaseHardware
     model: str
@@ -127,7 +161,13 @@ class Case(_Strict):
     phase: Phase
     workload: Workload
     parallel: Parallel | None = None
+    engine: Engine | None = None
     measured: Measured
+
+    @property
+    def source_key(self) -> str:
+        """The source for cross-validation: ``source_id``, else ``source`` up to its first comma."""
+        return self.source_id or self.source.split(",", 1)[0].strip()
 
     @model_validator(mode="after")
     def _phase_fields(self) -> Case:
@@ -136,6 +176,8 @@ class Case(_Strict):
                 raise ValueError(f"workload.{name} is required for phase '{self.phase.value}'")
         if self.workload.dataset == "random" and not (self.workload.input_tokens and self.workload.output_tokens):
             raise ValueError("dataset 'random' needs workload.input_tokens and workload.output_tokens")
+        if self.workload.mtp is not None and self.workload.speculative is not None:
+            raise ValueError("give workload.mtp or workload.speculative, not both")
         return self
 
 

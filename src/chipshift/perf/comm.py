@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,20 +41,33 @@ def _out_bw(setup: ChipSetup) -> float:
     return out * 1e9 * eff.scale_out
 
 
-def group_transfer_time(setup: ChipSetup, nbytes: Num, group: int, *, out_share: Num | None = None) -> tuple[Num, str]:
+def _hops(chips: int) -> int:
+    """Latency-bound steps of a small all-reduce over ``chips`` (tree or recursive doubling: log2 of the group)."""
+    return max(1, math.ceil(math.log2(chips))) if chips > 1 else 0
+
+
+def group_transfer_time(
+    setup: ChipSetup, nbytes: Num, group: int, *, out_share: Num | None = None, reduce: bool = False
+) -> tuple[Num, str]:
     """Time to send ``nbytes`` spread evenly over the other members of a group of ``group`` chips.
 
     ``out_share`` overrides the share of the bytes that leaves the scale-up domain (node-deduplicated dispatch).
+    A ``reduce`` (all-reduce) pays the fabric latency once per step of a tree over the group, a send or an
+    all-to-all once.
     """
     domain = setup.hw.scale_up_domain
     lat = setup.chip_eff.latency_us
     if group <= domain:
-        return nbytes / _up_bw(setup) + lat.scale_up * 1e-6, "scale-up"
+        steps = _hops(group) if reduce else 1
+        return nbytes / _up_bw(setup) + lat.scale_up * 1e-6 * steps, "scale-up"
     inside = (domain - 1) / (group - 1)
     outside = 1 - inside if out_share is None else out_share
     up = nbytes * inside / _up_bw(setup)
     out = nbytes * outside / _out_bw(setup)
-    return np.maximum(up, out) + lat.scale_out * 1e-6, "mixed"
+    latency = lat.scale_out * (_hops(math.ceil(group / domain)) if reduce else 1) + lat.scale_up * (
+        _hops(domain) if reduce else 0
+    )
+    return np.maximum(up, out) + latency * 1e-6, "mixed"
 
 
 def _node_dedup_share(setup: ChipSetup, batch: StepBatch, width: int) -> Num | None:
@@ -82,7 +96,7 @@ def tp_allreduce(setup: ChipSetup, batch: StepBatch) -> CommCost | None:
         return None
     per_call = batch.tokens * setup.model.hidden_size * ACTIVATION_BYTES * 2 * (tp - 1) / tp
     calls = 2 * setup.layers
-    time, fabric = group_transfer_time(setup, per_call, tp)
+    time, fabric = group_transfer_time(setup, per_call, tp, reduce=True)
     return CommCost("tp.allreduce", per_call * calls, time * calls, fabric)
 
 

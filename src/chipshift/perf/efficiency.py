@@ -1,8 +1,15 @@
-"""Achievable efficiencies per chip, precision and software stack, read from ``perf/data/efficiency.yaml``."""
+"""Achievable efficiencies per chip, precision and software stack: ``perf/data/efficiency.yaml`` (the factors with
+their sources, and which of them the calibration fits) and ``perf/data/fitted.yaml`` (the fitted values, written by
+``scripts/fit_perf.py``)."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
+from importlib import resources
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,6 +49,9 @@ class ChipEfficiency(BaseModel):
     """Per-chip scale-out bandwidth assumed where the catalog has none, GB/s."""
     latency_us: LatencyUs
     """Per-step collective latency."""
+    attention_half_context: float = 0.0
+    """Context tokens per query at which attention kernels reach half their efficiency (tiles and launches that a
+    short context cannot fill); 0: no such loss."""
     source: str
     """Id of the source in this file."""
     note: str | None = None
@@ -74,12 +84,20 @@ class StackEfficiency(BaseModel):
     """Multiplier on compute efficiency."""
     moe_kernel: float
     """Extra multiplier on routed-expert GEMMs."""
+    attention_kernel: float = 1.0
+    """Extra multiplier on the attention kernels (prefill and decode, compute and KV reads)."""
+    fp8_attention: bool = False
+    """With an FP8 KV cache the stack computes attention in FP8 (FlashMLA-FP8, FA3 FP8, TensorRT-LLM FP8 FMHA),
+    at the chip's FP8 peak."""
     overlap: float
     """Share of communication hidden under compute."""
     step_overhead_ms: float
     """Host time per engine step not hidden."""
     per_layer_overhead_us: float
     """Host launch time per layer per step (eager execution), overlapped with device work."""
+    async_scheduling: bool = False
+    """The engine schedules step N+1 while step N runs on the device (vLLM >= 0.14 by default, SGLang's overlap
+    scheduler, TensorRT-LLM's executor): the host time per step is hidden under the device time instead of added."""
     per_seq_overhead_us: float = 0.0
     """Host time per running sequence per step (input preparation, sampling, detokenisation), not hidden."""
     moe_expert_launch_us: float = 0.0
@@ -134,6 +152,23 @@ class TrainingStackEfficiency(BaseModel):
     """Id of the source."""
 
 
+class FitParameter(BaseModel):
+    """One factor the calibration fits: where it sits in this file, how far from its source it may move."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    """Short name (``hopper.gemm.fp8``)."""
+    targets: list[str] = Field(min_length=1)
+    """Dotted paths of the values it sets (``chips.nvidia-h100-sxm.gemm.fp8``); the first holds its prior."""
+    sigma: float = Field(gt=0)
+    """Prior width in log space: how far the data must pull to move it (0.2: about 20%)."""
+    min: float = Field(ge=0)
+    """Smallest value allowed."""
+    max: float = Field(gt=0)
+    """Largest value allowed."""
+
+
 class EfficiencyFile(BaseModel):
     """The whole ``efficiency.yaml``."""
 
@@ -153,6 +188,8 @@ class EfficiencyFile(BaseModel):
     """Training stacks by id."""
     moe_imbalance: dict[str, float | str]
     """Busiest-over-mean expert load by balance mode."""
+    fit: list[FitParameter] = Field(default_factory=list)
+    """The factors the calibration fits (their values here are the priors, from the sources)."""
 
     def chip(self, chip_id: str) -> ChipEfficiency:
         """A chip's efficiencies, or the generic defaults."""
@@ -192,8 +229,70 @@ def _stack_key(stack_id: str | None, wanted: dict[str, Any], other_kind: dict[st
     raise UnknownIdError(kind, key, sorted(set(wanted) | set(other_kind)))
 
 
+def _set(data: dict[str, Any], path: str, value: float) -> None:
+    """Set a dotted path (``chips.nvidia-h100-sxm.gemm.fp8``) in the raw file."""
+    *parents, last = path.split(".")
+    node: Any = data
+    for key in parents:
+        if not isinstance(node, dict) or key not in node:
+            raise ChipshiftError(f"efficiency.yaml has no '{path}' (fit target)")
+        node = node[key]
+    if not isinstance(node, dict) or last not in node:
+        raise ChipshiftError(f"efficiency.yaml has no '{path}' (fit target)")
+    node[last] = float(value)
+
+
 @cache
-def efficiencies() -> EfficiencyFile:
-    """The shipped efficiency data (validated on first use)."""
-    data, root = load_package_yaml("chipshift.perf", "data", "efficiency.yaml")
+def _raw_file() -> tuple[Any, Any]:
+    return load_package_yaml("chipshift.perf", "data", "efficiency.yaml")
+
+
+def build_efficiencies(values: Mapping[str, float] | None = None) -> EfficiencyFile:
+    """The shipped factors with fitted parameter ``values`` (by parameter name) put in every target.
+
+    With ``values=None`` the result holds the priors: the factors as their sources give them.
+    """
+    data, root = _raw_file()
+    data = copy.deepcopy(data)
+    if values:
+        specs = {p.get("name"): p for p in data.get("fit", []) if isinstance(p, dict)}
+        for name, value in values.items():
+            if name not in specs:
+                raise ChipshiftError(f"unknown fitted parameter '{name}' (not in efficiency.yaml's fit list)")
+            for target in specs[name].get("targets", []):
+                _set(data, str(target), value)
     return validate_model(EfficiencyFile, data, root, "chipshift/perf/data/efficiency.yaml")
+
+
+@cache
+def fitted_values() -> dict[str, float]:
+    """The calibrated parameter values shipped in ``perf/data/fitted.yaml`` (empty when there is none)."""
+    if not resources.files("chipshift.perf").joinpath("data", "fitted.yaml").is_file():
+        return {}
+    data, _ = load_package_yaml("chipshift.perf", "data", "fitted.yaml")
+    values = data.get("parameters", {}) if isinstance(data, dict) else {}
+    return {str(k): float(v) for k, v in values.items()}
+
+
+@cache
+def shipped_efficiencies() -> EfficiencyFile:
+    """The shipped factors with the calibrated values in place (validated on first use)."""
+    return build_efficiencies(fitted_values())
+
+
+_ACTIVE: ContextVar[EfficiencyFile | None] = ContextVar("chipshift_perf_efficiencies", default=None)
+
+
+def efficiencies() -> EfficiencyFile:
+    """The factors in use: the shipped calibrated ones, or those :func:`using` set (calibration, cross-validation)."""
+    return _ACTIVE.get() or shipped_efficiencies()
+
+
+@contextmanager
+def using(factors: EfficiencyFile) -> Iterator[EfficiencyFile]:
+    """Run the model with other factors (a candidate fit), then restore the previous ones."""
+    token = _ACTIVE.set(factors)
+    try:
+        yield factors
+    finally:
+        _ACTIVE.reset(token)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chipshift.errors import ChipshiftError, NotSupportedYetError
+from chipshift.errors import ChipshiftError
 from chipshift.perf.comm import kv_transfer_s
 from chipshift.perf.efficiency import efficiencies
 from chipshift.perf.inference import (
@@ -19,7 +19,13 @@ from chipshift.perf.inference import (
 from chipshift.perf.layout import InferenceLayout, chips_text
 from chipshift.perf.memory import MemoryPlan, memory_plan
 from chipshift.perf.search import ServingPoint, ServingWorkload, search_layouts
-from chipshift.perf.serving import RequestSet, ServingResult, simulate_serving, with_poisson_arrivals
+from chipshift.perf.serving import (
+    RequestSet,
+    ServingOptions,
+    ServingResult,
+    simulate_serving,
+    with_poisson_arrivals,
+)
 from chipshift.perf.spec import ReplicaSpec
 
 
@@ -97,7 +103,7 @@ class Estimate:
 
 
 def breakdown(step: StepEstimate) -> list[BreakdownRow]:
-    """Rows of a step: one per operator group, one per communication pattern."""
+    """Rows of a step: one per operator group with work in it, one per communication pattern."""
     rows = [
         BreakdownRow(
             op.name,
@@ -110,6 +116,7 @@ def breakdown(step: StepEstimate) -> list[BreakdownRow]:
             op.precision,
         )
         for op in step.ops
+        if float(op.flops) > 0 or float(op.bytes) > 0
     ]
     rows += [
         BreakdownRow(c.name, 0.0, 0.0, float(c.time_s) * 1e3, float(c.time_s) * 1e3, c.fabric, None, None)
@@ -171,7 +178,7 @@ def estimate(spec: ReplicaSpec, work: ServingWorkload, *, batch_per_chip: int | 
         acceptance=spec.mtp_acceptance or 0.0,
         check_kv=False,
     )
-    prefill = estimate_prefill(setup, work.input_tokens)
+    prefill = estimate_prefill(setup, work.input_tokens, cached_tokens=work.cached_tokens)
     eff = efficiencies()
     sources = {"chip": eff.source_title(spec.chip_eff.source), "stack": eff.source_title(spec.stack_eff.source)}
     context = f"{point.batch_per_chip} sequences per chip at {work.decode_context:,} tokens of context"
@@ -223,6 +230,12 @@ class ServingEstimate:
     """The request set: count, kind and mean lengths."""
     result: ServingResult
     """The simulation."""
+    speculative: str | None = None
+    """Speculative decoding, e.g. ``EAGLE, 3 draft tokens, 60% accepted`` (None: off)."""
+    max_concurrency: int | None = None
+    """The client's cap on requests in flight (None: none)."""
+    prefix_hit_rate: float = 0.0
+    """Share of each prompt found in the prefix cache."""
 
 
 def serving_layout(spec: ReplicaSpec, requests: RequestSet) -> InferenceLayout:
@@ -242,16 +255,22 @@ def serving_layout(spec: ReplicaSpec, requests: RequestSet) -> InferenceLayout:
 
 
 def estimate_serving(
-    spec: ReplicaSpec, requests: RequestSet, *, request_rate: float | None = None, seed: int = 0
+    spec: ReplicaSpec,
+    requests: RequestSet,
+    *,
+    request_rate: float | None = None,
+    seed: int = 0,
+    max_concurrency: int | None = None,
+    prefix_hit_rate: float = 0.0,
 ) -> ServingEstimate:
-    """Serve ``requests`` on one replica (:func:`serving_layout`), all at once or as a Poisson stream."""
-    if spec.mtp_acceptance is not None:
-        raise NotSupportedYetError("speculative decoding (MTP) in the serving simulation")
+    """Serve ``requests`` on one replica (:func:`serving_layout`), all at once or as a Poisson stream, with the
+    spec's speculative decoding, an optional client concurrency cap and prefix-cache hit rate."""
     spec.model.check_context(requests.longest)
+    options = ServingOptions(max_concurrency, spec.speculative, prefix_hit_rate)
     layout = serving_layout(spec, requests)
     setup = spec.setup(layout)
     arriving = requests if request_rate is None else with_poisson_arrivals(requests, request_rate, seed)
-    result = simulate_serving(setup, arriving, layout.chips)
+    result = simulate_serving(setup, arriving, layout.chips, options=options)
     hw = spec.hardware
     return ServingEstimate(
         spec.model.id,
@@ -265,4 +284,7 @@ def estimate_serving(
         layout.chips,
         requests.describe(),
         result,
+        spec.speculative.describe() if spec.speculative is not None else None,
+        max_concurrency,
+        prefix_hit_rate,
     )

@@ -36,9 +36,10 @@ class StepEstimate:
     """Step time: compute + exposed communication + host."""
 
 
-def mtp_factor(setup: ChipSetup, draft_tokens: int) -> float:
-    """Extra work of running the MTP draft modules, relative to the main model."""
-    return 1.0 + draft_tokens * max(1, setup.model.mtp_layers) / setup.model.num_layers if draft_tokens else 1.0
+def draft_factor(setup: ChipSetup, draft_tokens: int) -> float:
+    """Extra device work of drafting ``draft_tokens`` speculative tokens (MTP modules or an EAGLE-style head, one
+    pass each; nothing for a draft proposed on the host), relative to the main model."""
+    return 1.0 + draft_tokens * setup.draft_layers / setup.model.num_layers
 
 
 def host_launch_s(setup: ChipSetup) -> float:
@@ -55,18 +56,22 @@ def step_estimate(setup: ChipSetup, batch: StepBatch) -> StepEstimate:
     """Roofline of every operator, communication over the topology, overlap and host overhead.
 
     Device time is compute plus the communication not hidden under it, never less than the stack's per-layer floor;
-    host launches overlap with it; the scheduling overhead of the step does not.
+    host launches overlap with it; the scheduling overhead of the step adds to it, or, with asynchronous scheduling,
+    hides under it (the step takes the longer of the two).
     """
     ops = step_ops(setup, batch)
     comms = step_comms(setup, batch)
     stack = setup.stack_eff
-    compute = sum((op.time_s for op in ops), start=np.float64(0.0)) * mtp_factor(setup, batch.draft_tokens)
+    compute = sum((op.time_s for op in ops), start=np.float64(0.0)) * draft_factor(setup, batch.draft_tokens)
     compute = np.maximum(compute, stack.layer_floor_us * setup.layers / 1e6)
     comm = sum((c.time_s for c in comms), start=np.float64(0.0))
     device = compute + comm - stack.overlap * np.minimum(compute, comm)
     seqs = batch.decode_seqs + batch.prefill_seqs
     scheduling = stack.step_overhead_ms / 1000 + stack.per_seq_overhead_us * seqs / 1e6
-    step = scheduling + np.maximum(device, host_launch_s(setup))
+    if stack.async_scheduling:
+        step = np.maximum(np.maximum(device, host_launch_s(setup)), scheduling)
+    else:
+        step = scheduling + np.maximum(device, host_launch_s(setup))
     host = step - device
     return StepEstimate(ops, comms, compute, comm, float(host) if np.ndim(host) == 0 else host, stack.overlap, step)
 
@@ -88,17 +93,23 @@ class PrefillResult:
     """Memory of one chip."""
 
 
-def prefill_batch(input_tokens: int, tokens_per_batch: int | None, max_batched: int) -> StepBatch:
-    """A step that prefills whole prompts of ``input_tokens``, as many as fit in the token budget."""
-    budget = tokens_per_batch or max(max_batched, input_tokens)
-    seqs = max(1, budget // input_tokens)
-    pairs = seqs * input_tokens * (input_tokens + 1) / 2
-    return StepBatch(prefill_tokens=seqs * input_tokens, prefill_pairs=pairs, prefill_seqs=seqs)
+def prefill_batch(
+    input_tokens: int, tokens_per_batch: int | None, max_batched: int, cached_tokens: int = 0
+) -> StepBatch:
+    """A step that prefills whole prompts of ``input_tokens``, as many as fit in the token budget; the first
+    ``cached_tokens`` of each prompt are found in the prefix cache and only attended to."""
+    new = max(1, input_tokens - cached_tokens)
+    budget = tokens_per_batch or max(max_batched, new)
+    seqs = max(1, budget // new)
+    pairs = seqs * new * (input_tokens - new + (new + 1) / 2)
+    return StepBatch(prefill_tokens=seqs * new, prefill_pairs=pairs, prefill_seqs=seqs)
 
 
-def estimate_prefill(setup: ChipSetup, input_tokens: int, tokens_per_batch: int | None = None) -> PrefillResult:
-    """Prefill throughput per chip and TTFT for prompts of ``input_tokens``."""
-    batch = prefill_batch(input_tokens, tokens_per_batch, setup.stack_eff.max_batched_tokens)
+def estimate_prefill(
+    setup: ChipSetup, input_tokens: int, tokens_per_batch: int | None = None, *, cached_tokens: int = 0
+) -> PrefillResult:
+    """Prefill throughput per chip (prompt tokens computed) and TTFT for prompts of ``input_tokens``."""
+    batch = prefill_batch(input_tokens, tokens_per_batch, setup.stack_eff.max_batched_tokens, cached_tokens)
     mem = memory_plan(setup, float(batch.prefill_tokens))
     if not mem.fits:
         raise DoesNotFitError(_fit_message(setup, mem))
@@ -109,19 +120,40 @@ def estimate_prefill(setup: ChipSetup, input_tokens: int, tokens_per_batch: int 
     return PrefillResult(per_chip, ttft, int(batch.prefill_tokens), step, mem)
 
 
-def prefill_rate_and_ttft(setup: ChipSetup, input_tokens: int) -> tuple[float, float]:
+def prefill_alone(setup: ChipSetup, input_tokens: int, chunk_tokens: int | None = None) -> PrefillResult:
+    """One prompt alone, prefilled in chunks of ``chunk_tokens`` (each attending to the chunks before it) that flow
+    through the pipeline stages one behind the other: TTFT and prompt tokens per second per chip of the replica."""
+    chunk = min(input_tokens, chunk_tokens or setup.stack_eff.max_batched_tokens)
+    mem = memory_plan(setup, float(chunk))
+    if not mem.fits:
+        raise DoesNotFitError(_fit_message(setup, mem))
+    starts = np.arange(0, input_tokens, chunk, dtype=np.float64)
+    sizes = np.minimum(chunk, input_tokens - starts)
+    last = np.zeros_like(sizes)
+    last[-1] = 1.0
+    batch = StepBatch(prefill_tokens=sizes, prefill_pairs=sizes * (starts + (sizes + 1) / 2), prefill_seqs=last)
+    step = step_estimate(setup, batch)
+    times = np.asarray(step.step_s, dtype=np.float64)
+    ttft_s = float(times.sum() + (setup.layout.pp - 1) * times.max())
+    per_chip = input_tokens / ttft_s / setup.layout.chips
+    return PrefillResult(per_chip, ttft_s * 1000, chunk, step, mem)
+
+
+def prefill_rate_and_ttft(setup: ChipSetup, input_tokens: int, cached_tokens: int = 0) -> tuple[float, float]:
     """Prefill tokens/s per chip at a full batch and the TTFT of one prompt alone, in one vectorised step.
 
-    The same figures as two calls of :func:`estimate_prefill` (batched, then ``tokens_per_batch=input_tokens``).
+    The same figures as two calls of :func:`estimate_prefill` (batched, then ``tokens_per_batch=input_tokens``);
+    with a prefix cache the rate counts the tokens computed, not those found in the cache.
     """
-    full = prefill_batch(input_tokens, None, setup.stack_eff.max_batched_tokens)
+    full = prefill_batch(input_tokens, None, setup.stack_eff.max_batched_tokens, cached_tokens)
     mem = memory_plan(setup, float(full.prefill_tokens))
     if not mem.fits:
         raise DoesNotFitError(_fit_message(setup, mem))
+    one = prefill_batch(input_tokens, max(1, input_tokens - cached_tokens), 1, cached_tokens)
     seqs = np.array([full.prefill_seqs, 1.0])
     batch = StepBatch(
-        prefill_tokens=seqs * input_tokens,
-        prefill_pairs=seqs * input_tokens * (input_tokens + 1) / 2,
+        prefill_tokens=seqs * one.prefill_tokens,
+        prefill_pairs=seqs * one.prefill_pairs,
         prefill_seqs=seqs,
     )
     step_s = np.asarray(step_estimate(setup, batch).step_s, dtype=np.float64)

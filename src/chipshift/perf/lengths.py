@@ -20,7 +20,7 @@ import numpy as np
 from chipshift.datafiles import load_json
 from chipshift.errors import InputFileError
 from chipshift.files import MiB, read_input_text
-from chipshift.perf.serving import RequestSet
+from chipshift.perf.requests import RequestSet
 
 MAX_REQUESTS = 100_000
 """Most requests a lengths file may hold: the simulation steps through each, so more would take minutes."""

@@ -15,7 +15,7 @@ from chipshift.perf.efficiency import ChipEfficiency, StackEfficiency
 from chipshift.perf.hardware import Hardware, peak_for
 from chipshift.perf.layout import InferenceLayout
 from chipshift.perf.models import AttentionKind, ModelArch
-from chipshift.perf.quant import QuantSpec
+from chipshift.perf.quant import KvCacheDtype, QuantSpec
 
 Num = Any
 """A float or a numpy array of floats (one per candidate configuration)."""
@@ -84,8 +84,20 @@ class ChipSetup:
     layout: InferenceLayout
     imbalance: float = 1.0
     """Busiest-over-mean expert load (EP only)."""
-    kv_cache_bytes: float = 2.0
-    """Bytes per KV-cache element (2 for BF16, 1 for FP8 or INT8)."""
+    kv_cache: KvCacheDtype = KvCacheDtype.BF16
+    """KV-cache element type."""
+    draft_layers: float = 1.0
+    """Decoder layers of device work per speculative draft token (0: drafted on the host)."""
+
+    @property
+    def kv_cache_bytes(self) -> float:
+        """Bytes per KV-cache element (2 for BF16, 1 for FP8 or INT8)."""
+        return self.kv_cache.bytes
+
+    @property
+    def attention_precision(self) -> str:
+        """``fp8`` where the stack computes attention in FP8 over an FP8 cache, else ``bf16``."""
+        return "fp8" if self.stack_eff.fp8_attention and self.kv_cache is KvCacheDtype.FP8 else "bf16"
 
     @property
     def layers(self) -> float:
@@ -109,24 +121,38 @@ class ChipSetup:
         return per_layer * self.layers
 
 
-def _op(setup: ChipSetup, name: str, flops: Num, nbytes: Num, kind: str) -> OpCost:
-    hw, eff = setup.hw, setup.chip_eff
+def _op(setup: ChipSetup, name: str, flops: Num, nbytes: Num, kind: str, context: Num = 0.0) -> OpCost:
+    """One operator group's roofline; ``context`` (attention only) is the mean context a query attends to."""
+    hw, eff, stack = setup.hw, setup.chip_eff, setup.stack_eff
+    bandwidth = eff.memory
     if kind == "attention":
-        peak, used = peak_for(hw, "bf16")
-        efficiency = eff.attention * setup.stack_eff.kernel
+        peak, used = peak_for(hw, setup.attention_precision)
+        fill = attention_fill(eff.attention_half_context, context)
+        efficiency = eff.attention * stack.kernel * stack.attention_kernel * fill
+        bandwidth = eff.memory * stack.attention_kernel
     else:
         peak, used = peak_for(hw, setup.quant.gemm_precision if kind in {"gemm", "moe"} else "bf16")
-        efficiency = eff.gemm_for(used) * setup.stack_eff.kernel
+        efficiency = eff.gemm_for(used) * stack.kernel
         if kind == "moe":
-            efficiency *= setup.stack_eff.moe_kernel
+            efficiency *= stack.moe_kernel
+            bandwidth = eff.memory * stack.moe_kernel
     compute_s = flops / (peak * 1e12 * efficiency)
-    bandwidth = eff.memory * (setup.stack_eff.moe_kernel if kind == "moe" else 1.0)
     memory_s = nbytes / (hw.hbm_bandwidth_gb_s * 1e9 * bandwidth)
-    return OpCost(name, flops, nbytes, compute_s, memory_s, used, round(efficiency, 3))
+    shown = efficiency if np.ndim(efficiency) == 0 else float(np.max(efficiency))
+    return OpCost(name, flops, nbytes, compute_s, memory_s, used, round(float(shown), 3))
+
+
+def attention_fill(half_context: float, context: Num) -> Num:
+    """Share of their best efficiency attention kernels reach at a mean ``context`` per query: ``c / (c + half)``."""
+    if half_context <= 0:
+        return 1.0
+    ctx = np.maximum(context, 1.0)
+    return ctx / (ctx + half_context)
 
 
 def attention_ops(setup: ChipSetup, batch: StepBatch) -> list[OpCost]:
-    """Attention projections and the attention core (prefill against the prompt, decode against the cache)."""
+    """Attention projections, and the attention core: prompts against their own context (prefill, FLOPs growing
+    with the square of the prompt) and decoding sequences against their KV cache (reads growing with context)."""
     m, tp, layers = setup.model, setup.layout.tp, setup.layers
     tokens = batch.tokens
     wb = setup.quant.weight_bytes
@@ -137,13 +163,27 @@ def attention_ops(setup: ChipSetup, batch: StepBatch) -> list[OpCost]:
         (m.attention_params * wb / tp + tokens * m.hidden_size * 4) * layers,
         "gemm",
     )
-    decode_pairs = batch.decode_ctx * (1 + batch.draft_tokens)
-    flops = batch.prefill_pairs * m.attention_flops_per_pair(absorbed=False)
-    flops = flops + decode_pairs * m.attention_flops_per_pair(absorbed=True)
     kv_token_bytes = setup.kv_bytes_per_token()
-    kv_bytes = (batch.decode_ctx + batch.prefill_tokens) * kv_token_bytes
-    core = _op(setup, "attention.core", flops / tp * layers, kv_bytes, "attention")
-    return [proj, core]
+    prefill_context = batch.prefill_pairs / np.maximum(batch.prefill_tokens, 1.0)
+    prefill = _op(
+        setup,
+        "attention.prefill",
+        batch.prefill_pairs * m.attention_flops_per_pair(absorbed=False) / tp * layers,
+        batch.prefill_tokens * kv_token_bytes,
+        "attention",
+        prefill_context,
+    )
+    queries = 1 + batch.draft_tokens
+    decode_context = batch.decode_ctx / np.maximum(batch.decode_seqs, 1.0)
+    decode = _op(
+        setup,
+        "attention.decode",
+        batch.decode_ctx * queries * m.attention_flops_per_pair(absorbed=True) / tp * layers,
+        batch.decode_ctx * kv_token_bytes,
+        "attention",
+        decode_context,
+    )
+    return [proj, prefill, decode]
 
 
 def _expert_touch_fraction(m: ModelArch, routed_tokens: Num) -> Num:

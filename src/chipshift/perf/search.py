@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from chipshift.errors import ChipshiftError
+from chipshift.perf.comm import kv_transfer_s
 from chipshift.perf.inference import DoesNotFitError, decode_batch, prefill_rate_and_ttft, step_estimate
 from chipshift.perf.layout import MAX_REPLICA_CHIPS, InferenceLayout, chips_text, searched_layouts
 from chipshift.perf.memory import memory_plan
@@ -43,8 +44,14 @@ class ServingWorkload:
     """Time-per-output-token target (None: none)."""
     longest_tokens: int | None = None
     """Longest request (prompt plus output) one attention group must hold; default the mean request."""
+    prefix_hit_rate: float = 0.0
+    """Share of each prompt found in the prefix cache: only the rest is prefilled (0: no prefix caching)."""
+    disaggregated: bool = False
+    """Prefill and decode on separate instances, each at its own best layout, the KV cache sent between them."""
 
     def __post_init__(self) -> None:
+        if not (math.isfinite(self.prefix_hit_rate) and 0.0 <= self.prefix_hit_rate < 1.0):
+            raise ChipshiftError(f"prefix_hit_rate must be at least 0 and below 1, not {self.prefix_hit_rate:g}")
         for name in ("input_tokens", "output_tokens", "longest_tokens"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or value < 1):
@@ -64,6 +71,16 @@ class ServingWorkload:
         """Tokens of the longest request."""
         return self.longest_tokens or self.input_tokens + self.output_tokens
 
+    @property
+    def cached_tokens(self) -> int:
+        """Prompt tokens found in the prefix cache (at most all but one)."""
+        return min(int(self.input_tokens * self.prefix_hit_rate), self.input_tokens - 1)
+
+    @property
+    def computed_input_tokens(self) -> int:
+        """Prompt tokens prefilled per request."""
+        return self.input_tokens - self.cached_tokens
+
 
 @dataclass(frozen=True)
 class ServingPoint:
@@ -80,6 +97,8 @@ class ServingPoint:
     """Decode output tokens per second per chip."""
     tokens_per_s_per_chip: float
     """Output tokens per second per chip with the prompts' prefill time included."""
+    prefill_layout: InferenceLayout | None = None
+    """With disaggregated serving, the prefill instances' layout (the KV transfer is in ``ttft_ms``)."""
 
     @property
     def chips_per_replica(self) -> int:
@@ -113,8 +132,12 @@ class _Layout:
     batches: FloatArray
     tpot_ms: FloatArray
     decode: FloatArray
-    rate: FloatArray
+    prefill_rate: float
+    """Prompt tokens computed per second per chip at a full prefill batch."""
     ttft_ms: float
+    rate: FloatArray = field(default_factory=lambda: np.zeros(0))
+    """Output tokens/s per chip with the prompts' prefill included (set by :func:`_with_prefill`)."""
+    prefill_layout: InferenceLayout | None = None
 
     def point(self, index: int) -> ServingPoint:
         return ServingPoint(
@@ -124,6 +147,7 @@ class _Layout:
             self.ttft_ms,
             float(self.decode[index]),
             float(self.rate[index]),
+            self.prefill_layout,
         )
 
 
@@ -167,7 +191,7 @@ def _evaluate(
         misses.add("context", mem.kv_tokens_per_group / (layout.tp * layout.pp), layout)
         return None
     try:
-        prefill_rate, ttft_ms = prefill_rate_and_ttft(setup, work.input_tokens)
+        prefill_rate, ttft_ms = prefill_rate_and_ttft(setup, work.input_tokens, work.cached_tokens)
     except DoesNotFitError:
         workspace = float(max(spec.stack_eff.max_batched_tokens, work.input_tokens))
         misses.add("memory", memory_plan(setup, workspace).missing_gb, layout)
@@ -177,8 +201,25 @@ def _evaluate(
     step_s = np.broadcast_to(np.asarray(step.step_s, dtype=np.float64), batches.shape)
     accepted = spec.accepted_per_step
     decode = batches * accepted / (step_s * layout.pp)
-    rate = 1.0 / (1.0 / decode + work.input_tokens / work.output_tokens / prefill_rate)
-    return _Layout(layout, batches, step_s * layout.pp / accepted * 1000, decode, rate, ttft_ms)
+    return _Layout(layout, batches, step_s * layout.pp / accepted * 1000, decode, prefill_rate, ttft_ms)
+
+
+def _with_prefill(spec: ReplicaSpec, fitting: list[_Layout], work: ServingWorkload) -> list[_Layout]:
+    """Each point's rate with the prompts' prefill time included: on its own chips, or (disaggregated) on prefill
+    instances at the layout with the most prompt tokens per second per chip within the TTFT target."""
+    prefill_share = work.computed_input_tokens / work.output_tokens
+    if not work.disaggregated or not fitting:
+        for found in fitting:
+            found.rate = 1.0 / (1.0 / found.decode + prefill_share / found.prefill_rate)
+        return fitting
+    timely = [f for f in fitting if work.ttft_ms is None or f.ttft_ms <= work.ttft_ms] or fitting
+    prefill = max(timely, key=lambda f: (f.prefill_rate, -f.layout.chips))
+    transfer_ms = kv_transfer_s(spec.setup(prefill.layout), work.input_tokens) * 1000
+    for found in fitting:
+        found.rate = 1.0 / (1.0 / found.decode + prefill_share / prefill.prefill_rate)
+        found.ttft_ms = prefill.ttft_ms + transfer_ms
+        found.prefill_layout = prefill.layout
+    return fitting
 
 
 def search_layouts(
@@ -205,6 +246,7 @@ def search_layouts(
         )
     misses = _Misses()
     fitting = [found for lay in layouts if (found := _evaluate(spec, lay, work, batch_per_chip, misses)) is not None]
+    fitting = _with_prefill(spec, fitting, work)
     evaluated = sum(len(f.batches) for f in fitting)
     best = _best(fitting, work)
     smallest = _smallest(fitting)

@@ -1,14 +1,14 @@
 """Serving with continuous batching: a step-by-step simulation of a vLLM-style scheduler over a request set.
 
-Each step decodes one token for every running sequence, fills the rest of the token budget with chunks of waiting
-prompts (FIFO), admits new requests while sequences and KV cache allow, and preempts the newest sequence when the
-cache overflows (recomputed later, as vLLM does). The step time is the roofline of :mod:`chipshift.perf.inference`.
+Each step decodes one token for every running sequence (1 + acceptance x draft tokens with speculative decoding),
+fills the rest of the token budget with chunks of waiting prompts (FIFO), admits new requests while sequences and KV
+cache allow, and preempts the newest sequence when the cache overflows (recomputed later, as vLLM does). The step
+time is the roofline of :mod:`chipshift.perf.inference`.
 
-Requests either arrive all at once (vLLM's offline throughput benchmark) or at the times of a
-:class:`RequestSet` made by :func:`with_poisson_arrivals` (``benchmark_serving --request-rate``); then TTFT counts
-from each request's arrival and :func:`max_request_rate` finds the highest rate at which a percentile of TTFT and
-TPOT stays within targets. Request lengths come from :func:`sharegpt_like`, :func:`fixed_lengths` or a file
-(:func:`chipshift.perf.lengths.load_lengths`).
+Requests arrive all at once or at their times (:mod:`chipshift.perf.requests`); a benchmark client's concurrency
+cap (``--max-concurrency``) holds a request back until one in flight finishes, and its TTFT counts from when it is
+sent. With prefix caching, a share of each prompt is found in the cache: only the rest is prefilled, attending to
+the whole prompt. :func:`chipshift.perf.rate.max_request_rate` finds the highest Poisson rate within targets.
 """
 
 from __future__ import annotations
@@ -18,98 +18,68 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import ndtri
 
 from chipshift.errors import ChipshiftError
 from chipshift.perf.inference import DoesNotFitError, step_estimate
 from chipshift.perf.memory import memory_plan
 from chipshift.perf.operators import ChipSetup, StepBatch
+from chipshift.perf.requests import (
+    SHAREGPT_MEAN_INPUT,
+    SHAREGPT_MEAN_OUTPUT,
+    RequestSet,
+    fixed_lengths,
+    sharegpt_like,
+    with_poisson_arrivals,
+)
+from chipshift.perf.speculative import Speculative
+
+__all__ = [
+    "SHAREGPT_MEAN_INPUT",
+    "SHAREGPT_MEAN_OUTPUT",
+    "Latency",
+    "RequestSet",
+    "ServingOptions",
+    "ServingResult",
+    "check_percentile",
+    "fixed_lengths",
+    "sharegpt_like",
+    "simulate_serving",
+    "with_poisson_arrivals",
+]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
-SHAREGPT_MEAN_INPUT = 217
-"""Mean prompt tokens of vLLM's ShareGPT benchmark sample (1,000 prompts)."""
-SHAREGPT_MEAN_OUTPUT = 201
-"""Mean output tokens of the same sample."""
-SHAREGPT_SIGMA = 1.0
-"""Log-normal spread of ShareGPT prompt and output lengths (long tail up to the benchmark's 1,024/2,048 caps)."""
-
 
 @dataclass(frozen=True)
-class RequestSet:
-    """Prompt and output lengths of the requests a benchmark client sends at once."""
+class ServingOptions:
+    """How the requests are served beyond the replica's spec: client concurrency, speculative decoding, prefix
+    caching."""
 
-    name: str
-    """``sharegpt`` or ``random``."""
-    input_tokens: IntArray
-    """Prompt length of each request."""
-    output_tokens: IntArray
-    """Output length of each request."""
-    arrival_s: FloatArray | None = None
-    """Arrival time of each request, non-decreasing; None: all arrive at time 0."""
-    rate: float | None = None
-    """Nominal arrival rate in requests per second, when the arrivals are a Poisson stream."""
+    max_concurrency: int | None = None
+    """Requests in flight at most, whole setup (a benchmark client's ``--max-concurrency``); None: no cap."""
+    speculative: Speculative | None = None
+    """Speculative decoding (None: off)."""
+    prefix_hit_rate: float = 0.0
+    """Share of each prompt found in the prefix cache (0: no prefix caching)."""
+
+    def __post_init__(self) -> None:
+        if self.max_concurrency is not None and self.max_concurrency < 1:
+            raise ChipshiftError(f"a concurrency cap must be at least 1, not {self.max_concurrency}")
+        if not (math.isfinite(self.prefix_hit_rate) and 0.0 <= self.prefix_hit_rate < 1.0):
+            raise ChipshiftError(
+                f"a prefix-cache hit rate must be at least 0 and below 1, not {self.prefix_hit_rate:g}"
+            )
 
     @property
-    def count(self) -> int:
-        """Number of requests."""
-        return len(self.input_tokens)
+    def tokens_per_step(self) -> float:
+        """Tokens a decoding sequence advances per step."""
+        return 1.0 if self.speculative is None else self.speculative.accepted_per_step
 
     @property
-    def longest(self) -> int:
-        """Tokens of the longest request, prompt plus output."""
-        return int((self.input_tokens + self.output_tokens).max())
-
-    def every(self, step: int) -> RequestSet:
-        """Every ``step``-th request (the share of one of ``step`` attention groups)."""
-        arrivals = None if self.arrival_s is None else self.arrival_s[::step]
-        return RequestSet(self.name, self.input_tokens[::step], self.output_tokens[::step], arrivals, self.rate)
-
-    def cycled(self, count: int) -> RequestSet:
-        """At least ``count`` requests (at most :data:`MAX_SIMULATED_REQUESTS`), repeating these lengths in order."""
-        n = max(self.count, min(count, MAX_SIMULATED_REQUESTS))
-        return RequestSet(self.name, np.resize(self.input_tokens, n), np.resize(self.output_tokens, n))
-
-    def describe(self) -> str:
-        """Count and mean lengths, for tables."""
-        return (
-            f"{self.count:,} {self.name} requests, mean {self.input_tokens.mean():,.0f} in / "
-            f"{self.output_tokens.mean():,.0f} out"
-        )
-
-
-def _lognormal_lengths(n: int, mean: float, cap: int, rng: np.random.Generator) -> IntArray:
-    quantiles = (np.arange(n) + 0.5) / n
-    raw = np.exp(SHAREGPT_SIGMA * ndtri(quantiles))
-    lengths = np.clip(raw * mean / raw.mean(), 4, cap)
-    for _ in range(30):
-        raw = raw * mean / lengths.mean()
-        lengths = np.clip(raw, 4, cap)
-    return rng.permutation(np.round(lengths).astype(np.int64))
-
-
-def sharegpt_like(count: int = 1000, seed: int = 0) -> RequestSet:
-    """Deterministic lengths with ShareGPT's means and long tail (prompts ≤ 1,024, prompt + output ≤ 2,048)."""
-    rng = np.random.default_rng(seed)
-    inputs = _lognormal_lengths(count, SHAREGPT_MEAN_INPUT, 1024, rng)
-    outputs = _lognormal_lengths(count, SHAREGPT_MEAN_OUTPUT, 2048 - 4, rng)
-    return RequestSet("sharegpt", inputs, np.minimum(outputs, 2048 - inputs))
-
-
-def fixed_lengths(count: int, input_tokens: int, output_tokens: int) -> RequestSet:
-    """Every request with the same prompt and output length (vLLM's ``random`` dataset without range)."""
-    return RequestSet(
-        "random", np.full(count, input_tokens, dtype=np.int64), np.full(count, output_tokens, dtype=np.int64)
-    )
-
-
-def with_poisson_arrivals(requests: RequestSet, rate: float, seed: int = 0) -> RequestSet:
-    """The same requests arriving as a Poisson process of ``rate`` requests per second (deterministic per seed)."""
-    if rate <= 0:
-        raise ChipshiftError(f"a request rate must be positive, not {rate}")
-    gaps = np.random.default_rng(seed).exponential(1.0, requests.count)
-    return RequestSet(requests.name, requests.input_tokens, requests.output_tokens, np.cumsum(gaps) / rate, rate)
+    def draft_tokens(self) -> int:
+        """Speculative tokens verified per decoding sequence per step."""
+        return 0 if self.speculative is None else self.speculative.tokens
 
 
 @dataclass(frozen=True)
@@ -192,13 +162,19 @@ class _State:
 
     in_len: IntArray
     out_len: IntArray
+    cached: IntArray
+    """Prompt tokens found in the prefix cache (never prefilled)."""
     prefilled: IntArray
-    generated: IntArray
+    generated: FloatArray
+    """Output tokens so far (fractional: speculative decoding advances by the expected accepted tokens)."""
     first_token_s: FloatArray
     finish_s: FloatArray
     arrival_s: FloatArray
+    """When each request was sent: its arrival, or later when the client's concurrency cap held it back."""
     waiting: list[int]
     running: IntArray
+    cap: float
+    """Requests in flight at most (waiting or running; inf: no cap)."""
     arrived: int = 0
     """Requests (in arrival order) already moved to the waiting queue."""
     preemptions: int = 0
@@ -208,16 +184,28 @@ class _State:
         """Tokens held in the KV cache by running sequences."""
         return float(np.sum(self.prefilled[self.running] + self.generated[self.running]))
 
+    def in_flight(self) -> int:
+        """Requests sent and not finished."""
+        return len(self.waiting) + len(self.running)
+
     def release(self, now: float) -> None:
-        """Queue every request that has arrived by ``now``."""
+        """Queue every request that has arrived by ``now``, as far as the concurrency cap allows (a request held
+        back is sent, and its TTFT starts, when a slot frees)."""
         count = int(np.searchsorted(self.arrival_s, now, side="right"))
+        room = self.cap - self.in_flight()
+        if room < count - self.arrived:
+            count = self.arrived + int(max(0.0, room))
         if count > self.arrived:
-            self.waiting.extend(range(self.arrived, count))
+            fresh = np.arange(self.arrived, count)
+            self.arrival_s[fresh] = np.maximum(self.arrival_s[fresh], now)
+            self.waiting.extend(fresh.tolist())
             self.arrived = count
 
     def next_arrival(self) -> float:
-        """Arrival time of the next request not yet queued (inf when all have arrived)."""
-        return float(self.arrival_s[self.arrived]) if self.arrived < len(self.arrival_s) else math.inf
+        """When the next request not yet queued can be sent (inf when none is left or the cap is reached)."""
+        if self.arrived >= len(self.arrival_s) or self.in_flight() >= self.cap:
+            return math.inf
+        return float(self.arrival_s[self.arrived])
 
 
 def _admit(state: _State, setup: ChipSetup, kv_capacity: float, budget: int) -> None:
@@ -229,21 +217,22 @@ def _admit(state: _State, setup: ChipSetup, kv_capacity: float, budget: int) -> 
     pending = float(np.sum(np.maximum(state.in_len[run] - state.prefilled[run], 0)))
     candidates = np.array(state.waiting[:room], dtype=np.int64)
     prompt = state.in_len[candidates]
+    new = prompt - state.prefilled[candidates]
     total = np.cumsum(prompt)
-    ok = (state.kv_used() + total <= kv_capacity) & (pending + total - prompt < budget)
+    ok = (state.kv_used() + total <= kv_capacity) & (pending + np.cumsum(new) - new < budget)
     count = int(np.argmin(ok)) if not ok.all() else len(ok)
     if count:
         state.running = np.concatenate((run, candidates[:count]))
         state.waiting = state.waiting[count:]
 
 
-def _plan_step(state: _State, budget: int) -> tuple[StepBatch, IntArray, IntArray, IntArray]:
+def _plan_step(state: _State, budget: int, draft_tokens: int) -> tuple[StepBatch, IntArray, IntArray, IntArray]:
     """The step's decodes and prefill chunks (FIFO within the token budget)."""
     run = state.running
     done = state.prefilled[run] >= state.in_len[run]
     decoding = run[done]
     prefilling = run[~done]
-    left = max(0, budget - len(decoding))
+    left = max(0, budget - len(decoding) * (1 + draft_tokens))
     remaining = state.in_len[prefilling] - state.prefilled[prefilling]
     before = np.cumsum(remaining) - remaining
     chunk = np.clip(left - before, 0, remaining)
@@ -254,13 +243,15 @@ def _plan_step(state: _State, budget: int) -> tuple[StepBatch, IntArray, IntArra
         prefill_seqs=float(np.sum((chunk > 0) & (chunk == remaining))),
         decode_seqs=float(len(decoding)),
         decode_ctx=float(np.sum(state.in_len[decoding] + state.generated[decoding])),
+        draft_tokens=draft_tokens if len(decoding) else 0,
     )
     return batch, decoding, prefilling, chunk
 
 
-def _advance(state: _State, now: float, decoding: IntArray, prefilling: IntArray, chunk: IntArray) -> None:
+def _advance(state: _State, now: float, step: tuple[IntArray, IntArray, IntArray], per_step: float) -> None:
     """Apply a finished step: new tokens, first tokens, finished requests."""
-    state.generated[decoding] += 1
+    decoding, prefilling, chunk = step
+    state.generated[decoding] += per_step
     state.prefilled[prefilling] += chunk
     finished_prefill = prefilling[(chunk > 0) & (state.prefilled[prefilling] >= state.in_len[prefilling])]
     state.generated[finished_prefill] += 1
@@ -279,27 +270,32 @@ def _preempt(state: _State, kv_capacity: float) -> None:
         victim = int(state.running[-1])
         state.running = state.running[:-1]
         overflow -= float(state.prefilled[victim] + state.generated[victim])
-        state.in_len[victim] += state.generated[victim]
-        state.out_len[victim] -= state.generated[victim]
-        state.generated[victim] = 0
-        state.prefilled[victim] = 0
+        done = int(state.generated[victim])
+        state.in_len[victim] += done
+        state.out_len[victim] -= done
+        state.generated[victim] = 0.0
+        state.prefilled[victim] = state.cached[victim]
         state.waiting.insert(0, victim)
         state.preemptions += 1
 
 
-def _new_state(requests: RequestSet) -> _State:
+def _new_state(requests: RequestSet, prefix_hit_rate: float, cap: float) -> _State:
     n = requests.count
     arrivals = np.zeros(n) if requests.arrival_s is None else requests.arrival_s.astype(np.float64)
+    inputs = requests.input_tokens.copy()
+    cached = np.minimum((inputs * prefix_hit_rate).astype(np.int64), inputs - 1)
     return _State(
-        in_len=requests.input_tokens.copy(),
+        in_len=inputs,
         out_len=np.maximum(requests.output_tokens, 1).copy(),
-        prefilled=np.zeros(n, dtype=np.int64),
-        generated=np.zeros(n, dtype=np.int64),
+        cached=cached,
+        prefilled=cached.copy(),
+        generated=np.zeros(n),
         first_token_s=np.full(n, np.nan),
         finish_s=np.full(n, np.nan),
-        arrival_s=arrivals,
+        arrival_s=arrivals.copy(),
         waiting=[],
         running=np.zeros(0, dtype=np.int64),
+        cap=cap,
     )
 
 
@@ -307,9 +303,12 @@ def _step_s(setup: ChipSetup, batch: StepBatch) -> float:
     return float(step_estimate(setup, batch).step_s) * setup.layout.pp
 
 
-def _simulate_group(setup: ChipSetup, requests: RequestSet, kv_capacity: float) -> tuple[_State, int, float]:
-    state = _new_state(requests)
+def _simulate_group(
+    setup: ChipSetup, requests: RequestSet, kv_capacity: float, options: ServingOptions, cap: float
+) -> tuple[_State, int, float]:
+    state = _new_state(requests, options.prefix_hit_rate, cap)
     budget = setup.stack_eff.max_batched_tokens
+    per_step, drafts = options.tokens_per_step, options.draft_tokens
     now, steps = 0.0, 0
     while state.arrived < requests.count or state.waiting or len(state.running):
         state.release(now)
@@ -320,55 +319,85 @@ def _simulate_group(setup: ChipSetup, requests: RequestSet, kv_capacity: float) 
         if not len(state.running):
             raise DoesNotFitError(f"a prompt of {int(state.in_len[state.waiting[0]])} tokens does not fit the KV cache")
         state.peak_running = max(state.peak_running, len(state.running))
-        batch, decoding, prefilling, chunk = _plan_step(state, budget)
+        batch, decoding, prefilling, chunk = _plan_step(state, budget, drafts)
         step_s = _step_s(setup, batch)
-        repeat = _quiet_steps(state, decoding, prefilling, kv_capacity, (state.next_arrival() - now) / step_s)
-        if repeat > 1:
-            mid = _shifted(batch, len(decoding) * (repeat - 1) / 2)
-            now += _step_s(setup, mid) * (repeat - 1)
-            state.generated[decoding] += repeat - 1
-            steps += repeat - 1
-            step_s = _step_s(setup, _shifted(batch, len(decoding) * (repeat - 1)))
+        quiet = _quiet_steps(state, decoding, prefilling, kv_capacity, (state.next_arrival() - now) / step_s, per_step)
+        if quiet > 1:
+            extra = len(decoding) * per_step
+            now += _step_s(setup, _shifted(batch, extra * (quiet - 1) / 2)) * (quiet - 1)
+            state.generated[decoding] += (quiet - 1) * per_step
+            steps += quiet - 1
+            step_s = _step_s(setup, _shifted(batch, extra * (quiet - 1)))
         now += step_s
         steps += 1
-        _advance(state, now, decoding, prefilling, chunk)
+        _advance(state, now, (decoding, prefilling, chunk), per_step)
         _preempt(state, kv_capacity)
     return state, steps, now
 
 
 def _shifted(batch: StepBatch, extra_ctx: float) -> StepBatch:
-    return StepBatch(decode_seqs=batch.decode_seqs, decode_ctx=batch.decode_ctx + extra_ctx)
+    return StepBatch(
+        decode_seqs=batch.decode_seqs, decode_ctx=batch.decode_ctx + extra_ctx, draft_tokens=batch.draft_tokens
+    )
 
 
 def _quiet_steps(
-    state: _State, decoding: IntArray, prefilling: IntArray, kv_capacity: float, steps_to_arrival: float
+    state: _State,
+    decoding: IntArray,
+    prefilling: IntArray,
+    kv_capacity: float,
+    steps_to_arrival: float,
+    per_step: float,
 ) -> int:
     """Decode-only steps that can run before anything changes (a sequence finishes, the cache fills, one arrives)."""
     if len(prefilling) or not len(decoding):
         return 1
-    to_finish = int(np.min(state.out_len[decoding] - state.generated[decoding]))
+    to_finish = math.ceil(float(np.min(state.out_len[decoding] - state.generated[decoding])) / per_step)
     kv_used = float(np.sum(state.prefilled[decoding] + state.generated[decoding]))
-    room = int((kv_capacity - kv_used) // len(decoding))
+    room = int((kv_capacity - kv_used) // (len(decoding) * per_step))
     limit = min(to_finish, room)
     if not state.waiting and steps_to_arrival < limit:
         limit = math.ceil(steps_to_arrival)
     return max(1, limit)
 
 
-def simulate_serving(setup: ChipSetup, requests: RequestSet, chips: int, *, warmup_s: float = 0.0) -> ServingResult:
+def _groups(setup: ChipSetup, chips: int, cap: int | None) -> tuple[int, float]:
+    """Attention groups that serve requests, and the concurrency cap of each (inf: none)."""
+    groups = max(1, chips // (setup.layout.tp * setup.layout.pp))
+    if cap is None:
+        return groups, math.inf
+    active = min(groups, cap)
+    return active, max(1.0, round(cap / active))
+
+
+def simulate_serving(
+    setup: ChipSetup,
+    requests: RequestSet,
+    chips: int,
+    *,
+    warmup_s: float = 0.0,
+    options: ServingOptions | None = None,
+) -> ServingResult:
     """Serve ``requests`` on ``chips`` chips, split evenly over attention groups, at their arrival times.
 
     Latency percentiles count the requests that arrive after ``warmup_s`` (an empty system serves the first ones
     faster than a loaded one would).
     """
-    group_chips = setup.layout.tp * setup.layout.pp
-    groups = max(1, chips // group_chips)
+    opts = options or ServingOptions()
+    groups, cap = _groups(setup, chips, opts.max_concurrency)
     mem = memory_plan(setup)
     if not mem.fits:
         raise DoesNotFitError(f"{setup.model.id} does not fit {setup.layout.describe()}: {mem.missing_gb:.1f} GB short")
     share = requests.every(groups)
-    state, steps, finished_at = _simulate_group(setup, share, mem.kv_tokens_per_group)
-    makespan = finished_at - float(state.arrival_s.min())
+    state, steps, finished_at = _simulate_group(setup, share, mem.kv_tokens_per_group, opts, cap)
+    first = float(share.arrival_s.min()) if share.arrival_s is not None else 0.0
+    return _result(requests, share, state, (steps, finished_at - first, chips), warmup_s)
+
+
+def _result(
+    requests: RequestSet, share: RequestSet, state: _State, run: tuple[int, float, int], warmup_s: float
+) -> ServingResult:
+    steps, makespan, chips = run
     out_tokens = float(requests.output_tokens.sum())
     total = float(requests.input_tokens.sum()) + out_tokens
     ttft = (state.first_token_s - state.arrival_s) * 1000
@@ -394,89 +423,3 @@ def simulate_serving(setup: ChipSetup, requests: RequestSet, chips: int, *, warm
         tpot=Latency.of(tpot[measured] * 1000),
         request_rate=rate,
     )
-
-
-STEADY_WINDOW_S = 60.0
-"""Seconds of arrivals simulated per rate when searching the highest rate (several lifetimes of a request)."""
-WARMUP_SHARE = 0.2
-"""Share of that window whose requests are left out of the latency percentiles."""
-MAX_SIMULATED_REQUESTS = 20_000
-"""Most requests simulated per rate (bounds the search's time at very high rates)."""
-
-
-@dataclass(frozen=True)
-class RateCapacity:
-    """The highest arrival rate a setup serves within latency targets, with the simulation at that rate."""
-
-    requests_per_s: float
-    """Requests per second, whole setup (0 when even a light load misses the targets)."""
-    result: ServingResult
-    """The simulation at that rate (at the lightest load tried when the targets cannot be met)."""
-    percentile: float
-    """Percentile the targets apply to (0: the mean)."""
-    reason: str | None = None
-    """Why the targets cannot be met."""
-
-
-def _misses(result: ServingResult, ttft_ms: float | None, tpot_ms: float | None, percentile: float) -> str | None:
-    label = "mean" if percentile == 0 else f"p{percentile:g}"
-    ttft, tpot = result.ttft.at(percentile), result.tpot.at(percentile)
-    if ttft_ms is not None and ttft > ttft_ms:
-        return f"{label} TTFT {ttft:,.0f} ms exceeds {ttft_ms:g} ms"
-    if tpot_ms is not None and tpot > tpot_ms:
-        return f"{label} TPOT {tpot:,.1f} ms exceeds {tpot_ms:g} ms"
-    return None
-
-
-def max_request_rate(
-    setup: ChipSetup,
-    requests: RequestSet,
-    chips: int,
-    *,
-    ttft_ms: float | None = None,
-    tpot_ms: float | None = None,
-    percentile: float = 90,
-    seed: int = 0,
-    tolerance: float = 0.02,
-    window_s: float = STEADY_WINDOW_S,
-) -> RateCapacity:
-    """Highest Poisson arrival rate at which the ``percentile`` of TTFT and TPOT meets the targets.
-
-    Each rate is simulated over at least ``window_s`` seconds of arrivals (the lengths cycled, at most
-    :data:`MAX_SIMULATED_REQUESTS`), and latencies count the requests after the first :data:`WARMUP_SHARE` of it,
-    so that the cache and the batch reach the occupancy the rate brings. The search starts from the throughput
-    with every request sent at once, doubles the rate while the targets hold (a backlog makes TTFT grow once the
-    rate passes what the setup sustains), then bisects (geometric, to ``tolerance``) with the same seed, so the
-    search is deterministic. With no targets the answer is the all-at-once throughput. A trace's own arrival
-    times are replaced by the Poisson stream.
-    """
-    check_percentile(percentile)
-    offline = simulate_serving(setup, requests, chips)
-    if ttft_ms is None and tpot_ms is None:
-        return RateCapacity(offline.requests_per_s, offline, percentile)
-
-    def attempt(rate: float) -> tuple[str | None, ServingResult]:
-        steady = with_poisson_arrivals(requests.cycled(math.ceil(rate * window_s)), rate, seed)
-        result = simulate_serving(setup, steady, chips, warmup_s=window_s * WARMUP_SHARE)
-        return _misses(result, ttft_ms, tpot_ms, percentile), result
-
-    low = offline.requests_per_s * 0.01
-    miss, best = attempt(low)
-    if miss is not None:
-        return RateCapacity(0.0, best, percentile, f"{miss} even at {low:.3g} requests/s")
-    high = offline.requests_per_s
-    for _ in range(12):
-        miss, result = attempt(high)
-        if miss is not None:
-            break
-        low, best, high = high, result, high * 2
-    else:
-        return RateCapacity(low, best, percentile)
-    while high / low > 1 + tolerance:
-        middle = math.sqrt(low * high)
-        miss, result = attempt(middle)
-        if miss is None:
-            low, best = middle, result
-        else:
-            high = middle
-    return RateCapacity(low, best, percentile)

@@ -19,8 +19,9 @@ from chipshift.errors import ChipshiftError
 from chipshift.perf.capacity import CapacityResult, capacity_at
 from chipshift.perf.hardware import Hardware, MissingFigureError
 from chipshift.perf.layout import InferenceLayout
+from chipshift.perf.rate import RateCapacity, max_request_rate
 from chipshift.perf.search import ServingWorkload, search_layouts
-from chipshift.perf.serving import RateCapacity, RequestSet, check_percentile, max_request_rate
+from chipshift.perf.serving import RequestSet, check_percentile
 from chipshift.perf.spec import ReplicaSpec
 from chipshift.quantities import MAX_MAGNITUDE
 

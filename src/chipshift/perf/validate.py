@@ -9,19 +9,21 @@ from pathlib import Path
 from typing import Any
 
 from chipshift.catalog import Catalog, load_catalog
-from chipshift.errors import ChipshiftError, NotSupportedYetError
+from chipshift.errors import ChipshiftError
 from chipshift.perf.cases import Case, Metric, Phase, parse_cases
-from chipshift.perf.inference import estimate_decode, estimate_prefill
-from chipshift.perf.search import ServingWorkload, search_layouts
-from chipshift.perf.serving import (
+from chipshift.perf.inference import estimate_decode, estimate_prefill, prefill_alone
+from chipshift.perf.requests import (
     SHAREGPT_MEAN_INPUT,
     SHAREGPT_MEAN_OUTPUT,
     RequestSet,
     fixed_lengths,
     sharegpt_like,
-    simulate_serving,
+    with_poisson_arrivals,
 )
-from chipshift.perf.spec import ReplicaSpec
+from chipshift.perf.search import ServingWorkload, search_layouts
+from chipshift.perf.serving import ServingOptions, simulate_serving
+from chipshift.perf.spec import EngineSettings, ReplicaSpec
+from chipshift.perf.speculative import DraftMethod, Speculative
 from chipshift.perf.training import TrainingLayout, estimate_training
 from chipshift.perf.training_search import best_training_layout
 
@@ -68,13 +70,16 @@ class ValidationReport:
         return [c for c in self.cases if c.error is not None]
 
     def summary(self) -> dict[str, Any]:
-        """``n``, ``predicted``, ``median_abs_error`` and ``mape`` (None when nothing was predicted)."""
+        """``n``, ``predicted``, ``median_abs_error``, ``mape`` (None when nothing was predicted) and
+        ``within_1_5x`` (cases predicted within a factor of 1.5)."""
         errors = [abs(c.error) for c in self.predicted if c.error is not None]
+        ratios = [c.predicted / c.measured for c in self.predicted if c.predicted is not None]
         return {
             "n": len(self.cases),
             "predicted": len(errors),
             "median_abs_error": statistics.median(errors) if errors else None,
             "mape": statistics.fmean(errors) if errors else None,
+            "within_1_5x": sum(1 for r in ratios if 1 / 1.5 <= r <= 1.5),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -101,17 +106,18 @@ def calibration_file() -> Path:
 def _case_workload(case: Case) -> ServingWorkload:
     """The requests of a case as the layout search sees them (a prefill case: prompts with one output token)."""
     w = case.workload
+    hit = w.prefix_hit_rate or 0.0
     if w.dataset == "sharegpt":
-        return ServingWorkload(SHAREGPT_MEAN_INPUT, SHAREGPT_MEAN_OUTPUT, longest_tokens=2048)
+        return ServingWorkload(SHAREGPT_MEAN_INPUT, SHAREGPT_MEAN_OUTPUT, longest_tokens=2048, prefix_hit_rate=hit)
     output = w.output_tokens or (1 if case.phase is Phase.PREFILL else 256)
-    return ServingWorkload(w.input_tokens or 1024, output)
+    return ServingWorkload(w.input_tokens or 1024, output, prefix_hit_rate=hit)
 
 
 def _inference_spec(case: Case, spec: ReplicaSpec) -> ReplicaSpec:
     """The measured layout, or (none published) the layout search's best over exactly the chips measured."""
     par = case.parallel
     if par is not None:
-        return spec.with_degrees(tp=par.tp, pp=par.pp, ep=par.ep)
+        return spec.with_degrees(tp=par.tp, pp=par.pp, ep=par.ep, dp_attention=par.dp_attention)
     found = search_layouts(spec, _case_workload(case), chips=case.hardware.count)
     if found.best is None:
         raise ChipshiftError(found.reason or "no layout of the measured chips fits")
@@ -122,32 +128,62 @@ def _requests(case: Case) -> RequestSet:
     w = case.workload
     count = w.num_prompts or 1000
     if w.dataset == "sharegpt":
-        return sharegpt_like(count)
-    return fixed_lengths(count, w.input_tokens or 1, w.output_tokens or 1)
+        requests = sharegpt_like(count)
+    else:
+        requests = fixed_lengths(count, w.input_tokens or 1, w.output_tokens or 1)
+    return requests if w.request_rate is None else with_poisson_arrivals(requests, w.request_rate)
+
+
+def case_speculative(case: Case) -> Speculative | None:
+    """The case's speculative decoding (``workload.mtp`` is MTP), or None."""
+    w = case.workload
+    if w.speculative is not None:
+        return Speculative.of(w.speculative.method, w.speculative.acceptance, w.speculative.tokens)
+    if w.mtp is not None:
+        return Speculative.of(DraftMethod.MTP, w.mtp.acceptance, w.mtp.tokens)
+    return None
 
 
 def _spec(case: Case, catalog: Catalog) -> ReplicaSpec:
-    hw = case.hardware
+    hw, eng = case.hardware, case.engine
+    engine = (
+        EngineSettings()
+        if eng is None
+        else EngineSettings(eng.max_num_seqs, eng.max_batched_tokens, eng.memory_utilization, eng.async_scheduling)
+    )
     return ReplicaSpec.build(
-        case.model, hw.chip, system=hw.system, precision=case.precision, stack=case.stack, catalog=catalog
+        case.model,
+        hw.chip,
+        system=hw.system,
+        precision=case.precision,
+        kv_cache=eng.kv_cache if eng is not None else None,
+        stack=case.stack,
+        speculative=case_speculative(case) if case.phase is not Phase.TRAINING else None,
+        engine=engine,
+        catalog=catalog,
     )
 
 
 def _predict_inference(case: Case, catalog: Catalog) -> float:
     w = case.workload
-    setup = _inference_spec(case, _spec(case, catalog)).setup(expert_balance=w.expert_balance)
+    spec = _inference_spec(case, _spec(case, catalog))
+    setup = spec.setup(expert_balance=w.expert_balance)
+    if case.phase is Phase.PREFILL and w.max_concurrency == 1:
+        return prefill_alone(setup, w.input_tokens or 1, w.tokens_per_batch).tokens_per_s_per_chip
     if case.phase is Phase.PREFILL:
         return estimate_prefill(setup, w.input_tokens or 1, w.tokens_per_batch).tokens_per_s_per_chip
     if case.phase is Phase.DECODE:
-        draft = w.mtp.tokens if w.mtp else 0
-        acceptance = w.mtp.acceptance if w.mtp else 0.0
         result = estimate_decode(
-            setup, w.batch_per_chip or 1, w.input_tokens or 1, draft_tokens=draft, acceptance=acceptance, check_kv=False
+            setup,
+            w.batch_per_chip or 1,
+            w.input_tokens or 1,
+            draft_tokens=spec.draft_tokens,
+            acceptance=spec.mtp_acceptance or 0.0,
+            check_kv=False,
         )
         return result.tokens_per_s_per_chip
-    if w.mtp is not None:
-        raise NotSupportedYetError("speculative decoding (MTP) in the serving simulation")
-    served = simulate_serving(setup, _requests(case), case.hardware.count)
+    options = ServingOptions(w.max_concurrency, spec.speculative, w.prefix_hit_rate or 0.0)
+    served = simulate_serving(setup, _requests(case), case.hardware.count, options=options)
     if case.measured.metric is Metric.SERVING_TOTAL_TOKENS_PER_S:
         return served.total_tokens_per_s
     return served.output_tokens_per_s

@@ -17,6 +17,7 @@ import numpy as np
 from rich.console import RenderableType
 from rich.table import Table
 
+from chipshift.perf.crossval import CrossValidation
 from chipshift.perf.estimate import Estimate, PhaseEstimate, ServingEstimate
 from chipshift.perf.layout import chips_text
 from chipshift.perf.models import ModelArch
@@ -189,10 +190,16 @@ def _targets(work: ServingWorkload) -> str:
 
 
 def _point_line(label: str, p: ServingPoint) -> str:
+    prefill = (
+        f"; prefill on separate {p.prefill_layout.describe()} instances ({chips_text(p.prefill_layout.chips)}), TTFT "
+        "with the KV transfer"
+        if p.prefill_layout is not None
+        else ""
+    )
     return (
         f"{label}: {p.layout.describe()} ({chips_text(p.chips_per_replica)}), batch {p.batch_per_chip:,} per chip, "
         f"TPOT {number(p.tpot_ms, 1)} ms, TTFT {number(p.ttft_ms)} ms, {number(p.tokens_per_s_per_chip)} output "
-        "tokens/s per chip"
+        f"tokens/s per chip{prefill}"
     )
 
 
@@ -316,28 +323,45 @@ def sizing_view(model: str, demand: ServingDemand, rows: Sequence[SizingRow]) ->
 # ---------------------------------------------------------------- validation and models
 
 
-def validation_view(report: ValidationReport) -> list[RenderableType]:
-    """Each case with its chips and model, and the summary."""
-    columns = ("id", "chips", "model", "metric", "measured", "predicted", "error", "reason")
+def validation_view(report: ValidationReport, held: CrossValidation | None = None) -> list[RenderableType]:
+    """Each case with its chips and model, the in-sample summary and, with ``held``, the error of each case predicted
+    by factors fitted without its source."""
+    columns = ["id", "chips", "model", "metric", "measured", "predicted", "error"]
+    columns += ["held-out", "held-out error"] if held is not None else []
     table = _table(
-        "validation against published measurements", columns, left=("id", "chips", "model", "metric", "reason")
+        "validation against published measurements",
+        [*columns, "reason"],
+        left=("id", "chips", "model", "metric", "reason"),
     )
+    outside = {c.id: c for c in held.cases} if held is not None else {}
     for c in report.cases:
-        table.add_row(
-            c.id,
-            c.chip,
-            c.model,
-            METRIC_LABELS.get(c.metric, c.metric),
-            figure(c.measured),
-            figure(c.predicted),
-            percent(c.error, signed=True),
-            c.reason or "",
-        )
+        cells = [c.id, c.chip, c.model, METRIC_LABELS.get(c.metric, c.metric), figure(c.measured)]
+        cells += [figure(c.predicted), percent(c.error, signed=True)]
+        if held is not None:
+            out = outside.get(c.id)
+            cells += [figure(out.predicted if out else None), percent(out.error if out else None, signed=True)]
+        table.add_row(*cells, c.reason or "")
+    return [table, *validation_summary(report, held)]
+
+
+def validation_summary(report: ValidationReport, held: CrossValidation | None = None) -> list[str]:
+    """One line for the in-sample error, one for the cross-validated error."""
     s = report.summary()
     line = f"{s['predicted']} of {s['n']} cases predicted"
     if s["median_abs_error"] is not None:
-        line += f"; median |error| {percent(s['median_abs_error'])}, MAPE {percent(s['mape'])}"
-    return [table, line]
+        line += (
+            f"; in-sample median |error| {percent(s['median_abs_error'])}, MAPE {percent(s['mape'])}, "
+            f"{s['within_1_5x']} of {s['predicted']} within 1.5x"
+        )
+    lines = [line]
+    if held is not None:
+        h = held.summary()
+        lines.append(
+            f"leave-one-source-out ({h['sources']} sources, each refitted without): median |error| "
+            f"{percent(h['median_abs_error'])}, MAPE {percent(h['mape'])}, {percent(h['within_1_5x'])} of cases "
+            "within 1.5x"
+        )
+    return lines
 
 
 def models_view(models: Sequence[ModelArch]) -> Table:
