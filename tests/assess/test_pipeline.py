@@ -60,10 +60,12 @@ def test_plan_is_optimal_and_meets_every_fleet_wide_target(example: Assessment) 
 def test_plan_respects_budget_and_state_funded_rule(example: Assessment) -> None:
     plan = example.plan
     assert plan is not None
+    chip_of = {c.label or c.id: c.id for c in example.scenario.candidates}
     for year in plan.years:
         assert year.capex <= example.scenario.budget_per_year[year.year] * (1 + 1e-9)
-        for chip in year.buy.get("guizhou-state-dc", {}):
-            assert chip.startswith(("huawei", "cloudmatrix")), chip  # domestic only at the state-funded site
+        for name in year.buy.get("guizhou-state-dc", {}):
+            chip = chip_of[name]
+            assert chip.startswith(("huawei", "cloudmatrix")), name  # domestic only at the state-funded site
 
 
 def test_monte_carlo_is_reproducible_from_its_seed(example: Assessment) -> None:
@@ -121,3 +123,13 @@ def test_demand_grows_by_calendar_years_between_plan_years() -> None:
     scenario = load_scenario(example_scenario_path()).model_copy(update={"years": [2025, 2027]})
     chat = next(w for w in workload_demand(scenario) if w.id == "chat")
     assert chat.demand[2027] == pytest.approx(chat.demand[2025] * 1.4**2)  # growth_per_year 0.4, two years
+
+
+def test_the_sweep_draws_the_perf_models_held_out_error(example: Assessment) -> None:
+    from chipshift.perf import capacity_error_ratios
+
+    spec = uncertainty_of(example)
+    assert spec.capacity_error == capacity_error_ratios() and len(spec.capacity_error) >= 30
+    off = example.scenario.monte_carlo.model_copy(update={"model_error": False})
+    quiet = dataclasses.replace(example, scenario=example.scenario.model_copy(update={"monte_carlo": off}))
+    assert uncertainty_of(quiet).capacity_error == ()

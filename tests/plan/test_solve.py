@@ -12,6 +12,7 @@ from chipshift.plan import (
     FixedDecisions,
     PlanOption,
     PlanProblem,
+    PlanResult,
     PlanSite,
     PlanStatus,
     PlanWorkload,
@@ -209,3 +210,32 @@ def test_fixed_decisions_are_kept(problem: PlanProblem) -> None:
 def test_the_plan_does_not_depend_on_the_order_of_the_options(problem: PlanProblem) -> None:
     reordered = dataclasses.replace(problem, options=tuple(reversed(problem.options)))
     assert solve_plan(reordered).objective == pytest.approx(solve_plan(problem).objective, rel=problem.mip_gap)
+
+
+def _capacity(problem: PlanProblem, result: PlanResult, year: int) -> float:
+    options = {o.id: o for o in problem.options}
+    plan_year = next(y for y in result.years if y.year == year)
+    return sum(options[o].capacity["chat"] * n for held in plan_year.stock.values() for o, n in held.items())
+
+
+def test_headroom_buys_capacity_above_demand_after_everything_else(problem: PlanProblem) -> None:
+    plain = solve_plan(problem)
+    roomy_problem = dataclasses.replace(problem, headroom=0.2)
+    roomy = solve_plan(roomy_problem)
+    assert roomy.status is PlanStatus.OPTIMAL and not roomy.violations
+    for year in problem.years:
+        demand = problem.workloads[0].demand[year]
+        assert _capacity(roomy_problem, roomy, year) >= 1.2 * demand - 1e-6
+    assert roomy.objective > plain.objective  # the margin costs money
+
+
+def test_headroom_the_budget_cannot_pay_for_is_reported_and_breaks_nothing(problem: PlanProblem) -> None:
+    budget = {year: 8e6 for year in problem.years}  # the plan without headroom spends 7.2 M at most in a year
+    tight = dataclasses.replace(problem, headroom=2.0, budget=budget)  # three times the demand: more than 8 M buys
+    result = solve_plan(tight)
+    assert result.status is PlanStatus.OPTIMAL  # demand, targets and budget hold
+    kinds = {v.kind for v in result.violations}
+    assert kinds == {"headroom"}
+    for year in result.years:
+        assert year.capex <= budget[year.year] + 1e-6
+        assert _capacity(tight, result, year.year) >= problem.workloads[0].demand[year.year] - 1e-6

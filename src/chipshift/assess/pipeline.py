@@ -188,14 +188,18 @@ def assess(
 
 
 def uncertainty_of(result: Assessment) -> UncertaintySpec:
-    """What the sweep draws for an assessment: the scenario's Monte Carlo section and the rule changes of its
-    policy (the rules' outlooks, the scenario's licence events) worked out for its candidates."""
+    """What the sweep draws for an assessment: the scenario's Monte Carlo section, the rule changes of its policy
+    (the rules' outlooks, the scenario's licence events) worked out for its candidates, and the performance model's
+    own error: measured / predicted capacity on the published measurements, each predicted with its source left out
+    of the fit (``chipshift validate --cv``; one draw per candidate, for all its workloads)."""
     chips = {chip.id: chip for chip in result.chips}
     buyable = [(e.id, e.chip_id, chips[e.chip_id]) for e in result.candidates]
     policy = result.policy if result.policy is not None else Policy((), {})
     rules = drawn_rules(result.scenario, policy, buyable)
     result.notes.extend(note for note in rules.notes if note not in result.notes)
-    return uncertainty_spec(result.scenario, rules)
+    from chipshift.perf import capacity_error_ratios
+
+    return uncertainty_spec(result.scenario, rules, capacity_error=capacity_error_ratios())
 
 
 def choose(problem: PlanProblem, force: tuple[str, ...], exclude: tuple[str, ...]) -> PlanProblem:

@@ -236,6 +236,7 @@ def build_problem(
         pue=scenario.cost.pue,
         discount_rate=scenario.cost.discount_rate,
         risk_weight=scenario.plan.risk_weight,
+        headroom=scenario.plan.headroom,
         redeploy=scenario.plan.redeploy,
         move_cost_per_unit=scenario.plan.move_cost_per_server,
         time_limit_s=scenario.plan.time_limit_s,

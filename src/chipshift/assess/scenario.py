@@ -343,6 +343,9 @@ class PlanOptions(_Model):
     """Whether servers may move between sites."""
     move_cost_per_server: Money = 0.0
     """Cost of moving one server (or system) between sites."""
+    headroom: Annotated[NonNegativeFloat, Field(le=2)] = 0.0
+    """Capacity sought above each workload's demand, as a share (0.2: 20% more), against the performance model's own
+    error (``chipshift validate --cv``); sought after demand, targets and the budget, never at their expense."""
 
 
 class MonteCarloEvent(_Model):

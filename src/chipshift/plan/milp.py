@@ -33,7 +33,7 @@ class Slack:
 
     column: int
     kind: str
-    """``demand``, ``target`` or ``budget``."""
+    """``demand``, ``target``, ``budget`` or ``headroom``."""
     year: int
     subject: str
     scale: float
@@ -346,6 +346,9 @@ def _add_demand(m: Model, p: PlanProblem) -> dict[int, tuple[int, str, str]]:
                     allocations[x] = (year, site.id, o.id)
                     by_stock[stock].append(x)
                     terms.append((x, cap))
+            if need > 0 and p.headroom > 0:
+                wanted = need * (1 + p.headroom)
+                m.row([*terms, (m.slack("headroom", year, w.id, need * p.headroom), 1.0)], wanted, INF)
             if need > 0:
                 terms.append((m.slack("demand", year, w.id, need), 1.0))
                 m.row(terms, need, INF)

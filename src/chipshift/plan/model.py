@@ -178,6 +178,9 @@ class PlanProblem:
     """Yearly rate for the net present value."""
     risk_weight: float = 0.0
     """Cost per unit of risk per chip-year, as a share of the chip's yearly depreciation."""
+    headroom: float = 0.0
+    """Capacity sought above each demand, as a share (for the performance model's error): sought after demand,
+    targets and the budget, so missing it never breaks the plan; demand itself is met at 100%."""
     redeploy: bool = False
     """Whether units may move between sites."""
     move_cost_per_unit: float = 0.0
@@ -292,7 +295,7 @@ class Violation:
     """What the best plan could not meet, and by how much."""
 
     kind: str
-    """``demand``, ``target`` or ``budget``."""
+    """``demand``, ``target``, ``budget`` or ``headroom`` (capacity above demand the plan could not add)."""
     year: int
     subject: str
     """Workload, target name, or ``capex``."""

@@ -220,6 +220,8 @@ def _violations(problem: PlanProblem, model: Model, values: np.ndarray, years: l
         elif slack.kind == "budget":
             money = amount * MONEY_SCALE
             found.append(Violation("budget", slack.year, "capex", money, amount / slack.scale, "money"))
+        elif slack.kind == "headroom":
+            found.append(Violation("headroom", slack.year, slack.subject, amount, amount / slack.scale, "demand units"))
         else:
             found.append(Violation("demand", slack.year, slack.subject, amount, amount / slack.scale, "demand units"))
     return sorted(found, key=lambda v: (-v.relative, v.year))

@@ -198,16 +198,19 @@ def solve_plan(problem: PlanProblem) -> PlanResult:
 
 
 def _by_priority(solver: _Solver, problem: PlanProblem) -> tuple[_Outcome, Phase, PlanStatus]:
-    """Minimise demand shortfall, then target shortfall, then budget overrun, then cost; each held for the next."""
+    """Minimise demand shortfall, then target shortfall, then budget overrun, then missing headroom, then cost; each
+    held for the next. Missing headroom leaves the status as it is (it is sought, not required)."""
     soft = {"budget"} if not problem.budget_hard else set()
+    open_kinds = {"demand", "target", "headroom", *soft}
     status = PlanStatus.OPTIMAL
     phases: list[str] = []
-    for kind, open_kinds, missed in (
-        ("demand", {"demand", "target", *soft}, PlanStatus.INFEASIBLE),
-        ("target", {"demand", "target", *soft}, PlanStatus.TARGETS_MISSED),
-        ("budget", {"demand", "target", *soft}, PlanStatus.OVER_BUDGET),
+    for kind, missed in (
+        ("demand", PlanStatus.INFEASIBLE),
+        ("target", PlanStatus.TARGETS_MISSED),
+        ("budget", PlanStatus.OVER_BUDGET),
+        ("headroom", PlanStatus.OPTIMAL),
     ):
-        if kind == "budget" and not soft:
+        if (kind == "budget" and not soft) or (kind == "headroom" and problem.headroom <= 0):
             continue
         solver.open_slacks(open_kinds)
         solver.objective(solver.weights(kind))
