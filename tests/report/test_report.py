@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from chipshift.report import Language, ReportData, ReportFormat, render
-from chipshift.report.model import Scope
+from chipshift.report.model import Scope, SourceLine
 
 SECTIONS = ("recommendation", "fleet", "comparison", "plan", "monte-carlo", "effort", "sources")
 
@@ -64,7 +64,7 @@ def test_markdown_escapes_html_from_every_scenario_field(example_data: ReportDat
     data = example_data.model_copy(
         update={
             "title": attack,
-            "sources": [attack],
+            "sources": [SourceLine(kind="cost", origin="scenario", text=attack)],
             "workloads": [w.model_copy(update={"id": attack}) for w in example_data.workloads],
             "targets": [t.model_copy(update={"scope": Scope(site=attack)}) for t in example_data.targets],
         }
