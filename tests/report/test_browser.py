@@ -1,5 +1,6 @@
 """The HTML report opened in a real headless Chromium (the OS package): no console errors, no network request,
-and every chart drawn with a visible size and shapes.
+every chart drawn with a visible size and shapes, and at a 1400 px window nothing scrolls sideways and every chart
+label lies inside its chart without covering another (measured with the real fonts: Noto CJK for Chinese).
 
 Chromium is driven through the DevTools protocol over ``--remote-debugging-pipe`` (JSON messages ending in NUL on
 file descriptors 3 and 4), so the test needs no extra Python package. Without a Chromium the tests skip, unless
@@ -39,6 +40,34 @@ CHARTS = """Array.from(document.querySelectorAll('svg.chart')).map(svg => {
           shapes: svg.querySelectorAll('rect, path, line, circle, polyline, polygon').length,
           title: (svg.querySelector('title') || {}).textContent || ''};
 })"""
+
+
+LAYOUT = """(() => {
+  const page = document.documentElement;
+  const wide = Array.from(document.querySelectorAll('.wide, table'))
+    .filter(el => el.scrollWidth > el.clientWidth + 1
+                  || el.getBoundingClientRect().right > document.body.getBoundingClientRect().right + 1)
+    .map(el => (el.querySelector('th') || el).textContent.slice(0, 60));
+  const labels = [];
+  for (const svg of document.querySelectorAll('svg.chart')) {
+    const box = svg.getBoundingClientRect();
+    const texts = Array.from(svg.querySelectorAll('text')).map(t => [t.textContent, t.getBoundingClientRect()]);
+    for (const [text, b] of texts) {
+      if (b.left < box.left - 1 || b.right > box.right + 1 || b.top < box.top - 1 || b.bottom > box.bottom + 1) {
+        labels.push('outside: ' + text);
+      }
+    }
+    for (let i = 0; i < texts.length; i++) {
+      for (let j = i + 1; j < texts.length; j++) {
+        const [a, b] = [texts[i][1], texts[j][1]];
+        const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (w > 1 && h > 1) labels.push('overlap: ' + texts[i][0] + ' / ' + texts[j][0]);
+      }
+    }
+  }
+  return {page: page.scrollWidth - page.clientWidth, wide: wide, labels: labels};
+})()"""
 
 
 def _browser() -> str:
@@ -190,6 +219,36 @@ def test_report_loads_clean_and_draws_its_charts(
     for chart in charts:
         assert chart["width"] > 200 and chart["height"] > 40, chart  # a two-bar chart is 64 px tall
         assert chart["shapes"] >= 2, chart
+
+
+@pytest.mark.parametrize("lang", list(Language))
+def test_nothing_scrolls_sideways_and_labels_fit_at_1400_px(
+    browser: DevTools, example_data: ReportData, tmp_path: Path, lang: Language
+) -> None:
+    path = tmp_path / f"report-{lang.value}.html"
+    path.write_text(render(example_data, ReportFormat.HTML, lang), encoding="utf-8")
+    browser.page("Emulation.setDeviceMetricsOverride", width=1400, height=1000, deviceScaleFactor=1, mobile=False)
+    _open(browser, path)
+    layout = browser.page("Runtime.evaluate", expression=LAYOUT, returnByValue=True)["result"]["value"]
+    assert layout == {"page": 0, "wide": [], "labels": []}
+
+
+def test_the_layout_check_sees_a_wide_table_and_a_cut_label(browser: DevTools, tmp_path: Path) -> None:
+    path = tmp_path / "wide.html"
+    path.write_text(
+        "<!DOCTYPE html><html><body style='max-width:600px'><div class='wide' style='overflow-x:auto'><table>"
+        "<tr><th style='white-space:nowrap'>"
+        + "wide "
+        * 200
+        + "</th></tr></table></div><svg class='chart' viewBox='0 0 100 40' width='100' "
+        "height='40'><text x='90' y='20'>cut off</text><text x='10' y='20'>a</text><text x='10' y='20'>b</text>"
+        "</svg></body></html>",
+        encoding="utf-8",
+    )
+    browser.page("Emulation.setDeviceMetricsOverride", width=1400, height=1000, deviceScaleFactor=1, mobile=False)
+    _open(browser, path)
+    layout = browser.page("Runtime.evaluate", expression=LAYOUT, returnByValue=True)["result"]["value"]
+    assert layout["wide"] and "outside: cut off" in layout["labels"] and "overlap: a / b" in layout["labels"]
 
 
 def test_the_check_sees_errors_requests_and_empty_charts(browser: DevTools, tmp_path: Path) -> None:

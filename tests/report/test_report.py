@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from chipshift.report import Language, ReportData, ReportFormat, render
-from chipshift.report.model import Scope
+from chipshift.report.model import Scope, SourceLine
+from chipshift.scan.rules import load_rules
 
 SECTIONS = ("recommendation", "fleet", "comparison", "plan", "monte-carlo", "effort", "sources")
 
@@ -64,7 +65,7 @@ def test_markdown_escapes_html_from_every_scenario_field(example_data: ReportDat
     data = example_data.model_copy(
         update={
             "title": attack,
-            "sources": [attack],
+            "sources": [SourceLine(kind="cost", origin="scenario", text=attack)],
             "workloads": [w.model_copy(update={"id": attack}) for w in example_data.workloads],
             "targets": [t.model_copy(update={"scope": Scope(site=attack)}) for t in example_data.targets],
         }
@@ -90,6 +91,8 @@ def test_every_message_is_translated() -> None:
     assert set(en) == set(zh)
     same = [k for k in en if en[k] == zh[k] and re.search("[a-z]{4}", en[k])]
     assert not same, same
+    fields = [k for k in en if set(re.findall(r"\{(\w*)\}", en[k])) != set(re.findall(r"\{(\w*)\}", zh[k]))]
+    assert not fields, fields  # a placeholder one language lacks would fail at run time
 
 
 def test_json_round_trips(example_data: ReportData) -> None:
@@ -117,3 +120,11 @@ def test_every_format_renders_a_report_without_a_plan(example_data: ReportData, 
     data = example_data.model_copy(update={"plan": None, "monte_carlo": None, "scan": None, "recommendation": None})
     text = render(data, fmt, Language.ZH)
     assert len(text) > 1000
+
+
+def test_every_scan_rule_has_a_chinese_title_and_no_stale_one() -> None:
+    text = (resources.files("chipshift.report") / "messages" / "scan_rules.zh.yaml").read_text(encoding="utf-8")
+    titles = yaml.safe_load(text)
+    rules = {rule.id for rule in load_rules().rules}
+    assert set(titles) == rules
+    assert all(title.count("`") % 2 == 0 for title in titles.values())  # code spans closed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal, cast
 
@@ -15,7 +14,9 @@ from chipshift.assess.outlooks import SCENARIO_OUTLOOK
 from chipshift.assess.pipeline import Assessment
 from chipshift.assess.policy import applied_rules
 from chipshift.assess.recommendation import reasons, recommendation
-from chipshift.decide import CandidateEvidence, Comparison, WeightRange, risk_points, workload_tco_per_mtok
+from chipshift.assess.report_codes import exclusion, fit_problem, sources, top_rules
+from chipshift.decide import CandidateEvidence, Comparison, CostInputs, WeightRange, workload_tco_per_mtok
+from chipshift.decide import WorkloadFit as EngineFit
 from chipshift.plan import (
     MonteCarloSummary,
     Move,
@@ -41,6 +42,7 @@ def report_data(result: Assessment) -> rm.ReportData:
     """Everything the report shows, typed."""
     s = result.scenario
     plan, sweep, first = _plan_sections(result)
+    candidates = [_candidate(e, result) for e in result.candidates]
     return rm.ReportData(
         tool=f"chipshift {__version__}",
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -51,16 +53,16 @@ def report_data(result: Assessment) -> rm.ReportData:
         targets=[rm.RatioTarget.model_validate(t.model_dump(mode="json")) for t in s.targets],
         fleet=_fleet(result),
         scan=_scan(result.scan, result.efforts) if result.scan is not None else None,
-        candidates=[_candidate(e, result) for e in result.candidates],
+        candidates=candidates,
         fleet_chips=[_candidate(e, result) for e in result.fleet_only],
-        comparison=comparison_section(result.comparison),
+        comparison=comparison_section(result.comparison, {c.id: c.fits for c in candidates}),
         recommendation=first,
         plan=plan,
         ratio_path=_ratio_path(result),
         monte_carlo=sweep,
         rules=_rules(result),
         assumptions=_assumptions(result),
-        sources=_sources(result),
+        sources=sources(result),
         notes=list(result.notes),
         timings_s=dict(result.timings),
     )
@@ -99,11 +101,9 @@ def _fleet(result: Assessment) -> rm.FleetSection:
 
 
 def _scan(scanned: ScanResult, efforts: dict[str, float]) -> rm.ScanSection:
-    counts = Counter(f.rule_id for f in scanned.findings)
-    messages: dict[str, str] = {}
-    for finding in scanned.findings:
-        messages.setdefault(finding.rule_id, finding.message)
-    ranked = sorted(counts.items(), key=lambda kv: -kv[1])[:10]
+    from chipshift.scan.rules import load_rules
+
+    titles = {rule.id: rule.title for rule in load_rules().rules}
     return rm.ScanSection(
         roots=list(scanned.roots),
         files=scanned.files_scanned,
@@ -111,24 +111,28 @@ def _scan(scanned: ScanResult, efforts: dict[str, float]) -> rm.ScanSection:
         findings=len(scanned.findings),
         effort_person_days=efforts,
         lock_in={target: scanned.lock_in_score(target) for target in efforts},
-        top_rules=[rm.TopRule(rule=rule, count=count, message=messages[rule]) for rule, count in ranked],
+        top_rules=top_rules(scanned, titles),
+    )
+
+
+def _fit(e: CandidateEvidence, f: EngineFit, demand: dict[str, float], costs: CostInputs) -> rm.WorkloadFit:
+    problem, missing = fit_problem(f.reason, f.fits)
+    return rm.WorkloadFit(
+        workload=f.workload,
+        fits=f.fits,
+        capacity_per_chip=f.capacity_per_chip,
+        tokens_per_s_per_chip=f.tokens_per_s_per_chip,
+        chips_per_replica=f.chips_per_replica,
+        reason=f.reason,
+        tco_per_mtok=workload_tco_per_mtok(e, f, demand, costs),
+        problem=problem,
+        missing_figure=missing,
     )
 
 
 def _candidate(e: CandidateEvidence, result: Assessment) -> rm.Candidate:
     demand, costs = first_year_demand(result.scenario), cost_inputs(result.scenario)
-    fits = [
-        rm.WorkloadFit(
-            workload=f.workload,
-            fits=f.fits,
-            capacity_per_chip=f.capacity_per_chip,
-            tokens_per_s_per_chip=f.tokens_per_s_per_chip,
-            chips_per_replica=f.chips_per_replica,
-            reason=f.reason,
-            tco_per_mtok=workload_tco_per_mtok(e, f, demand, costs),
-        )
-        for f in e.fits
-    ]
+    fits = [_fit(e, f, demand, costs) for f in e.fits]
     return rm.Candidate(
         id=e.id,
         chip_id=e.chip_id,
@@ -157,8 +161,11 @@ def _candidate(e: CandidateEvidence, result: Assessment) -> rm.Candidate:
     )
 
 
-def comparison_section(comparison: Comparison) -> rm.ComparisonSection:
-    """The comparison as report data (also what ``chipshift compare --json`` prints)."""
+def comparison_section(
+    comparison: Comparison, fits: dict[str, list[rm.WorkloadFit]] | None = None
+) -> rm.ComparisonSection:
+    """The comparison as report data (also what ``chipshift compare --json`` prints); ``fits`` (candidate -> how it
+    serves each workload) names the workloads a candidate gated for running none cannot run."""
     matrix = comparison.matrix
     rows = [
         rm.RankedCandidate(
@@ -171,7 +178,7 @@ def comparison_section(comparison: Comparison) -> rm.ComparisonSection:
         for i, cid in enumerate(matrix.ids)
     ]
     return rm.ComparisonSection(
-        excluded=[rm.Exclusion(id=e.id, reason=e.reason) for e in comparison.excluded],
+        excluded=[exclusion(e.id, e.reason, (fits or {}).get(e.id, [])) for e in comparison.excluded],
         criteria=[
             rm.CriterionInfo(id=c.id, dimension=c.dimension.value, benefit=c.benefit, unit=c.unit)
             for c in matrix.criteria
@@ -316,12 +323,16 @@ def rule_changes(summary: MonteCarloSummary, policy: Policy | None) -> list[rm.R
         rule = rules.get(event.subject)
         outlook = rule.outlook if rule else None
         change = cast(Literal["ends", "enacted", "revoked", "granted"], event.change)
+        kind: Literal["outlook", "scenario-chance", "scenario-event"] = (
+            "scenario-event" if rule is None else "scenario-chance" if event.source == SCENARIO_OUTLOOK else "outlook"
+        )
+        from_outlook = outlook is not None and kind == "outlook"
         out.append(rm.RuleChange(
             subject=event.subject, change=change, title=rule.title if rule else event.subject,
             title_zh=rule.title_zh if rule else event.subject, chances=dict(event.chances), happened_share=happened,
             candidates=list(summary.touches.get(event.name, ())), why=event.source,
-            why_zh=f"{outlook.why_zh}（{outlook.confidence.value}）" if outlook and event.source != SCENARIO_OUTLOOK
-            else event.source,
+            why_zh=outlook.why_zh if outlook and from_outlook else event.source, why_kind=kind,
+            confidence=outlook.confidence.value if outlook and from_outlook else None,
         ))  # fmt: skip
     return out
 
@@ -384,25 +395,6 @@ def _ratio_path(result: Assessment) -> list[rm.RatioPoint]:
             share = year.domestic_share
             path.append(rm.RatioPoint(label=str(year.year), **{m: share.get(m) for m in SHARE_METRICS}))
     return path
-
-
-def _sources(result: Assessment) -> list[str]:
-    s = result.scenario
-    everyone = result.candidates + result.fleet_only
-    lines = [f"cost assumptions: {s.cost.source}"]
-    lines += [f"price of {e.id}: {e.price_source or 'unknown'}" for e in everyone]
-    lines += [f"export status of {e.id}: {e.export_note}" for e in everyone]
-    lines += [
-        f"target {t.metric.value} >= {t.min_share:.0%} from {t.year}: {t.source or 'not given'}" for t in s.targets
-    ]
-    lines.append("performance: chipshift perf analytical model (roofline with calibrated efficiencies), per workload")
-    lines.append("porting effort: chipshift scan rules (person-days per finding, see scan rule data)")
-    lines.append("domestic ratio now: chipshift fleet over the scenario's inventories (designer in CN by default)")
-    lines.append(f"strategic risk points (chipshift defaults): {risk_points()}")
-    lines.append(f"porting cost and speed: {s.porting.source}")
-    lines += [f"resale value of {chip}: {r.source}" for chip, r in s.resale.items()]
-    lines += [f"supply and lead time of {c.id}: {c.source}" for c in s.candidates if c.source]
-    return lines
 
 
 def _rules(result: Assessment) -> list[rm.RuleApplied]:

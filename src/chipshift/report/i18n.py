@@ -1,4 +1,8 @@
-"""Message catalogs of the report (``messages/en.yaml``, ``messages/zh.yaml``), loaded from the package."""
+"""Message catalogs of the report (``messages/en.yaml``, ``messages/zh.yaml``), loaded from the package.
+
+The Chinese titles of the scan rules (``messages/scan_rules.zh.yaml``, rule id -> title, code in backticks) join the
+Chinese catalog as ``scan_rule_<id>``; a rule without one is shown with its English title, said to be English.
+"""
 
 from __future__ import annotations
 
@@ -24,4 +28,8 @@ def messages(lang: Language | str) -> dict[str, str]:
         return {str(k): str(v) for k, v in (data or {}).items()}
 
     english = load(Language.EN.value)
-    return english if Language(lang) is Language.EN else {**english, **load(Language(lang).value)}
+    if Language(lang) is Language.EN:
+        return english
+    code = Language(lang).value
+    rules = {f"scan_rule_{rule}": title for rule, title in load(f"scan_rules.{code}").items()}
+    return {**english, **load(code), **rules}

@@ -43,3 +43,12 @@ def money_unit(currency: str, m: Mapping[str, str] | None = None) -> tuple[str, 
     if (m or {}).get("money_style") == "wan":
         return f"万{_currency_name(currency, m)}".replace(" ", ""), WAN
     return f"M {currency}", MILLION
+
+
+def money_amount(value: float | None, currency: str, m: Mapping[str, str] | None = None) -> str:
+    """Money as a bare number in the unit of :func:`money_unit` (for a column whose header names the unit):
+    ``58.22`` (M CNY) or ``5,822`` (万元). A dash for unknown."""
+    if value is None:
+        return "—"
+    _, size = money_unit(currency, m)
+    return f"{value / size:,.0f}" if size == WAN else f"{value / size:,.2f}"
