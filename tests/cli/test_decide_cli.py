@@ -67,7 +67,7 @@ def test_assess_markdown_in_chinese(tmp_path: Path) -> None:
     assert code == 0
     text = target.read_text(encoding="utf-8")
     assert text.startswith("# chipshift 评估报告")
-    assert re.search(r"^\| 1 \| [a-z0-9-]+ \|", text, flags=re.MULTILINE)  # rank 1 of the TOPSIS table
+    assert re.search(r"^\| 指标 \| .*\| 1\. `[a-z0-9-]+` \|", text, flags=re.MULTILINE)  # the matrix, rank 1 first
     assert "## 建议" in text and "万元" in text  # the recommendation first, money in Chinese units
 
 
