@@ -29,7 +29,7 @@ from typing import Any
 
 from chipshift.catalog import load_catalog
 from chipshift.perf import ReplicaSpec, ServingWorkload, search_layouts, serving_capacity
-from chipshift.perf.cases import Case, Phase, parse_cases
+from chipshift.perf.cases import Case, Metric, Phase, parse_cases
 from chipshift.perf.crossval import cross_validate
 from chipshift.perf.models import ModelArch, load_model
 from chipshift.perf.validate import calibration_file, predict_case, validate_file
@@ -105,7 +105,7 @@ def _llm_analysis_layout(case: Case, arch: ModelArch) -> tuple[int, int, int, st
 
 
 def llm_analysis_predict(case: Case) -> float:
-    """Training MFU from llm-analysis; raises ValueError for what it cannot express."""
+    """Training MFU (or GPU-hours per trillion tokens, as the case measures) from llm-analysis; raises ValueError for what it cannot express."""
     if case.phase is not Phase.TRAINING:
         raise ValueError("llm-analysis has no continuous-batching serving, MLA or EP dispatch model")
     arch = load_model(case.model)
@@ -152,6 +152,8 @@ def llm_analysis_predict(case: Case) -> float:
         log_level="CRITICAL",
     )
     latency = summary["latency_per_iter"]
+    if case.measured.metric is Metric.GPU_HOURS_PER_TRILLION_TOKENS:
+        return float(gpus * latency / 3600 * 1e12 / tokens)
     flops = 6 * arch.active_params * tokens
     return float(flops / latency / gpus / (hw["bf16_tflops"] * 1e12))
 

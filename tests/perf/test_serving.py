@@ -85,7 +85,7 @@ def test_light_load_ttft_is_one_prefill_and_heavy_load_queues() -> None:
     light = simulate_serving(setup, with_poisson_arrivals(fixed_lengths(100, 2048, 32), rate=0.5), chips=1)
     heavy = simulate_serving(setup, fixed_lengths(100, 2048, 32), chips=1)
     # At 0.5 requests/s a 2,048-token prompt finds the engine idle: its TTFT is one prefill plus one step.
-    assert alone <= light.ttft.p50 < 1.5 * alone
+    assert alone * (1 - 1e-9) <= light.ttft.p50 < 1.5 * alone  # floating error: the same prefill, summed differently
     # Sent all at once, the last prompts queue behind 99 others.
     assert heavy.ttft.p90 > 20 * light.ttft.p90
     assert light.ttft.p50 <= light.ttft.p90 <= light.ttft.p99

@@ -23,6 +23,10 @@ from chipshift.perf.model_error import data_fingerprint, error_data
 from chipshift.perf.validate import ValidationReport, calibration_file, validate_file
 
 
+RESERVED = {"H2-6"}
+"""Shared cases kept out of the fit: issue 16 reserves gpustack's rows other than ShareGPT for independent checks."""
+
+
 @pytest.fixture(scope="module")
 def report() -> ValidationReport:
     return validate_file()
@@ -33,7 +37,10 @@ def test_every_shared_case_is_shipped_unchanged(shared_data: Path) -> None:
     source gives the version), plus the cases issue 16 added."""
     shared = parse_cases(shared_data / "perf" / "calibration.yaml")
     shipped = {c.id: c for c in parse_cases(calibration_file())}
+    assert "H2-6" not in shipped  # gpustack's random-prompt rows are reserved for independent checks (issue 16)
     for case in shared:
+        if case.id in RESERVED:
+            continue
         assert shipped[case.id].model_copy(update={"source_id": None, "engine": None}) == case
 
 
