@@ -22,7 +22,6 @@ from chipshift.perf.cases import parse_cases
 from chipshift.perf.model_error import data_fingerprint, error_data
 from chipshift.perf.validate import ValidationReport, calibration_file, validate_file
 
-
 RESERVED = {"H2-6"}
 """Shared cases kept out of the fit: issue 16 reserves gpustack's rows other than ShareGPT for independent checks."""
 
