@@ -105,7 +105,10 @@ def _llm_analysis_layout(case: Case, arch: ModelArch) -> tuple[int, int, int, st
 
 
 def llm_analysis_predict(case: Case) -> float:
-    """Training MFU (or GPU-hours per trillion tokens, as the case measures) from llm-analysis; raises ValueError for what it cannot express."""
+    """Training MFU, or GPU-hours per trillion tokens where the case measures that, from llm-analysis.
+
+    Raises ValueError for what llm-analysis cannot express.
+    """
     if case.phase is not Phase.TRAINING:
         raise ValueError("llm-analysis has no continuous-batching serving, MLA or EP dispatch model")
     arch = load_model(case.model)
