@@ -83,3 +83,10 @@ def test_the_cli_exits_2_before_any_work(tmp_path: Path) -> None:
     assert run.returncode == 2, run.stderr
     assert "workloads[0].model" in run.stderr and "qwen3-32b" in run.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_an_unknown_accepted_precision_is_named_and_perf_precisions_are_known() -> None:
+    message, line = _fails("precisions: [fp8, w8a8]", "precisions: [fp8, w8a9]")
+    assert message.startswith(f"mine.yaml:{line}: field 'workloads[0].precisions[1]'") and "w8a8" in message
+    text = EXAMPLE.replace("model: qwen3-32b\n", "model: qwen3-32b\n    precision: w4a16\n", 1)
+    check_scenario(parse_scenario(text, "mine.yaml"), load_catalog())  # perf's own names: w8a8, w4a16

@@ -86,3 +86,10 @@ def test_missing_and_bad_scenario_files_exit_2_naming_them(tmp_path: Path) -> No
     assert code == 2 and "bad.yaml" in err
     code, _, err = invoke("assess")
     assert code == 2 and "--example" in err
+
+
+def test_the_compare_table_shows_every_criterion_of_the_matrix() -> None:
+    from chipshift.cli.decide import COMPARISON_COLUMNS
+    from chipshift.decide import CRITERIA
+
+    assert list(COMPARISON_COLUMNS) == [c.id for c in CRITERIA]

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable
 
 from chipshift.assess.scenario import Scenario
 from chipshift.catalog import Catalog
-from chipshift.catalog.schema import Precision
 from chipshift.errors import ChipshiftError, InputFileError, UnknownIdError
 
 Where = tuple[str | int, ...]
@@ -96,13 +95,17 @@ def _check_candidates(scenario: Scenario, catalog: Catalog) -> None:
 
 
 def _check_workloads(scenario: Scenario) -> None:
+    from chipshift.perf import Quant
     from chipshift.perf.models import load_model
 
-    precisions = [p.value for p in Precision]
+    precisions = [q.value for q in Quant]  # what perf runs: weights and GEMMs (w8a8, w4a16 as well as bf16, fp8)
     for i, workload in enumerate(scenario.workloads):
         _at(scenario, ("workloads", i, "model"), load_model, workload.model)
         if workload.precision.lower() not in precisions:
             _unknown(scenario, ("workloads", i, "precision"), "precision", workload.precision, precisions)
+        for j, other in enumerate(workload.precisions):
+            if other.lower() not in precisions:
+                _unknown(scenario, ("workloads", i, "precisions", j), "precision", other, precisions)
 
 
 def _check_chip_references(scenario: Scenario, catalog: Catalog) -> None:

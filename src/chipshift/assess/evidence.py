@@ -111,6 +111,12 @@ def scan_target_for(chip: Chip, given: Candidate | None, catalog: Catalog) -> st
     return catalog.porting_target_of(chip)
 
 
+def accepted_precisions(workload: InferenceWorkload | TrainingWorkload) -> list[str]:
+    """The workload's precision first, then the others it accepts, each once."""
+    names = [workload.precision.lower(), *(p.lower() for p in workload.precisions)]
+    return list(dict.fromkeys(names))
+
+
 def workload_fit(
     workload: InferenceWorkload | TrainingWorkload,
     chip: Chip,
@@ -118,33 +124,53 @@ def workload_fit(
     catalog: Catalog,
     system: System | None = None,
 ) -> WorkloadFit:
-    """Ask perf how one chip (inside ``system`` when the candidate is a system) serves one workload."""
+    """Ask perf how one chip (inside ``system`` when the candidate is a system) serves one workload, at the best of
+    the precisions the workload accepts that the chip has units for (its own ``precision`` is always tried)."""
+    fits = [
+        fit
+        for i, precision in enumerate(accepted_precisions(workload))
+        if (fit := _fit_at(workload, chip, given, catalog, system, precision, must_be_native=i > 0)) is not None
+    ]
+    working = [f for f in fits if f.fits]
+    if not working:
+        return fits[0]
+    return max(working, key=lambda f: f.capacity_per_chip)
+
+
+def _fit_at(
+    workload: InferenceWorkload | TrainingWorkload,
+    chip: Chip,
+    given: Candidate | None,
+    catalog: Catalog,
+    system: System | None,
+    precision: str,
+    *,
+    must_be_native: bool,
+) -> WorkloadFit | None:
+    """One precision's fit; None for an alternative precision the chip has no units for."""
     from chipshift import perf
 
     stack = given.perf_stack if given else None
     try:
         spec = perf.ReplicaSpec.build(
-            workload.model, system.id if system else chip.id, precision=workload.precision, stack=stack, catalog=catalog
+            workload.model, system.id if system else chip.id, precision=precision, stack=stack, catalog=catalog
         )
+        if must_be_native and not spec.runs_natively:
+            return None
         if isinstance(workload, InferenceWorkload):
             shape = perf.ServingWorkload(
                 workload.input_tokens, workload.output_tokens, workload.ttft_ms, workload.tpot_ms
             )
             r = perf.serving_capacity(spec, shape)
-            return WorkloadFit(
-                workload.id,
-                r.fits and r.tokens_per_s_per_chip > 0,
-                r.tokens_per_s_per_chip,
-                r.tokens_per_s_per_chip,
-                max(1, r.chips_per_replica),
-                r.reason,
-            )
+            fits = r.fits and r.tokens_per_s_per_chip > 0
+            per_chip = r.tokens_per_s_per_chip
+            return WorkloadFit(workload.id, fits, per_chip, per_chip, max(1, r.chips_per_replica), r.reason, precision)
         t = perf.size_training(spec, tokens=workload.tokens, days=workload.days, seq_len=workload.seq_len)
         per_chip = t.result.tokens_per_s_per_chip
         runs = per_chip * workload.days * 86400 / workload.tokens
-        return WorkloadFit(workload.id, per_chip > 0, runs, per_chip, 8)
+        return WorkloadFit(workload.id, per_chip > 0, runs, per_chip, 8, precision=precision)
     except ChipshiftError as error:
-        return WorkloadFit(workload.id, False, 0.0, reason=error.message)
+        return None if must_be_native else WorkloadFit(workload.id, False, 0.0, reason=error.message)
 
 
 def _risk_reasons(risk: RiskProfile) -> list[str]:

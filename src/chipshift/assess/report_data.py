@@ -127,6 +127,7 @@ def _fit(e: CandidateEvidence, f: EngineFit, demand: dict[str, float], costs: Co
         tco_per_mtok=workload_tco_per_mtok(e, f, demand, costs),
         problem=problem,
         missing_figure=missing,
+        precision=f.precision,
     )
 
 
@@ -342,6 +343,7 @@ def _risk(bar: TornadoBar) -> rm.Risk:
     return rm.Risk(
         kind=kind, subject=bar.subject, low_label=bar.low_label, high_label=bar.high_label, npv_low=bar.npv_low,
         npv_high=bar.npv_high, base_npv=bar.base_npv, misses=bar.misses_low or bar.misses_high, swing=bar.swing,
+        change=cast(Literal["ends", "enacted", "revoked", "granted"], bar.change) if bar.change else None,
     )  # fmt: skip
 
 

@@ -64,6 +64,9 @@ class InferenceWorkload(_Model):
     """Model id known to perf (``qwen3-32b``, ``deepseek-r1``)."""
     precision: str = "bf16"
     """Weights and compute precision."""
+    precisions: list[str] = Field(default_factory=list)
+    """Other precisions the model's owner accepts for this workload (its quality checked at them); each candidate
+    runs the one, of these and ``precision``, that its chip has units for and that serves the most tokens per chip."""
     input_tokens: PositiveInt = 1024
     """Mean prompt length in tokens."""
     output_tokens: PositiveInt = 256
@@ -90,6 +93,8 @@ class TrainingWorkload(_Model):
     """Model id known to perf."""
     precision: str = "bf16"
     """Compute precision."""
+    precisions: list[str] = Field(default_factory=list)
+    """Other precisions accepted for this run; each candidate trains at the fastest its chip has units for."""
     tokens: PositiveFloat
     """Tokens per run."""
     days: PositiveFloat

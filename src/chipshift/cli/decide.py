@@ -117,15 +117,28 @@ def _run(
     )
 
 
+COMPARISON_COLUMNS = {
+    "workloads_covered": "covered",
+    "demand_per_kw": "demand per kW",
+    "porting_person_days": "porting days",
+    "tco_per_mtok": "TCO per M tokens",
+    "export_risk": "export risk",
+    "china_risk": "China risk",
+    "security_risk": "security risk",
+    "supply_risk": "supply risk",
+}
+"""The decision matrix's criteria (decide.CRITERIA) as the compare table heads them."""
+
+
 def _print_comparison(result: Assessment) -> None:
     from chipshift.assess import comparison_section
     from chipshift.report.numbers import number as _num
 
     data = comparison_section(result.comparison)
     rows = {row.id: row for row in data.candidates}
-    shown = ("chips_needed", "throughput_per_kw", "porting_person_days", "tco_life", "export_risk")
+    shown = tuple(COMPARISON_COLUMNS)
     table = Table(title=f"Candidates, best first (weights: {data.weights_method})")
-    for header in ("rank", "candidate", "TOPSIS", "weighted sum", *shown):
+    for header in ("rank", "candidate", "TOPSIS", "weighted sum", *COMPARISON_COLUMNS.values()):
         table.add_column(header, justify="left" if header == "candidate" else "right")
     for rank, cid in enumerate(data.topsis_order, start=1):
         row = rows[cid]

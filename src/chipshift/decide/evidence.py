@@ -42,6 +42,8 @@ class WorkloadFit:
     """Smallest replica, chips."""
     reason: str | None = None
     """Why it does not fit."""
+    precision: str | None = None
+    """The precision it runs at (the best the chip has units for, of those the workload accepts)."""
 
 
 @dataclass(frozen=True)

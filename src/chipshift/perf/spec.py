@@ -62,6 +62,12 @@ class ReplicaSpec:
     engine: EngineSettings = EngineSettings()
     """Engine settings that replace the stack's defaults."""
 
+    @property
+    def runs_natively(self) -> bool:
+        """Whether the chip has units for this precision's GEMMs (the catalog lists its throughput there); where it
+        has not, the model falls back to BF16 units, which no stack ships as a deployment."""
+        return self.hardware.peak(QUANT_SPECS[self.precision].gemm_precision) is not None
+
     @classmethod
     def build(
         cls,

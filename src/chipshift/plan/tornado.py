@@ -40,6 +40,8 @@ class TornadoBar:
     misses_low: bool
     """Whether the low value makes a target or demand go unmet."""
     misses_high: bool
+    change: str = ""
+    """For a rule change: what happens to the rule (``ends``, ``enacted``, ``revoked``, ``granted``)."""
 
     @property
     def swing(self) -> float:
@@ -49,13 +51,14 @@ class TornadoBar:
     @property
     def input(self) -> str:
         """The input in English words (for the CLI)."""
-        return INPUT_WORDS[self.kind].format(subject=self.subject)
+        words = INPUT_WORDS[self.kind].format(subject=self.subject)
+        return f"{words} {self.change}" if self.change else words
 
 
 INPUT_WORDS = {
     "price": "price of {subject}",
     "growth": "demand growth of {subject}",
-    "event": "licence event {subject}",
+    "event": "rule change {subject}",
     "supply": "supply of {subject}",
     "delivery": "delivery of {subject} (years late)",
     "performance": "performance of {subject}",
@@ -71,6 +74,7 @@ class _Input:
     high_label: str
     low: Draw
     high: Draw
+    change: str = ""
 
 
 def _neutral(problem: PlanProblem) -> Draw:
@@ -103,7 +107,8 @@ def inputs(problem: PlanProblem, spec: UncertaintySpec) -> list[_Input]:
         year = event.first_year()
         if year is not None:
             happens = dataclasses.replace(base, events=((index, year),))
-            found.append(_Input("event", event.name, "✗", f"✓ {year}", base, happens))
+            subject = event.subject or event.name
+            found.append(_Input("event", subject, "✗", f"✓ {year}", base, happens, event.change))
     for o in bought:
         if spec.supply_shortfall > 0 and any(o.available(y).cap_units is not None for y in problem.years):
             short = _factor(base, "supply_factor", o.id, 1 - spec.supply_shortfall)
@@ -137,5 +142,5 @@ def tornado(problem: PlanProblem, spec: UncertaintySpec, fixed: FixedDecisions, 
     for index, item in enumerate(found):
         low, high = outcomes[1 + 2 * index], outcomes[2 + 2 * index]
         labels = (item.kind, item.subject, item.low_label, item.high_label)
-        bars.append(TornadoBar(*labels, low.npv, high.npv, base.npv, _misses(low), _misses(high)))
+        bars.append(TornadoBar(*labels, low.npv, high.npv, base.npv, _misses(low), _misses(high), item.change))
     return sorted(bars, key=lambda b: (not (b.misses_low or b.misses_high), -b.swing, b.kind, b.subject))

@@ -63,6 +63,8 @@ class InferenceWorkload(_Data):
     kind: Literal["inference"]
     model: str
     precision: str
+    precisions: list[str] = Field(default_factory=list)
+    """Other precisions the workload accepts."""
     input_tokens: int
     output_tokens: int
     ttft_ms: float | None
@@ -80,6 +82,8 @@ class TrainingWorkload(_Data):
     kind: Literal["training"]
     model: str
     precision: str
+    precisions: list[str] = Field(default_factory=list)
+    """Other precisions the workload accepts."""
     tokens: float
     days: float
     seq_len: int
@@ -198,6 +202,8 @@ class WorkloadFit(_Data):
     """The catalog figure the estimate lacks (``memory bandwidth``), for ``missing-figure``."""
     tco_per_mtok: float | None = None
     """Total cost of ownership per million tokens at the service target."""
+    precision: str | None = None
+    """The precision it runs at, of those the workload accepts."""
 
 
 class Candidate(_Data):

@@ -193,6 +193,8 @@ class Risk(_Data):
     misses: bool
     """Whether one of its values makes a target or demand go unmet."""
     swing: float
+    change: Literal["ends", "enacted", "revoked", "granted"] | None = None
+    """For a rule change: what happens to the rule."""
 
 
 class RuleChange(_Data):

@@ -81,7 +81,8 @@ def ratio_target_phrase(metric: str, share: float, m: Mapping[str, str]) -> str:
 
 def risk_phrase(r: Risk, m: Mapping[str, str], mark: Mark = plain) -> str:
     """The tornado input in the report's words (``price of cloudmatrix-384``)."""
-    return m["risk_" + r.kind].format(subject=mark(r.subject))
+    named = m["risk_" + r.kind].format(subject=mark(r.subject))
+    return f"{named} {m['change_' + r.change]}" if r.change else named
 
 
 def _rule_list(ids: Sequence[str], m: Mapping[str, str], rules: Sequence[RuleApplied], mark: Mark) -> str:
@@ -153,6 +154,13 @@ def fit_problems(fits: Sequence[WorkloadFit], m: Mapping[str, str], mark: Mark =
         if not f.fits:
             groups.setdefault(fit_phrase(f, m), []).append(mark(f.workload))
     return m["list_sep"].join(f"{m['list_sep_short'].join(names)}{m['colon']}{why}" for why, names in groups.items())
+
+
+def precision_note(f: WorkloadFit, precision_of: Mapping[str, str]) -> str | None:
+    """The precision a candidate runs a workload at, when it is not the workload's own (an accepted alternative)."""
+    if not f.fits or f.precision is None or f.precision == precision_of.get(f.workload, f.precision).lower():
+        return None
+    return f.precision
 
 
 def fit_phrase(f: WorkloadFit, m: Mapping[str, str]) -> str:

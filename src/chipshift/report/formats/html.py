@@ -76,6 +76,7 @@ def _phrases(data: ReportData, m: dict[str, str]) -> dict[str, Any]:
         ),
         "gate_phrase": lambda e: phrase(words.gate_phrase(e, m, data.rules, fits.get(e.id, ()), mark)),
         "fit_phrase": lambda f: words.fit_phrase(f, m),
+        "precision_note": partial(words.precision_note, precision_of={w.id: w.precision for w in data.workloads}),
         "violation_subject": violation,
         "violation_amount": lambda v: words.violation_amount(v, m, cash),
         "binding_amount": lambda b, value: words.binding_amount(b, value, m, cash),

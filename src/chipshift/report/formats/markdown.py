@@ -40,6 +40,7 @@ class _Writer:
         self.m = messages(lang)
         self.unit = money_unit(data.currency, self.m)[0]
         self.fits = {c.id: c.fits for c in data.candidates + data.fleet_chips}
+        self.precision_of = {w.id: w.precision for w in data.workloads}
 
     def money(self, value: float | None) -> str:
         return money(value, self.d.currency, self.m)
@@ -303,7 +304,9 @@ class _Writer:
     def _fit_cells(self, f: WorkloadFit) -> tuple[str, str]:
         if not f.fits:
             return "✗ " + words.fit_phrase(f, self.m), "—"
-        return _num(f.tokens_per_s_per_chip), "—" if f.tco_per_mtok is None else f"{f.tco_per_mtok:,.2f}"
+        note = words.precision_note(f, self.precision_of)
+        rate = _num(f.tokens_per_s_per_chip) + ("" if note is None else f" ({code(note)})")
+        return rate, "—" if f.tco_per_mtok is None else f"{f.tco_per_mtok:,.2f}"
 
     def plan(self) -> list[str]:
         m, plan = self.m, self.d.plan
