@@ -126,7 +126,7 @@ class RowReader:
         text = self._text(value)
         if text is None:
             return 1
-        if text.isdigit():
+        if text.isdecimal():
             return int(text)
         try:
             count = float(text.replace(",", ""))
