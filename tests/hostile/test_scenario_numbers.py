@@ -84,7 +84,13 @@ EDITS = [
     ("tokens-true", "input_tokens: 2048", "input_tokens: true", "workloads[0].input_tokens", "not true"),
     ("pue-below-one", "pue: 1.25", "pue: 0.5", "cost.pue", "greater than or equal to 1"),
     ("share-above-one", "min_share: 0.6", "min_share: 1.6", "targets[1].min_share", "less than or equal to 1"),
-    ("probability-nan", "probability: 0.3}", "probability: .nan}", "monte_carlo.events[0].probability", "finite"),
+    (
+        "probability-nan",
+        "outlook_probability: {}",
+        "outlook_probability: {us-h20-licences-2025: .nan}",
+        "monte_carlo.outlook_probability.us-h20-licences-2025",
+        "finite",
+    ),
     ("huge-sigma", "price_sigma: 0.15", "price_sigma: 1.0e+300", "monte_carlo.price_sigma", "less than or equal to 3"),
     ("duplicate-key", "  seed: 2025", "  seed: 2025\n  seed: 7", "", "duplicate key 'seed'"),
 ]
