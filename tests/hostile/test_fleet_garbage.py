@@ -159,7 +159,8 @@ def test_status_never_shows_nan_after_refusals(tmp_path: Path) -> None:
     assert run.code == 0 and "NaN" not in run.stdout and "nan" not in run.stdout.lower().replace("unmatched", "")
 
 
-def _workbook_with_sheet(path: Path, sheet: bytes) -> None:
+def _workbook_with_sheet(path: Path, sheet: bytes, part: str = "xl/worksheets/sheet1.xml") -> None:
+    """A real two-row workbook at ``path`` whose ``part`` is replaced by ``sheet``."""
     import zipfile
 
     import openpyxl
@@ -171,9 +172,19 @@ def _workbook_with_sheet(path: Path, sheet: bytes) -> None:
     original = path.read_bytes()
     path.unlink()
     with zipfile.ZipFile(io.BytesIO(original)) as source, zipfile.ZipFile(path, "w") as target:
+        assert part in source.namelist(), part
         for item in source.infolist():
-            data = sheet if item.filename == "xl/worksheets/sheet1.xml" else source.read(item.filename)
-            target.writestr(item, data)
+            target.writestr(item, sheet if item.filename == part else source.read(item.filename))
+
+
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/styles.xml"])
+def test_bogus_xml_encoding_inside_an_xlsx(tmp_path: Path, part: str) -> None:
+    """A part declaring an encoding Python does not know raised LookupError: exit 70 before, one line now."""
+    database = seeded_database(tmp_path)
+    book = tmp_path / "bogus.xlsx"
+    _workbook_with_sheet(book, b'<?xml version="1.0" encoding="bogus"?>\n<worksheet/>\n', part=part)
+    fleet("ingest", book, "--db", database).refused(str(book), "not a readable XLSX workbook", "encoding: bogus")
+    assert stored(database) == (1, 2)
 
 
 def test_entity_bomb_inside_an_xlsx_sheet(tmp_path: Path) -> None:

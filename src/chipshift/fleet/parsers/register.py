@@ -43,9 +43,8 @@ MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
 WORKBOOK_ERRORS = (
     ParseError,
     DefusedXmlException,
-    KeyError,
+    LookupError,  # KeyError, IndexError, and a part declaring an encoding Python does not know
     ValueError,
-    IndexError,
     OSError,
     zipfile.BadZipFile,
     RecursionError,
