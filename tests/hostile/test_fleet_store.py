@@ -247,7 +247,7 @@ def test_ingests_at_the_same_time_all_land(tmp_path: Path) -> None:
         register = tmp_path / f"host{index}.csv"
         register.write_text("model,serial\n" + "".join(f"H20,SN-{index}-{n:06d}\n" for n in range(500)))
         registers.append(register)
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    env = {**os.environ, "PYTHONPATH": str(SRC), "CHIPSHIFT_DB_LOCK_WAIT": "3600"}  # waits never race the load
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "chipshift", "fleet", "ingest", str(register), "--db", str(database)],
