@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -51,3 +55,29 @@ def line_of(text: str, needle: str) -> int:
 def files_in(folder: Path) -> list[str]:
     """Every file under ``folder``, relative, sorted: to show that a refused run wrote nothing."""
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+_WATCHED: dict[str, list[str]] = {}
+"""Paths an audit hook is watching for, each with the events that touched it; see :func:`watching_opens`."""
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if _WATCHED and event == "open" and args and isinstance(args[0], str | Path):
+        seen = _WATCHED.get(str(args[0]))
+        if seen is not None:
+            seen.append(event)
+
+
+@contextlib.contextmanager
+def watching_opens(path: Path) -> Iterator[list[str]]:
+    """A list that receives an entry each time this process opens ``path`` (through Python's ``open`` or ``io``,
+    which the XML parsers' entity resolvers use) while the block runs."""
+    if not getattr(sys, "_chipshift_audit", False):
+        sys.addaudithook(_audit)  # hooks cannot be removed: one for the whole process, idle when nothing is watched
+        sys._chipshift_audit = True  # type: ignore[attr-defined]
+    seen: list[str] = []
+    _WATCHED[str(path)] = seen
+    try:
+        yield seen
+    finally:
+        del _WATCHED[str(path)]

@@ -4,11 +4,18 @@
 from __future__ import annotations
 
 import io
+import os
+import resource
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from .conftest import watching_opens
 from .fleet_support import fleet, seeded_database, stored
+
+SRC = Path(__file__).resolve().parents[2] / "src"
 
 REGISTER_CELLS = [
     ("power_w", "nan", "power (W) is not a number (NaN)"),
@@ -22,6 +29,7 @@ REGISTER_CELLS = [
     ("count", "inf", "count must be a whole number"),
     ("count", "1e300", "count must be a whole number from 0 to 10,000,000"),
     ("count", "-1", "count must be a whole number"),
+    ("count", "²", "count must be a whole number"),  # a digit to str.isdigit, not to int(): exit 70 before
     ("memory_gb", "-80", "memory (MiB) cannot be negative"),
     ("purchase_date", "0001-01-01", "outside 1990-2100"),
 ]
@@ -151,7 +159,8 @@ def test_status_never_shows_nan_after_refusals(tmp_path: Path) -> None:
     assert run.code == 0 and "NaN" not in run.stdout and "nan" not in run.stdout.lower().replace("unmatched", "")
 
 
-def _workbook_with_sheet(path: Path, sheet: bytes) -> None:
+def _workbook_with_sheet(path: Path, sheet: bytes, part: str = "xl/worksheets/sheet1.xml") -> None:
+    """A real two-row workbook at ``path`` whose ``part`` is replaced by ``sheet``."""
     import zipfile
 
     import openpyxl
@@ -163,9 +172,19 @@ def _workbook_with_sheet(path: Path, sheet: bytes) -> None:
     original = path.read_bytes()
     path.unlink()
     with zipfile.ZipFile(io.BytesIO(original)) as source, zipfile.ZipFile(path, "w") as target:
+        assert part in source.namelist(), part
         for item in source.infolist():
-            data = sheet if item.filename == "xl/worksheets/sheet1.xml" else source.read(item.filename)
-            target.writestr(item, data)
+            target.writestr(item, sheet if item.filename == part else source.read(item.filename))
+
+
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/styles.xml"])
+def test_bogus_xml_encoding_inside_an_xlsx(tmp_path: Path, part: str) -> None:
+    """A part declaring an encoding Python does not know raised LookupError: exit 70 before, one line now."""
+    database = seeded_database(tmp_path)
+    book = tmp_path / "bogus.xlsx"
+    _workbook_with_sheet(book, b'<?xml version="1.0" encoding="bogus"?>\n<worksheet/>\n', part=part)
+    fleet("ingest", book, "--db", database).refused(str(book), "not a readable XLSX workbook", "encoding: bogus")
+    assert stored(database) == (1, 2)
 
 
 def test_entity_bomb_inside_an_xlsx_sheet(tmp_path: Path) -> None:
@@ -195,3 +214,82 @@ def test_xlsx_zip_bomb_is_refused_before_reading(tmp_path: Path, monkeypatch: py
         target.writestr("xl/worksheets/sheet1.xml", b"<" + b" " * (4 * 1024 * 1024) + b"/>")
     fleet("ingest", book, "--db", database).refused(str(book), "unpacks to", "refused")
     assert stored(database) == (1, 2)
+
+
+def test_npu_smi_board_with_a_superscript_chip_count(tmp_path: Path) -> None:
+    database = seeded_database(tmp_path)
+    board = tmp_path / "board.txt"
+    board.write_text("NPU ID : ²\nPCIe Bus Info : 0000:C1:00.0\nPCI Vendor ID : 0x19E5\nPCI Device ID : 0xD802\n"
+                     "Chip Count : ²\n")  # fmt: skip
+    run = fleet("ingest", board, "--db", database)
+    assert run.code == 0 and "internal error" not in run.stderr  # read as one board of one chip, no slot
+    assert stored(database) == (2, 3)
+
+
+def test_billion_laughs_in_nvidia_smi_xml(tmp_path: Path) -> None:
+    database = seeded_database(tmp_path)
+    report = tmp_path / "laughs.xml"
+    entities = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    report.write_text(
+        f'<?xml version="1.0"?>\n<!DOCTYPE nvidia_smi_log [<!ENTITY l0 "lol">{entities}]>\n'
+        '<nvidia_smi_log><gpu id="0"><product_name>&l9;</product_name></gpu></nvidia_smi_log>\n'
+    )
+    fleet("ingest", report, "--db", database).refused(str(report), "refused unsafe XML")
+    assert stored(database) == (1, 2)
+
+
+def test_an_external_entity_file_is_never_opened(tmp_path: Path) -> None:
+    """XXE: the entity's file is not opened (an audit hook watches every open of this process), nothing stored."""
+    database = seeded_database(tmp_path)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("H100\n")
+    report = tmp_path / "xxe.xml"
+    report.write_text(
+        f'<?xml version="1.0"?>\n<!DOCTYPE nvidia_smi_log [<!ENTITY s SYSTEM "file://{secret}">]>\n'
+        '<nvidia_smi_log><gpu id="0"><product_name>&s;</product_name></gpu></nvidia_smi_log>\n'
+    )
+    with watching_opens(secret) as opened:
+        fleet("ingest", report, "--db", database).refused(str(report), "refused unsafe XML")
+    assert opened == []
+    assert stored(database) == (1, 2)
+
+
+def test_duplicate_serials_and_uuids_are_counted_once_with_a_warning(tmp_path: Path) -> None:
+    database = seeded_database(tmp_path)
+    register = tmp_path / "dup.csv"
+    register.write_text("model,serial\nH20,SN-0001\nH20,sn 0001\n910B,SN-0002\n")
+    run = fleet("ingest", register, "--db", database)
+    assert run.code == 0 and "3 device(s)" not in run.stderr and "2 device(s), 0 unmatched, 1 merged" in run.stderr
+    assert f"{register}:3: serial/UUID 'sn0001' is already listed earlier in this file; counted once" in run.stderr
+    query = tmp_path / "query.csv"
+    query.write_text("name, uuid\nNVIDIA H20, GPU-0001aaaa\nNVIDIA H20, GPU-0001AAAA\nNVIDIA H20, GPU-SN-0002\n")
+    run = fleet("ingest", query, "--db", database)
+    assert run.code == 0 and "2 device(s), 0 unmatched, 1 merged" in run.stderr
+    assert f"{query}:3: serial/UUID '0001aaaa' is already listed earlier in this file; counted once" in run.stderr
+    assert "1 device(s) are also in another source's snapshot: counted once" in run.stderr  # SN-0002, in dup.csv
+    assert stored(database) == (3, 6)
+    status = fleet("status", "--db", database, "--format", "json")
+    assert '"device_count": 5,' in status.stdout  # 2 good + 2 of dup.csv + 2 of query.csv, SN-0002 once
+
+
+def test_endless_standard_input_is_cut_at_the_limit(tmp_path: Path) -> None:
+    """``fleet ingest - < /dev/zero``: read up to the 256 MiB cap, then one line; no database made. A separate
+    process with a 2 GiB address-space limit, so that a missing cap fails the test instead of the machine."""
+    database = tmp_path / "fleet.sqlite"
+    with open("/dev/zero", "rb") as zeros:
+        done = subprocess.run(
+            [sys.executable, "-m", "chipshift", "fleet", "ingest", "-", "--db", str(database)],
+            stdin=zeros,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(SRC)},
+            preexec_fn=_address_space_limit,
+            check=False,
+        )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.strip() == "error: -: larger than the 256 MiB limit for an inventory; split it"
+    assert not database.exists()
+
+
+def _address_space_limit() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))

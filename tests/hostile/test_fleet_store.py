@@ -3,8 +3,15 @@ created for a command that only reads, and a database already holding a fleet is
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +19,7 @@ import pytest
 from .fleet_support import GOOD_REGISTER, fleet, seeded_database, stored
 
 READERS = [("status",), ("history",), ("export",), ("check",)]
+SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 def _digest(path: Path) -> str:
@@ -184,10 +192,19 @@ def test_exported_rows_carry_source_and_snapshot(tmp_path: Path) -> None:
 
 def test_export_neutralises_formulas_in_every_text_column(tmp_path: Path) -> None:
     database = tmp_path / "f.sqlite"
-    register = b"model,site,host,serial\nH20,=cmd(),+1,@SUM(A1)\n"
+    register = (
+        b'model,site,sector,business_unit,host,serial\nH20,=cmd(),"\t=1+1","\r=2+2",+1,@SUM(A1)\n'
+        b'910B,"lab\r=HYPERLINK(1)",-x,ai,h,SN-00000002\n'
+    )
     assert fleet("ingest", "-", "--source", "-x", "--db", database, stdin=register).code == 0
-    rows = fleet("export", "--db", database).stdout.splitlines()[1:]
-    assert rows and "'=cmd()" in rows[0] and "'+1" in rows[0] and "'@SUM(A1)" in rows[0]
+    text = fleet("export", "--db", database).stdout
+    assert "\r" not in text  # a lone CR ends a spreadsheet row: written as a quoted line feed
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    first, second = sorted(rows, key=lambda row: row["model"], reverse=True)
+    assert (first["site"], first["sector"], first["business_unit"]) == ("'=cmd()", "'=1+1", "'=2+2")  # cells trimmed
+    assert (first["host"], first["uuid"], first["source"]) == ("'+1", "'@SUM(A1)", "'-")  # stdin's name
+    assert (second["site"], second["sector"]) == ("lab\n=HYPERLINK(1)", "'-x")
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row.values())
 
 
 def test_check_finds_a_count_that_does_not_add_up(tmp_path: Path) -> None:
@@ -197,3 +214,50 @@ def test_check_finds_a_count_that_does_not_add_up(tmp_path: Path) -> None:
         connection.execute("UPDATE fleet_snapshots SET device_count = 5")
     run = fleet("check", "--db", database)
     assert run.code == 1 and "PROBLEM: snapshot 1 says 5 devices but holds 2" in run.stdout
+
+
+def test_kill_9_during_an_ingest_leaves_the_database_whole(tmp_path: Path) -> None:
+    """``kill -9`` while a 40,000-row register is being stored: the fleet is the one before or the one after, never
+    a part, and ``fleet check`` finds nothing wrong. The kill comes once the write-ahead log has grown (rows are
+    going in); should the ingest finish first, the test checks the finished state the same way."""
+    database = seeded_database(tmp_path)
+    register = tmp_path / "big.csv"
+    register.write_text("model,serial\n" + "".join(f"H20,SN{n:08d}\n" for n in range(40_000)))
+    command = [sys.executable, "-m", "chipshift", "fleet", "ingest", str(register), "--db", str(database)]
+    process = subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(SRC)}, stderr=subprocess.DEVNULL)
+    wal = database.with_name(database.name + "-wal")
+    while process.poll() is None:
+        if wal.exists() and wal.stat().st_size > 512 * 1024:
+            process.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.002)
+    process.wait()
+    assert stored(database) in ((1, 2), (2, 40_002))
+    checked = fleet("check", "--db", database)
+    assert checked.code == 0, checked.stdout + checked.stderr
+    assert fleet("ingest", register, "--db", database).code == 0  # the store takes the file again, whole
+    assert stored(database) == (2, 40_002)
+
+
+def test_ingests_at_the_same_time_all_land(tmp_path: Path) -> None:
+    """Four ``chipshift fleet ingest`` processes started together on one database: every file is stored once."""
+    database = seeded_database(tmp_path)
+    registers = []
+    for index in range(4):
+        register = tmp_path / f"host{index}.csv"
+        register.write_text("model,serial\n" + "".join(f"H20,SN-{index}-{n:06d}\n" for n in range(500)))
+        registers.append(register)
+    env = {**os.environ, "PYTHONPATH": str(SRC), "CHIPSHIFT_DB_LOCK_WAIT": "3600"}  # waits never race the load
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "chipshift", "fleet", "ingest", str(register), "--db", str(database)],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for register in registers
+    ]
+    errors = [process.communicate()[1] for process in processes]
+    assert [process.returncode for process in processes] == [0, 0, 0, 0], errors
+    assert stored(database) == (5, 2 + 4 * 500)
+    assert fleet("check", "--db", database).code == 0

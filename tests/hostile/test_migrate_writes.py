@@ -82,6 +82,18 @@ def test_a_modified_file_is_refused(repo: Path) -> None:
     assert snapshot(repo) == before
 
 
+def test_a_second_write_changes_nothing(repo: Path) -> None:
+    """migrate is idempotent: on its own committed output it rewrites no byte and leaves the tree clean."""
+    code, err = migrate(".", "--write")
+    assert code == 0 and "3 changed" in err
+    commit_all(repo)
+    after = snapshot(repo)
+    code, err = migrate(".", "--write")
+    assert code == 0 and "3 file(s), 0 changed (0 rewrites)" in err
+    assert snapshot(repo) == after and after["a.py"] == PORTED.encode()
+    assert git(repo, "status", "--porcelain") == "" and no_temporary_files(repo)
+
+
 def test_a_file_outside_any_work_tree_needs_a_backup(tmp_path: Path) -> None:
     loose = tmp_path / "loose"
     loose.mkdir()

@@ -196,3 +196,18 @@ def test_deeply_nested_cpp_is_analysed(tmp_path: Path) -> None:
     (tmp_path / "nested.cu").write_text(source, encoding="utf-8")
     result = scan_paths([tmp_path], jobs=1, use_cache=False)
     assert {f.rule_id for f in result.findings} >= {"CS401"} and not result.skipped
+
+
+def test_scanned_and_migrated_code_is_never_run(tmp_path: Path) -> None:
+    """Files that would leave a mark if imported, executed or evaluated: scan (two workers) and migrate leave none."""
+    repo, marker = tmp_path / "repo", tmp_path / "ran"
+    repo.mkdir()
+    touch = f"import pathlib\npathlib.Path({str(marker)!r}).touch()\n"
+    for name in ("evil.py", "setup.py", "conftest.py", "__init__.py", "__main__.py", "noxfile.py"):
+        (repo / name).write_text(touch + GOOD, encoding="utf-8")
+    (repo / "pyproject.toml").write_text('[build-system]\nrequires = ["torch"]\nbuild-backend = "evil"\n')
+    (repo / "cells.ipynb").write_text(_notebook(cells=[_code_cell(touch + GOOD)]), encoding="utf-8")
+    code, err, report = _cli_json(repo, out=tmp_path / "scan.json")
+    assert code == 1 and "internal error" not in err and report["result"]["findings"]
+    assert CliRunner().invoke(app, ["migrate", str(repo), "--patch", str(tmp_path / "p.patch")]).exit_code == 0
+    assert (tmp_path / "p.patch").read_text() and not marker.exists()

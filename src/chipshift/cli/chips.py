@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Any
 
 import typer
@@ -14,6 +12,7 @@ from rich.table import Table
 from chipshift import jsontext
 from chipshift.cli.choices import ChipKind, engine_enum
 from chipshift.cli.common import OutputFormat, catalog, stdout
+from chipshift.csvtext import rows_to_csv
 from chipshift.errors import ChipshiftError
 
 chips_app = typer.Typer(help="Accelerators in the catalog: list, show, compare, classify.", no_args_is_help=True)
@@ -27,14 +26,6 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
     return str(value)
-
-
-def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 
 def _print_json(data: Any) -> None:
@@ -57,7 +48,7 @@ def list_command(
     if as_json or output is OutputFormat.JSON:
         _print_json(rows)
     elif output is OutputFormat.CSV:
-        typer.echo(_csv(rows, LIST_COLUMNS), nl=False)
+        typer.echo(rows_to_csv(rows, LIST_COLUMNS), nl=False)
     else:
         table = Table(title=f"{len(rows)} accelerators (dense figures; — = unknown)")
         for column in LIST_COLUMNS:

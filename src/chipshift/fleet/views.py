@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from chipshift.csvtext import neutralise, rows_to_csv
 from chipshift.fleet.ratios import RatioReport, Share
 from chipshift.fleet.rules import Metric
 from chipshift.fleet.store import HistoryPoint, SnapshotInfo
@@ -111,7 +112,7 @@ def export_csv(rows: Iterable[tuple[Any, ...]], columns: Sequence[str], *, chunk
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(DEVICE_COLUMNS)
     for count, record in enumerate(export_records(rows, columns), start=1):
-        writer.writerow([_cell(value) for value in record.values()])
+        writer.writerow([neutralise(value) for value in record.values()])
         if count % chunk == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -151,18 +152,6 @@ def snapshot_dict(snapshot: SnapshotInfo) -> dict[str, Any]:
     return data
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading quote (names come from untrusted files)."""
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
-
-
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     """CSV text with a header; formula-like text is neutralised."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
-    return buffer.getvalue()
+    return rows_to_csv(rows, columns)

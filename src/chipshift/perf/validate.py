@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass
 from importlib import resources
@@ -229,7 +230,13 @@ def _outcome(case: Case, catalog: Catalog) -> CaseOutcome:
         predicted = float(predict_case(case, catalog))
     except ChipshiftError as error:
         return CaseOutcome(*label, None, None, error.message)
-    return CaseOutcome(*label, predicted, (predicted - measured) / measured, None)
+    if not math.isfinite(predicted):
+        return CaseOutcome(*label, None, None, f"the model's prediction is not a finite number ({predicted})")
+    ratio = (predicted - measured) / measured
+    if not math.isfinite(ratio):  # a measured figure so small that the ratio overflows (5e-324)
+        reason = f"the error is not a finite number: the measured {measured:g} is too small against {predicted:g}"
+        return CaseOutcome(*label, predicted, None, reason)
+    return CaseOutcome(*label, predicted, ratio, None)
 
 
 def validate_file(path: Path | None = None, *, catalog: Catalog | None = None) -> ValidationReport:

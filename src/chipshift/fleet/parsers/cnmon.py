@@ -43,7 +43,7 @@ class CnmonParser:
             if len(cells) < 3 or not BUS_ID.match(cells[1]):
                 continue
             head = cells[0].split()
-            if not head or not head[0].isdigit():
+            if not head or not head[0].isdecimal():
                 continue
             name = head[2] if len(head) > 2 else None
             detail = _cells(lines[number]) if number < len(lines) and lines[number].startswith("|") else []

@@ -48,7 +48,7 @@ class NpuBoardParser:
         problems: list[LineProblem] = []
         for line, board in _boards(source.lines()):
             chips = board.get("chip count", "1")
-            count = int(chips) if chips.isdigit() else 1
+            count = int(chips) if chips.isdecimal() else 1
             if count > MAX_CHIPS_PER_BOARD:
                 problems.append(LineProblem(line, f"{count:,} chips on one board is not plausible", field="Chip Count"))
                 continue
@@ -73,7 +73,7 @@ def _board_chips(board: dict[str, str], line: int, count: int) -> list[DeviceRec
             pci_device_id=device_id,
             bus_id=(board.get("pcie bus info") or "").lower() or None,
             uuid=serial if serial is None or count == 1 else f"{serial}#chip{chip}",
-            slot=slot_of(int(npu), chip) if npu.isdigit() else None,
+            slot=slot_of(int(npu), chip) if npu.isdecimal() else None,
         )
         for chip in range(count)
     ]

@@ -58,9 +58,9 @@ def table_records(lines: list[str]) -> list[tuple[int, int, DeviceRecord]]:
         if len(cells) < 3:
             continue
         head = cells[0].split()
-        if cells[1].lower() in HEALTH_WORDS and head and head[0].isdigit():
+        if cells[1].lower() in HEALTH_WORDS and head and head[0].isdecimal():
             npu_id, npu_name = int(head[0]), " ".join(head[1:]) or None
-        elif BUS_ID.match(cells[1]) and head and head[0].isdigit() and npu_id >= 0:
+        elif BUS_ID.match(cells[1]) and head and head[0].isdecimal() and npu_id >= 0:
             record = DeviceRecord(
                 model=None if masked(npu_name) else npu_name,
                 vendor="Huawei",

@@ -43,9 +43,8 @@ MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
 WORKBOOK_ERRORS = (
     ParseError,
     DefusedXmlException,
-    KeyError,
+    LookupError,  # KeyError, IndexError, and a part declaring an encoding Python does not know
     ValueError,
-    IndexError,
     OSError,
     zipfile.BadZipFile,
     RecursionError,
@@ -126,7 +125,7 @@ class RowReader:
         text = self._text(value)
         if text is None:
             return 1
-        if text.isdigit():
+        if text.isdecimal():
             return int(text)
         try:
             count = float(text.replace(",", ""))

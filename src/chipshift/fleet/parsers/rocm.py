@@ -106,7 +106,7 @@ class HySmiTableParser:
         records: list[DeviceRecord] = []
         for number, line in enumerate(lines[header_at + 1 :], start=header_at + 2):
             cells = line.split()
-            if not cells or not cells[0].isdigit():
+            if not cells or not cells[0].isdecimal():
                 if line.startswith("="):
                     continue
                 break

@@ -168,7 +168,7 @@ class _SheetTarget:
             self.collecting = not self.phonetic
         elif tag == ROW:
             stated = attributes.get("r")
-            self.number = int(stated) if stated and stated.isdigit() else self.number + 1
+            self.number = int(stated) if stated and stated.isdecimal() else self.number + 1
             self.cells = []
         elif tag == PHONETIC:
             self.phonetic = True
@@ -223,7 +223,7 @@ class SheetReader:
             return self.strings[int(text)]
         if kind == "b":
             return text == "1"
-        number: float | int = int(text) if text.isdigit() else float(text)
+        number: float | int = int(text) if text.isdecimal() else float(text)
         if style is not None and int(style) in self.date_styles:
             moment = self.epoch + timedelta(days=float(number))
             return moment.date() if moment.time() == datetime.min.time() else moment
