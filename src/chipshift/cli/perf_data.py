@@ -1,0 +1,125 @@
+"""CLI commands of the perf engine that read its data: ``validate`` and ``models list|show``, and what every perf
+command shares to hand out its result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import RenderableType
+
+from chipshift.cli.common import catalog
+from chipshift.cli.output import (
+    CATALOG_OPTION,
+    JSON_OPTION,
+    OUTPUT_OPTION,
+    QUIET_OPTION,
+    Output,
+    TableFormat,
+    note,
+    use_options,
+)
+from chipshift.cli.progress import StepProgress
+
+FORMAT_OPTION = typer.Option(TableFormat.TABLE, "--format", help="Output format.")
+
+
+def output_of(fmt: TableFormat, as_json: bool, path: Path | None, quiet: bool, catalog_dirs: list[Path]) -> Output:
+    """Apply the shared options and say where the result goes."""
+    use_options(quiet=quiet, catalog=catalog_dirs)
+    return Output.of(fmt, as_json, path)
+
+
+def show(out: Output, renderables: RenderableType | list[RenderableType]) -> None:
+    """Hand out a view (one renderable or several)."""
+    out.show(*(renderables if isinstance(renderables, list) else [renderables]))
+
+
+def validate_command(
+    file: Path | None = typer.Argument(None, help="Validation cases (SCHEMA.md format); default: the shipped set."),
+    fmt: TableFormat = FORMAT_OPTION,
+    as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
+    quiet: bool = QUIET_OPTION,
+    catalog_dirs: list[Path] = CATALOG_OPTION,
+) -> None:
+    """Predict published measurements and report the error of each."""
+    from chipshift.perf import validate_file, validation_view
+
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
+
+    with StepProgress("validate", "cases") as progress:
+        report = validate_file(file, catalog=catalog(), progress=progress.update)
+    if out.json:
+        out.data(report.to_dict())
+    else:
+        show(out, validation_view(report))
+    if report.summary()["predicted"] == 0:
+        note("no case could be predicted")
+        raise typer.Exit(1)
+
+
+models_app = typer.Typer(help="Model architectures the performance model knows: list, show.", no_args_is_help=True)
+
+
+@models_app.command("list")
+def models_list(
+    fmt: TableFormat = FORMAT_OPTION,
+    as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
+    quiet: bool = QUIET_OPTION,
+    catalog_dirs: list[Path] = CATALOG_OPTION,
+) -> None:
+    """Shipped model architectures with their size and attention kind.
+
+    Active parameters count the embedding and LM head, as model cards do (DeepSeek-V3: 37B).
+    """
+    from chipshift.perf import load_model, models_view, shipped_model_ids
+
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
+
+    models = [load_model(model_id) for model_id in shipped_model_ids()]
+    if not out.json:
+        show(out, models_view(models))
+        return
+    out.data(
+        [
+            {
+                "id": m.id,
+                "name": m.name,
+                "total_params_b": round(m.total_params / 1e9, 1),
+                "active_params_b": round(m.active_params_published / 1e9, 1),
+                "attention": m.attention.value,
+                "moe": m.is_moe,
+                "source": m.source,
+            }
+            for m in models
+        ]
+    )
+
+
+@models_app.command("show")
+def modelsshow(
+    model: str = typer.Argument(..., help="Model id or a path to a config.json."),
+    fmt: TableFormat = FORMAT_OPTION,
+    as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
+    quiet: bool = QUIET_OPTION,
+    catalog_dirs: list[Path] = CATALOG_OPTION,
+) -> None:
+    """Every field of one architecture, with derived sizes."""
+    from chipshift.perf import load_model, model_fields, model_view
+
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
+
+    m = load_model(model)
+    if out.json:
+        out.data(model_fields(m))
+    else:
+        show(out, model_view(m))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``validate`` and ``models`` to the top-level app."""
+    app.command("validate")(validate_command)
+    app.add_typer(models_app, name="models")
