@@ -185,6 +185,7 @@ def test_a_binary_validation_file_is_a_clear_error(tmp_path: Path) -> None:
     binary.write_bytes(bytes(range(256)) * 4)
     code, _, err = invoke("validate", str(binary))
     assert code == 2 and "binary.yaml:2: not UTF-8 text (byte 0x80)" in err  # line 2: byte 10 is a newline
+    assert len(err.strip().splitlines()) == 1  # no progress lines around input refused before the work
 
 
 def test_report_paths_that_cannot_be_written_are_refused_before_any_work(tmp_path: Path) -> None:

@@ -2,8 +2,10 @@
 while it runs and one when it ends; nothing with ``-q``.
 
 An engine reports ``(done, total)`` through a callback (:meth:`StepProgress.update`); a step that reports nothing
-until it ends still gets its lines, since a background ticker writes them. Lines carry counts, never timing that a
-test would have to wait for: the first and the last line always appear.
+until it ends still gets its lines, since a background ticker writes them. The step is announced ("started") at its
+first report or first tick, once its input has been read: input refused before that is one error line, not wrapped
+in progress. Lines carry counts, never timing that a test would have to wait for: a step that reports its work gets
+its first and last line every time.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class StepProgress:
         self.done, self.total = 0, total
         self.started = 0.0
         self.running = False
+        self.announced = False
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
@@ -45,7 +48,7 @@ class StepProgress:
         self.finish(completed=kind is None)
 
     def start(self) -> None:
-        """Begin: the bar, or the first line and the ticker."""
+        """Begin: the bar, or the ticker (which announces the step at its first tick)."""
         if self.running or settings.quiet:
             return
         self.running, self.started = True, time.monotonic()
@@ -55,7 +58,6 @@ class StepProgress:
             self._bar.start()
             self._task = self._bar.add_task(self.step, total=self.total)
             return
-        note(f"{self.step}: started{self._count()}")
         self._ticker = threading.Thread(target=self._tick, name=f"progress-{self.step}", daemon=True)
         self._ticker.start()
 
@@ -67,11 +69,13 @@ class StepProgress:
         self.start()
         if self._bar is not None and self._task is not None:
             self._bar.update(self._task, completed=done, total=self.total)
+        elif self.running:
+            self._announce()
         if self.total is not None and done >= self.total:
             self.finish()
 
     def finish(self, *, completed: bool = True) -> None:
-        """End: the bar goes, or the last line says how far the step got."""
+        """End: the bar goes, or the last line says how far the step got (nothing when it failed unannounced)."""
         if not self.running:
             return
         self.running = False
@@ -81,8 +85,18 @@ class StepProgress:
         if self._bar is not None:
             self._bar.stop()
             return
-        verb = "done" if completed else "stopped"
-        note(f"{self.step}: {verb}{self._count()} in {time.monotonic() - self.started:.1f} s")
+        if completed or self.announced:
+            verb = "done" if completed else "stopped"
+            note(f"{self.step}: {verb}{self._count()} in {time.monotonic() - self.started:.1f} s")
+
+    def _announce(self) -> None:
+        """The step's first line, once."""
+        with self._lock:
+            if self.announced:
+                return
+            self.announced = True
+            total = f" ({self.total:,} {self.unit})" if self.total is not None else ""
+        note(f"{self.step}: started{total}")
 
     def _count(self) -> str:
         with self._lock:
@@ -92,4 +106,5 @@ class StepProgress:
 
     def _tick(self) -> None:
         while not self._stop.wait(LINE_EVERY_S):
+            self._announce()
             note(f"{self.step}: working{self._count()}, {time.monotonic() - self.started:.0f} s so far")
