@@ -18,9 +18,9 @@ class ChipshiftError(Exception):
 class UnknownIdError(ChipshiftError):
     """An id (chip, system, model, rule) that the catalog does not know, with the closest known ids."""
 
-    def __init__(self, kind: str, wanted: str, suggestions: list[str]) -> None:
-        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"unknown {kind} '{wanted}'.{hint}")
+    def __init__(self, kind: str, wanted: str, suggestions: list[str], *, hint: str | None = None) -> None:
+        closest = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"unknown {kind} '{wanted}'." + (f" {hint}" if hint else closest))
         self.kind = kind
         self.wanted = wanted
         self.suggestions = suggestions

@@ -48,7 +48,9 @@ def test_count_and_compute_shares(example_devices: list[FleetDevice], catalog: C
     compute = report.overall[Metric.COMPUTE]
     assert compute.domestic == pytest.approx(80 * 280)
     assert compute.total == pytest.approx(80 * 148 + 16 * 989.4 + 80 * 280 + 32 * 312)
-    assert compute.unknown_devices == 500  # automotive SoCs have no dense BF16 figure in the catalog
+    assert compute.unknown_devices == 0  # the automotive SoCs are not left out: they count in their own basis
+    edge = report.overall[Metric.EDGE_COMPUTE]  # dense INT8 TOPS: NX9031 508 (its marketed 1,016 halved), Orin-X 127
+    assert (edge.domestic, edge.total, edge.unknown_devices) == (100 * 508, 100 * 508 + 400 * 127, 0)
 
 
 def test_value_memory_power_and_breakdowns(example_devices: list[FleetDevice], catalog: Catalog) -> None:

@@ -62,11 +62,11 @@ def test_validate_malformed_file(tmp_path: Path) -> None:
 
 
 def test_validate_table_names_chips_and_models_and_writes_numbers_one_way() -> None:
-    result = runner.invoke(app, ["validate"])
+    result = runner.invoke(app, ["validate"], env={"COLUMNS": "200"})  # xdist workers set COLUMNS=80
     assert result.exit_code == 0, result.output
-    assert "deepseek-r1" in result.output and "8 x nvidia-h200-sxm" in result.output
-    assert not re.search(r"\de[+-]\d", result.output)  # no 1.551e+04
-    assert "training MFU" in result.output and "training_mfu" not in result.output
+    assert "deepseek-r1" in result.stdout and "8 x nvidia-h200-sxm" in result.stdout
+    assert not re.search(r"\de[+-]\d", result.stdout)  # no 1.551e+04
+    assert "training MFU" in result.stdout and "training_mfu" not in result.stdout
 
 
 def test_estimate_refuses_impossible_inputs() -> None:
@@ -85,7 +85,7 @@ def test_estimate_serve_simulates_a_request_trace(tmp_path: Path) -> None:
     assert "60 trace requests" in result.output and "arriving at 2.00 requests/s" in result.output
     assert "TTFT" in result.output and "p99" in result.output
     fixed = ["estimate", "serve", "qwen3-8b", "H100", "--lengths", "fixed", "--requests", "20", "--json"]
-    data = json.loads(runner.invoke(app, fixed).output)
+    data = json.loads(runner.invoke(app, fixed).stdout)
     assert data["result"]["requests"] == 20 and data["result"]["request_rate"] is None
 
 

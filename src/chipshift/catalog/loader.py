@@ -77,8 +77,22 @@ class Catalog:
     """File each record came from, keyed by '<kind>:<id>'."""
 
     def chip(self, wanted: str) -> Chip:
-        """The chip with this id, alias or name; raises :class:`UnknownIdError` with the closest ids."""
-        return _lookup(self.chips, wanted, "chip")
+        """The chip with this id, alias or name; raises :class:`UnknownIdError` with the closest ids, or, for the id
+        of a system, the chip it holds and ``--system``."""
+        try:
+            return _lookup(self.chips, wanted, "chip")
+        except UnknownIdError as error:
+            system = _find(self.systems, wanted)
+            if system is None:
+                raise
+            raise UnknownIdError(
+                "chip",
+                wanted,
+                [system.chip],
+                hint=f"'{system.id}' is a system of {system.chip_count:,} x {system.chip}: give the chip "
+                f"({system.chip}), with --system {system.id} where the command takes one (estimate and size take "
+                "the system id itself)",
+            ) from error
 
     def system(self, wanted: str) -> System:
         """The system with this id or alias."""
@@ -108,13 +122,20 @@ def _names(record: Chip | System | SoftwareStack | PortingTarget) -> list[str]:
     return [record.id, record.name, *aliases]
 
 
-def _lookup(records: dict[str, Record], wanted: str, kind: str) -> Record:
+def _find(records: dict[str, Record], wanted: str) -> Record | None:
+    """The record with this id, name or alias (case, spaces and vendor words folded), None when there is none."""
     if wanted in records:
         return records[wanted]
+    index = {normalise_name(name): record for record in records.values() for name in _names(record)}
+    return index.get(normalise_name(wanted))
+
+
+def _lookup(records: dict[str, Record], wanted: str, kind: str) -> Record:
+    found = _find(records, wanted)
+    if found is not None:
+        return found
     key = normalise_name(wanted)
     index = {normalise_name(name): record for record in records.values() for name in _names(record)}
-    if key in index:
-        return index[key]
     close = difflib.get_close_matches(key, list(index), n=8, cutoff=0.5)
     suggestions = list(dict.fromkeys(index[name].id for name in close))[:5]
     if not suggestions:
@@ -198,6 +219,12 @@ def check_references(catalog: Catalog) -> None:
         cited += [("price", chip.price.source)] if chip.price else []
         cited += [(f"regulatory[{i}]", ev.source) for i, ev in enumerate(chip.regulatory)]
         cited += [("security", chip.security.source)] if chip.security.source else []
+        cited += [(f"replaces[{i}]", r.source) for i, r in enumerate(chip.replaces)]
+        for index, replaced in enumerate(chip.replaces):
+            if replaced.chip not in catalog.chips:
+                raise InputFileError(
+                    str(path), f"chip '{chip.id}' replaces unknown chip '{replaced.chip}'", field=f"replaces[{index}]"
+                )
         for name, source_id in cited:
             if source_id not in catalog.sources:
                 raise InputFileError(str(path), f"chip '{chip.id}' cites unknown source '{source_id}'", field=name)

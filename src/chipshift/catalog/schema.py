@@ -245,6 +245,33 @@ class SecurityFacts(BaseModel):
     """Id of the :class:`Source` behind these facts."""
 
 
+class Replacement(BaseModel):
+    """One chip doing the work of several of another, as a source says (one NIO NX9031 for four Orin-X): the fleet
+    counts it as ``ratio`` of them in its equivalent count."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    chip: str
+    """Catalog id of the chip it replaces."""
+    ratio: PositiveFloat
+    """How many of ``chip`` one of these stands for."""
+    source: str
+    """Id of a :class:`Source` in the catalog."""
+    as_of: str
+    """When the claim was made, YYYY[-MM[-DD]]."""
+    confidence: Confidence
+    """How firm the ratio is."""
+    note: str | None = None
+    """On what basis the ratio holds."""
+
+    @field_validator("as_of")
+    @classmethod
+    def _date_shape(cls, value: str) -> str:
+        if not AS_OF_PATTERN.match(value):
+            raise ValueError(f"as_of must be YYYY, YYYY-MM or YYYY-MM-DD, not '{value}'")
+        return value
+
+
 class Chip(BaseModel):
     """An accelerator (GPU, NPU, automotive SoC)."""
 
@@ -295,6 +322,8 @@ class Chip(BaseModel):
     """Dated regulatory history."""
     security: SecurityFacts = Field(default_factory=SecurityFacts)
     """Attestation, location verification, openness."""
+    replaces: list[Replacement] = Field(default_factory=list)
+    """Chips it does the work of several of, with the ratio and its source (the fleet's equivalent count)."""
     notes: str | None = None
     """What a reader should know that fits no field."""
 

@@ -3,33 +3,44 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from chipshift import jsontext
 from chipshift.cli.choices import ChipKind, engine_enum
-from chipshift.cli.common import OutputFormat, catalog, stdout
+from chipshift.cli.common import OutputFormat, catalog
+from chipshift.cli.output import (
+    CATALOG_OPTION,
+    JSON_OPTION,
+    OUTPUT_OPTION,
+    QUIET_OPTION,
+    Output,
+    TableFormat,
+    use_options,
+)
+from chipshift.cli.tables import DASH, figure_text, id_column, number_column, text_column
 from chipshift.csvtext import rows_to_csv
 from chipshift.errors import ChipshiftError
 
 chips_app = typer.Typer(help="Accelerators in the catalog: list, show, compare, classify.", no_args_is_help=True)
 
-JSON_OPTION = typer.Option(False, "--json", help="Print JSON (same as --format json).")
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
-    return str(value)
-
-
-def _print_json(data: Any) -> None:
-    typer.echo(jsontext.dumps(data))
+LIST_HEADERS = {
+    "bf16_tflops": "BF16 TFLOPS",
+    "fp8_tflops": "FP8 TFLOPS",
+    "int8_tops": "INT8 TOPS",
+    "memory_gb": "memory GB",
+    "memory_bw_gb_s": "memory GB/s",
+    "tdp_w": "TDP W",
+    "export_class": "export class",
+}
+"""Table headers of ``chips list`` columns, with their units (CSV and JSON keep the keys)."""
+LIST_IDS = frozenset({"id", "country", "export_class"})
+"""Columns of ``chips list`` that are never cut."""
+LIST_TEXT = frozenset({"name", "vendor", "kind"})
+"""Columns of ``chips list`` that wrap."""
 
 
 @chips_app.command("list")
@@ -37,81 +48,137 @@ def list_command(
     vendor: str | None = typer.Option(None, help="Vendor name, or part of it (NVIDIA, Huawei, Cambricon)."),
     country: str | None = typer.Option(None, help="Designer country, ISO code (US, CN)."),
     kind: ChipKind | None = typer.Option(None, help="Market segment."),
-    output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
+    fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
     as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
+    quiet: bool = QUIET_OPTION,
+    catalog_dirs: list[Path] = CATALOG_OPTION,
 ) -> None:
     """List accelerators with headline figures and the computed export class."""
     from chipshift.catalog import ChipKind as Kind
     from chipshift.catalog.views import LIST_COLUMNS, ChipFilter, list_chips
 
+    use_options(quiet=quiet, catalog=catalog_dirs)
+    out = Output.of(fmt, as_json, output)
     rows = list_chips(catalog(), ChipFilter(vendor, country, engine_enum(Kind, kind) if kind else None))
-    if as_json or output is OutputFormat.JSON:
-        _print_json(rows)
-    elif output is OutputFormat.CSV:
-        typer.echo(rows_to_csv(rows, LIST_COLUMNS), nl=False)
+    if out.json:
+        out.data(rows)
+    elif out.format == OutputFormat.CSV:
+        out.text(rows_to_csv(rows, LIST_COLUMNS))
     else:
         table = Table(title=f"{len(rows)} accelerators (dense figures; — = unknown)")
         for column in LIST_COLUMNS:
-            table.add_column(
-                column, justify="right" if column.endswith(("tflops", "tops", "gb", "_s", "_w")) else "left"
-            )
+            header = LIST_HEADERS.get(column, column)
+            (id_column if column in LIST_IDS else text_column if column in LIST_TEXT else number_column)(table, header)
         for row in rows:
-            table.add_row(*(_fmt(row[c]) for c in LIST_COLUMNS))
-        stdout.print(table)
+            table.add_row(*(escape(_cell(row[c])) for c in LIST_COLUMNS))
+        out.show(table)
+
+
+def _cell(value: Any) -> str:
+    return figure_text(value) if isinstance(value, int | float) or value is None else str(value)
 
 
 @chips_app.command("show")
 def show_command(
     chip_id: str = typer.Argument(..., help="Chip id, alias or name (H20, 910C, 昇腾910B)."),
+    fmt: TableFormat = typer.Option(TableFormat.TABLE, "--format", help="Output format."),
     as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
+    quiet: bool = QUIET_OPTION,
+    catalog_dirs: list[Path] = CATALOG_OPTION,
 ) -> None:
     """Every field of one chip, each figure with its source, date and confidence."""
     from chipshift.catalog import classify_chip
-    from chipshift.catalog.views import classification_dict, figure_lines
+    from chipshift.catalog.views import classification_dict
 
+    use_options(quiet=quiet, catalog=catalog_dirs)
+    out = Output.of(fmt, as_json, output)
     cat = catalog()
     chip = cat.chip(chip_id)
-    if as_json:
+    if out.json:
         data = chip.model_dump(mode="json")
         data["export_control"] = classification_dict(classify_chip(chip))
         data["sources"] = {s: cat.sources[s].model_dump(mode="json") for s in _cited(chip) if s in cat.sources}
-        _print_json(data)
+        out.data(data)
         return
-    stdout.print(
-        f"[bold]{chip.name}[/bold] ({chip.id})  vendor {chip.vendor}, designer {chip.designer_country}, "
-        f"{chip.kind.value}, {chip.status.value}, released {chip.release_year or '—'}"
+    out.show(
+        *_chip_lines(chip, cat), _figures_table(chip, cat), *_chip_facts(chip), *_classification(classify_chip(chip))
     )
-    stdout.print(
-        f"aliases: {', '.join(chip.aliases) or '—'}; fab {chip.fab or '—'} ({chip.fab_country or '—'}), "
-        f"process {chip.process or '—'}; stack {chip.software_stack or '—'}"
-    )
-    stdout.print(
-        f"memory {chip.memory.type or '—'}; scale-up {chip.scale_up.link or '—'}; scale-out {chip.scale_out or '—'}"
-    )
-    table = Table(title="Figures")
-    for column in ("field", "value", "confidence", "as of", "source", "note"):
-        table.add_column(column)
+
+
+def _chip_lines(chip: Any, cat: Any) -> list[str]:
+    return [
+        f"[bold]{escape(chip.name)}[/bold] ({chip.id})  "
+        + escape(
+            f"vendor {chip.vendor}, designer {chip.designer_country}, {chip.kind.value}, {chip.status.value}, "
+            f"released {chip.release_year or DASH}"
+        ),
+        escape(
+            f"aliases: {', '.join(chip.aliases) or DASH}; fab {chip.fab or DASH} ({chip.fab_country or DASH}), "
+            f"process {chip.process or DASH}; stack {chip.software_stack or DASH}"
+        ),
+        escape(
+            f"memory {chip.memory.type or DASH}; scale-up {chip.scale_up.link or DASH}; "
+            f"scale-out {chip.scale_out or DASH}"
+        ),
+    ]
+
+
+def _figures_table(chip: Any, cat: Any) -> Table:
+    from chipshift.catalog.views import COMPARE_FIELDS, figure_lines
+
+    labels = dict(COMPARE_FIELDS)
+    table = Table(title="Figures (dense unless marked)")
+    id_column(table, "figure")
+    number_column(table, "value")
+    id_column(table, "confidence")
+    id_column(table, "as of")
+    text_column(table, "source")
+    text_column(table, "note")
     for line in figure_lines(chip, cat):
+        marketed = line["field"].startswith("marketed_tops.") and line["basis"]
         table.add_row(
-            line["field"],
-            escape(_fmt(line["value"]) + (f" [{line['basis']}]" if line["field"].startswith("marketed_tops.") else "")),
+            escape(labels.get(line["field"], line["field"])),
+            escape(figure_text(line["value"]) + (f" [{line['basis']}]" if marketed else "")),
             line["confidence"],
-            line["as_of"],
-            line["source_title"] or line["source"],
-            line["note"] or "",
+            escape(str(line["as_of"])),
+            escape(line["source_title"] or line["source"]),
+            escape(line["note"] or ""),
         )
-    stdout.print(table)
+    return table
+
+
+def _chip_facts(chip: Any) -> list[str]:
+    lines = []
     if chip.price:
-        stdout.print(
-            f"price: {chip.price.value:,.0f} {chip.price.currency} ({chip.price.as_of}, "
+        lines.append(
+            f"price: {figure_text(chip.price.value)} {chip.price.currency} ({chip.price.as_of}, "
             f"{chip.price.confidence.value}, {chip.price.source})"
         )
     for event in chip.regulatory:
-        stdout.print(
+        lines.append(
             f"regulatory {event.date} {event.jurisdiction} {event.kind.value}: {event.summary} [{event.source}]"
         )
-    stdout.print(f"security: {chip.security.model_dump(exclude_none=True) or 'nothing known'}")
-    _print_classification(classify_chip(chip))
+    lines.append(f"security: {security_text(chip.security)}")
+    return [escape(line) for line in lines]
+
+
+def security_text(security: Any) -> str:
+    """What is known about a chip's trust facts, in words (``driver source partial``), or ``nothing known``."""
+    parts = []
+    if security.confidential_computing is not None:
+        parts.append(f"confidential computing {'yes' if security.confidential_computing else 'no'}")
+    for name in ("location_verification", "remote_disable"):
+        if getattr(security, name):
+            parts.append(f"{name.replace('_', ' ')}: {getattr(security, name)}")
+    for name in ("driver_source", "firmware_source", "stack_source"):
+        value = getattr(security, name)
+        if value is not None:
+            parts.append(f"{name.replace('_', ' ')} {value.value}")
+    if not parts:
+        return "nothing known"
+    return "; ".join(parts) + (f" [{security.source}]" if security.source else "")
 
 
 def _cited(chip: Any) -> list[str]:
@@ -125,33 +192,43 @@ def _cited(chip: Any) -> list[str]:
 @chips_app.command("compare")
 def compare_command(
     chip_ids: list[str] = typer.Argument(..., help="Two or more chips; ratios are to the first."),
+    fmt: TableFormat = typer.Option(TableFormat.TABLE, "--format", help="Output format."),
     as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
+    quiet: bool = QUIET_OPTION,
+    catalog_dirs: list[Path] = CATALOG_OPTION,
 ) -> None:
     """Compare chips side by side, with each figure's ratio to the first chip."""
     from chipshift.catalog.views import comparison
 
+    use_options(quiet=quiet, catalog=catalog_dirs)
+    out = Output.of(fmt, as_json, output)
+    if len(chip_ids) < 2:
+        raise ChipshiftError(
+            f"chips compare needs two or more chips (ratios are to the first); for one chip: chipshift chips show "
+            f"{chip_ids[0]}"
+        )
     cat = catalog()
     chips = [cat.chip(c) for c in chip_ids]
     rows = comparison(chips)
-    if as_json:
-        _print_json({"chips": [c.id for c in chips], "rows": rows})
+    if out.json:
+        out.data({"chips": [c.id for c in chips], "rows": rows})
         return
     table = Table(title=escape(f"Compared to {chips[0].name} (ratio in brackets; [basis] of marketed figures)"))
-    table.add_column("figure")
+    id_column(table, "figure")
     for chip in chips:
-        table.add_column(chip.id, justify="right")
+        number_column(table, chip.id)
     for row in rows:
         table.add_row(row["label"], *(escape(_compare_cell(row, cell)) for cell in row["cells"]))
-    stdout.print(table)
-    stdout.print(
-        "A ratio is shown only between figures on the same basis; a marketed figure of unstated basis has none."
+    out.show(
+        table, "A ratio is shown only between figures on the same basis; a marketed figure of unstated basis has none."
     )
 
 
 def _compare_cell(row: dict[str, Any], cell: dict[str, Any]) -> str:
     if cell.get("upper_bound") is not None:
-        return f"≤ {_fmt(cell['upper_bound'])} [bound]"
-    text = _fmt(cell["value"])
+        return f"≤ {figure_text(cell['upper_bound'])} [bound]"
+    text = _cell(cell["value"])
     if cell["value"] is None:
         return text
     if row["field"].startswith("marketed_tops.") and cell.get("basis"):
@@ -161,12 +238,12 @@ def _compare_cell(row: dict[str, Any], cell: dict[str, Any]) -> str:
     return text
 
 
-def _print_classification(result: Any) -> None:
-    stdout.print(f"[bold]export class: {result.export_class.value}[/bold]")
-    for line in result.working:
-        stdout.print(escape(f"  {line}"))
+def _classification(result: Any) -> list[str]:
+    lines = [f"[bold]export class: {escape(result.export_class.value)}[/bold]"]
+    lines += [escape(f"  {line}") for line in result.working]
     if result.unknowns:
-        stdout.print(f"  unknown figures: {', '.join(result.unknowns)}")
+        lines.append(escape(f"  unknown figures: {', '.join(result.unknowns)}"))
+    return lines
 
 
 def parse_date(value: str | None, option: str = "--on") -> dt.date:
@@ -196,14 +273,20 @@ def classify_command(
     transaction: str = typer.Option(
         "export", "--transaction", help="How the chips arrive: export (from the US), reexport, in-country-transfer."
     ),
+    fmt: TableFormat = typer.Option(TableFormat.TABLE, "--format", help="Output format."),
     as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
+    quiet: bool = QUIET_OPTION,
+    catalog_dirs: list[Path] = CATALOG_OPTION,
 ) -> None:
     """Export class (ECCN 3A090) with its working, and every rule that applies on a date for a buyer, with sources."""
     from chipshift.catalog import classify_chip
     from chipshift.catalog.policy import Buyer, Sector, Transaction
     from chipshift.catalog.views import classification_dict
-    from chipshift.cli.policy import buyer_report, print_buyer_report
+    from chipshift.cli.policy import buyer_report, buyer_report_lines
 
+    use_options(quiet=quiet, catalog=catalog_dirs)
+    out = Output.of(fmt, as_json, output)
     buyer = Buyer(
         sector=_choice(Sector, sector, "--for"),
         state_funded=state_funded,
@@ -213,12 +296,10 @@ def classify_command(
     chip = catalog().chip(chip_id)
     result = classify_chip(chip)
     report = buyer_report(chip, parse_date(on), buyer)
-    if as_json:
-        _print_json({**classification_dict(result), **report})
+    if out.json:
+        out.data({**classification_dict(result), **report})
         return
-    stdout.print(f"{result.chip_id}")
-    _print_classification(result)
-    print_buyer_report(report)
+    out.show(result.chip_id, *_classification(result), *buyer_report_lines(report))
 
 
 def _choice(kind: Any, value: str, option: str) -> Any:

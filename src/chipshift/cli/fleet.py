@@ -1,34 +1,43 @@
 """CLI of the fleet engine: ``chipshift fleet ingest|status|history|export|check``.
 
-Results go to stdout (tables, JSON, CSV); progress, merges, unmatched devices and problems go to stderr. ``ingest``
-is all-or-nothing by default (``--each`` stores file by file) and exits with 2 when any file was refused;
-``check`` exits with 1 when it finds a problem.
+Results go to stdout or ``--output`` (tables, JSON, CSV); progress, merges, unmatched devices and warnings go to
+stderr (``-q``: errors only). ``ingest`` is all-or-nothing by default (``--each`` stores file by file) and exits with
+2 when any file was refused; ``check`` exits with 1 when it finds a problem, and ``status --fail-on-targets`` when a
+target is not met.
 """
 
 from __future__ import annotations
 
 import enum
-import json
-import sys
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from chipshift.cli.choices import Breakdown, DomesticBasis, engine_enum
-from chipshift.cli.common import OutputFormat, catalog, stdout
+from chipshift.cli.common import OutputFormat, catalog, stderr
+from chipshift.cli.fleet_views import result_dict, status_lines, status_table, targets_table
+from chipshift.cli.output import (
+    CATALOG_OPTION,
+    JSON_OPTION,
+    OUTPUT_OPTION,
+    QUIET_OPTION,
+    Output,
+    TableFormat,
+    note,
+    use_options,
+)
+from chipshift.cli.tables import id_column, number_column
 from chipshift.errors import ChipshiftError
 from chipshift.files import read_input
 
 if TYPE_CHECKING:  # the engine (SQLAlchemy) is imported inside each command, so that every command starts fast
     from chipshift.fleet import FleetPolicy, IngestInput, IngestResult, RatioReport
-    from chipshift.fleet.views import Breakdown as ViewBreakdown
 
-stderr = Console(stderr=True, soft_wrap=True)
 fleet_app = typer.Typer(
     help="Accelerator inventories: ingest them, and report the domestic ratio (国产化率) against targets.",
     no_args_is_help=True,
@@ -42,15 +51,14 @@ BASIS_OPTION = typer.Option(None, "--rule", help="What makes a chip domestic (de
 COUNTRY_OPTION = typer.Option(None, "--country", help="Country codes that count as domestic (repeatable; default CN).")
 
 
+FORMAT_OPTION = typer.Option(OutputFormat.TABLE, "--format", help="Output format.")
+
+
 class ExportFormat(enum.StrEnum):
     """Formats of ``fleet export``."""
 
     CSV = "csv"
     JSON = "json"
-
-
-def _json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 def _policy(targets: Path | None, basis: DomesticBasis | None, countries: list[str] | None) -> FleetPolicy:
@@ -86,41 +94,42 @@ def _as_of(text: str | None) -> date | datetime | None:
     return _parse_when(text, "--as-of")
 
 
-def _say(text: str) -> None:
-    stderr.print(text, markup=False, highlight=False)
+def _error(text: str) -> None:
+    """An error line: printed even with ``-q``."""
+    stderr.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def _report_refused(result: IngestResult) -> None:
     """One line per bad line (a single bad line says in the same line that nothing was stored)."""
     if result.error is not None:
-        _say(f"error: {result.error.message}; nothing stored from it")
+        _error(f"error: {result.error.message}; nothing stored from it")
         return
     name = result.name
     if len(result.problems) == 1:
-        _say(f"error: {result.problems[0].describe(name)}; nothing stored from {name}")
+        _error(f"error: {result.problems[0].describe(name)}; nothing stored from {name}")
         return
     for problem in result.problems[:20]:
-        _say(f"error: {problem.describe(name)}")
+        _error(f"error: {problem.describe(name)}")
     more = " (the first 20 shown)" if len(result.problems) > 20 else ""
-    _say(f"refused {name}: {len(result.problems):,} bad lines{more}, nothing stored from it")
+    _error(f"refused {name}: {len(result.problems):,} bad lines{more}, nothing stored from it")
 
 
 def _report_read(result: IngestResult) -> None:
     for warning in result.warnings:
-        _say(f"warning: {warning.describe(result.name)}; --strict refuses the file instead")
+        note(f"warning: {warning.describe(result.name)}; --strict refuses the file instead")
     if result.note:
-        _say(f"  {result.note}")
+        note(f"  {result.note}")
     if result.merged_count:
-        _say(f"  merged {result.merged_count:,} device(s) listed before (the same device, counted once)")
+        note(f"  merged {result.merged_count:,} device(s) listed before (the same device, counted once)")
     if result.merged_count and result.note is None:
         for merged in result.merged[:5]:
-            _say(f"    {merged.describe(result.name)}")
+            note(f"    {merged.describe(result.name)}")
         if result.merged_count > 5:
-            _say(f"    ... and {result.merged_count - 5:,} more")
+            note(f"    ... and {result.merged_count - 5:,} more")
     if result.in_other_sources:
-        _say(f"  {result.in_other_sources:,} device(s) are also in another source's snapshot: counted once")
+        note(f"  {result.in_other_sources:,} device(s) are also in another source's snapshot: counted once")
     for line in result.unmatched:
-        _say(f"  unmatched {line}")
+        note(f"  unmatched {line}")
 
 
 def _report_result(result: IngestResult) -> None:
@@ -131,13 +140,13 @@ def _report_result(result: IngestResult) -> None:
         _report_refused(result)
         return
     if outcome is IngestOutcome.ALREADY_STORED:
-        _say(f"already stored {name}: {result.note}")
+        note(f"already stored {name}: {result.note}")
         return
     counts = f"{result.device_count:,} device(s), {result.unmatched_count:,} unmatched, {result.merged_count:,} merged"
     if outcome is IngestOutcome.STORED:
-        _say(f"stored {name} ({result.format}): {counts}, snapshot {result.snapshot.id if result.snapshot else '?'}")
+        note(f"stored {name} ({result.format}): {counts}, snapshot {result.snapshot.id if result.snapshot else '?'}")
     else:
-        _say(f"not stored {name} ({result.format}): {counts}; read fine, but another file was refused")
+        note(f"not stored {name} ({result.format}): {counts}; read fine, but another file was refused")
     _report_read(result)
 
 
@@ -153,13 +162,13 @@ def _summary(results: list[IngestResult], each: bool) -> None:
     if len(numbers) > 3 and numbers == list(range(numbers[0], numbers[-1] + 1)):
         ids = f"{numbers[0]} to {numbers[-1]}"
     if refused and not each:
-        _say(
+        _error(
             f"nothing stored: {len(refused)} of {len(results)} file(s) refused and ingest is all-or-nothing; "
             "fix them, or store the good files one by one with --each"
         )
     else:
         merged = sum(r.merged_count for r in stored)
-        _say(
+        note(
             f"stored {len(stored)} of {len(results)} file(s)"
             + (f" (snapshots {ids})" if ids else "")
             + f", {sum(r.device_count for r in stored):,} device(s), {merged:,} merged"
@@ -178,7 +187,7 @@ def _inputs(files: Iterable[str], local: bool) -> list[IngestInput]:
         elif Path(name).is_dir():
             kept, skipped = inventory_files(Path(name))
             for path, why in skipped:
-                _say(f"skipped {path}: {why}")
+                note(f"skipped {path}: {why}")
             inputs.extend(IngestInput(str(path)) for path in kept)
         else:
             inputs.append(IngestInput(name))
@@ -205,11 +214,20 @@ def ingest_command(
         False, "--each", help="Store file by file (default: all files or none, when any file is refused)."
     ),
     strict: bool = typer.Option(False, "--strict", help="Refuse a register with a column chipshift does not read."),
+    fmt: TableFormat = typer.Option(
+        TableFormat.TABLE, "--format", help="table: lines on stderr only; json: also each file's outcome on stdout."
+    ),
+    as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
     db: str | None = DB_OPTION,
+    quiet: bool = QUIET_OPTION,
+    catalog_dirs: list[Path] = CATALOG_OPTION,
 ) -> None:
     """Read inventories, match devices to the catalog and store each file as one snapshot, each device once."""
     from chipshift.fleet import FleetStore, IngestOptions, IngestOutcome
 
+    use_options(quiet=quiet, catalog=catalog_dirs)
+    out = Output.of(fmt, as_json, output)
     if not files and not local:
         raise ChipshiftError("give inventory files, folders, '-' for stdin, or --local")
     inputs = _inputs(files or [], local)
@@ -218,54 +236,16 @@ def ingest_command(
     store = FleetStore(db)
     options = IngestOptions(catalog(), site, _parse_when(when), encoding, source, strict)
     try:
-        results = store.ingest_many(inputs, options, each=each, on_wait=lambda text: _say(f"waiting: {text}"))
+        results = store.ingest_many(inputs, options, each=each, on_wait=lambda text: note(f"waiting: {text}"))
     finally:
         store.close()
     for result in results:
         _report_result(result)
     _summary(results, each)
+    if out.json:
+        out.data([result_dict(r) for r in results])
     if any(r.outcome is IngestOutcome.REFUSED for r in results):
         raise typer.Exit(2)
-
-
-def _status_table(report: RatioReport, breakdown: ViewBreakdown) -> Table:
-    from chipshift.fleet import Metric
-    from chipshift.fleet.views import status_rows
-
-    table = Table(title=f"Domestic share (rule: {report.rule.describe()}; value in {report.currency})")
-    table.add_column(breakdown.value)
-    table.add_column("devices", justify="right")
-    for metric in Metric:
-        table.add_column(metric.value, justify="right")
-    table.add_column("status unknown", justify="right")
-    for row in status_rows(report, breakdown):
-        table.add_row(
-            str(row["group"]),
-            f"{row['devices']:,.0f}",
-            *("—" if row[m.value] is None else f"{row[m.value] * 100:.1f}%" for m in Metric),
-            f"{row['unknown_status_devices']:,}",
-        )
-    return table
-
-
-def _targets_table(report: RatioReport) -> Table:
-    from chipshift.fleet.views import percent
-
-    table = Table(title="Targets")
-    for column in ("target", "scope", "metric", "by", "needed", "now", "met"):
-        table.add_column(column)
-    for check in report.targets:
-        met = {True: "[green]yes[/green]", False: "[red]no[/red]", None: "unknown"}[check.met]
-        table.add_row(
-            check.target.name,
-            check.target.scope.describe(),
-            check.target.metric.value,
-            str(check.target.by),
-            f"{check.target.min_share * 100:.0f}%",
-            percent(check.share),
-            met,
-        )
-    return table
 
 
 @fleet_app.command("status")
@@ -275,41 +255,53 @@ def status_command(
     basis: DomesticBasis | None = BASIS_OPTION,
     country: list[str] | None = COUNTRY_OPTION,
     as_of: str | None = typer.Option(None, "--as-of", help="The fleet as of this date (default: now)."),
-    output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
+    fail_on_targets: bool = typer.Option(
+        False, "--fail-on-targets", help="Exit 1 when a target of --targets is not met (or cannot be judged)."
+    ),
+    fmt: OutputFormat = FORMAT_OPTION,
+    as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
     db: str | None = DB_OPTION,
+    quiet: bool = QUIET_OPTION,
+    catalog_dirs: list[Path] = CATALOG_OPTION,
 ) -> None:
     """The domestic ratio of the current fleet by count, compute, memory, value and power, against targets."""
     from chipshift.fleet import FleetStore, Metric, compute_ratios
     from chipshift.fleet.views import Breakdown as ViewBreakdown
-    from chipshift.fleet.views import status_rows, to_csv
+    from chipshift.fleet.views import status_rows, to_csv, used_metrics
 
+    use_options(quiet=quiet, catalog=catalog_dirs)
+    out = Output.of(fmt, as_json, output)
     split = engine_enum(ViewBreakdown, by)
+    if fail_on_targets and targets is None:
+        raise ChipshiftError("--fail-on-targets needs the targets to check: --targets FILE")
     store, cat = FleetStore(db), catalog()
     devices = store.fleet_groups(_as_of(as_of))
     store.close()
     if not devices:
-        stderr.print("the store has no devices yet; run 'chipshift fleet ingest FILE' first")
+        note("the store has no devices yet; run 'chipshift fleet ingest FILE' first")
     report = compute_ratios(devices, cat, policy=_policy(targets, basis, country))
-    if output is OutputFormat.JSON:
-        _json(report.to_dict())
-    elif output is OutputFormat.CSV:
-        typer.echo(
-            to_csv(
-                status_rows(report, split), ["group", "devices", *(m.value for m in Metric), "unknown_status_devices"]
-            ),
-            nl=False,
-        )
+    if out.json:
+        out.data(report.to_dict())
+    elif out.format == OutputFormat.CSV:
+        columns = ["group", "devices", *(m.value for m in Metric), "unknown_status_devices"]
+        out.text(to_csv(status_rows(report, split), columns))
     else:
-        stdout.print(_status_table(report, split))
-        if report.targets:
-            stdout.print(_targets_table(report))
-        for metric, share in report.overall.items():
-            if share.unknown_devices:
-                stdout.print(f"{metric.value}: {share.unknown_devices:,} device(s) left out (figure or status unknown)")
-        for sentence in report.consolidation:
-            stdout.print(f"consolidation: {sentence}")
-        if report.unmatched_count:
-            stdout.print(f"{report.unmatched_count:,} device(s) not in the catalog: see 'chipshift fleet export'")
+        shown = used_metrics(report) or [Metric.COUNT]
+        tables = [status_table(report, split, shown)] + ([targets_table(report)] if report.targets else [])
+        out.show(*tables, *(escape(line) for line in status_lines(report, shown)))
+    _fail_on_targets(report, fail_on_targets)
+
+
+def _fail_on_targets(report: RatioReport, asked: bool) -> None:
+    """Exit 1 when asked and a target is missed or cannot be judged (the result was printed first)."""
+    missed = [check for check in report.targets if check.met is not True]
+    if asked and missed:
+        names = ", ".join(f"'{check.target.name}'" for check in missed)
+        stderr.print(
+            f"targets not met: {names} (exit 1, --fail-on-targets)", markup=False, highlight=False, soft_wrap=True
+        )
+        raise typer.Exit(1)
 
 
 @fleet_app.command("history")
@@ -317,26 +309,35 @@ def history_command(
     targets: Path | None = TARGETS_OPTION,
     basis: DomesticBasis | None = BASIS_OPTION,
     country: list[str] | None = COUNTRY_OPTION,
-    output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
+    fmt: OutputFormat = FORMAT_OPTION,
+    as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
     db: str | None = DB_OPTION,
+    quiet: bool = QUIET_OPTION,
+    catalog_dirs: list[Path] = CATALOG_OPTION,
 ) -> None:
     """How the domestic ratio moved: the whole fleet's shares after each snapshot date."""
     from chipshift.fleet import DomesticRule, FleetStore, Metric
-    from chipshift.fleet.views import HISTORY_COLUMNS, history_rows, to_csv
+    from chipshift.fleet.views import HISTORY_COLUMNS, history_rows, metric_header, to_csv
 
+    use_options(quiet=quiet, catalog=catalog_dirs)
+    out = Output.of(fmt, as_json, output)
     store = FleetStore(db)
     points = store.history(catalog=catalog(), policy=_policy(targets, basis, country))
     store.close()
     rows = history_rows(points)
-    if output is OutputFormat.JSON:
-        _json(rows)
-    elif output is OutputFormat.CSV:
-        typer.echo(to_csv(rows, HISTORY_COLUMNS), nl=False)
+    if out.json:
+        out.data(rows)
+    elif out.format == OutputFormat.CSV:
+        out.text(to_csv(rows, HISTORY_COLUMNS))
     else:
         rule = points[-1].report.rule.describe() if points else DomesticRule.default().describe()
         table = Table(title=f"Domestic share over time (rule: {rule})")
-        for column in HISTORY_COLUMNS:
-            table.add_column(column, justify="left" if column == "taken_at" else "right")
+        id_column(table, "taken at")
+        number_column(table, "snapshots")
+        number_column(table, "devices")
+        for metric in Metric:
+            number_column(table, metric_header(metric))
         for row in rows:
             table.add_row(
                 row["taken_at"],
@@ -344,15 +345,18 @@ def history_command(
                 f"{row['devices']:,}",
                 *("—" if row[m.value] is None else f"{row[m.value] * 100:.1f}%" for m in Metric),
             )
-        stdout.print(table)
+        out.show(table)
 
 
 @fleet_app.command("export")
 def export_command(
-    output: ExportFormat = typer.Option(ExportFormat.CSV, "--format", help="csv or json."),
+    fmt: ExportFormat = typer.Option(ExportFormat.CSV, "--format", help="csv or json."),
+    as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
     snapshot: int | None = typer.Option(None, "--snapshot", help="One snapshot id (default: the current fleet)."),
     as_of: str | None = typer.Option(None, "--as-of", help="The fleet as of this date."),
     db: str | None = DB_OPTION,
+    quiet: bool = QUIET_OPTION,
 ) -> None:
     """Every device of the current fleet (or one snapshot), matched or not, with its snapshot and source file.
 
@@ -362,41 +366,45 @@ def export_command(
     from chipshift.fleet.store import EXPORT_COLUMNS
     from chipshift.fleet.views import export_csv, export_json
 
+    use_options(quiet=quiet, catalog=[])
+    out = Output.of(fmt, as_json, output)
     store = FleetStore(db)
     try:
         moment = _as_of(as_of)
         snapshots = [store.snapshot(snapshot)] if snapshot is not None else store.current_snapshots(moment)
         rows = store.export_rows(snapshot=snapshot, as_of=moment)
-        pieces = (
-            export_json(snapshots, rows, EXPORT_COLUMNS)
-            if output is ExportFormat.JSON
-            else export_csv(rows, EXPORT_COLUMNS)
-        )
-        for piece in pieces:
-            sys.stdout.write(piece)
-        sys.stdout.flush()
+        pieces = export_json(snapshots, rows, EXPORT_COLUMNS) if out.json else export_csv(rows, EXPORT_COLUMNS)
+        if out.path is not None:
+            out.text("".join(pieces))
+        else:
+            for piece in pieces:
+                typer.echo(piece, nl=False)
     finally:
         store.close()
 
 
 @fleet_app.command("check")
 def check_command(
-    output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="table (text) or json."),
+    fmt: TableFormat = typer.Option(TableFormat.TABLE, "--format", help="table (text) or json."),
+    as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
     db: str | None = DB_OPTION,
+    quiet: bool = QUIET_OPTION,
 ) -> None:
     """Check the database: integrity, schema version and snapshot counts (writes nothing). Exit 1 on a problem."""
     from chipshift.fleet import FleetStore, check_store
 
+    use_options(quiet=quiet, catalog=[])
+    out = Output.of(fmt, as_json, output)
     report = check_store(FleetStore(db).url)
-    if output is OutputFormat.JSON:
-        _json(report.to_dict())
+    if out.json:
+        out.data(report.to_dict())
     else:
-        stdout.print(f"database: {report.database} ({report.backend})", markup=False, highlight=False)
-        for fact in report.facts:
-            stdout.print(f"  ok: {fact}", markup=False, highlight=False)
-        for problem in report.problems:
-            stdout.print(f"  PROBLEM: {problem}", markup=False, highlight=False)
-        stdout.print("healthy" if report.ok else f"{len(report.problems)} problem(s) found", markup=False)
+        lines = [f"database: {report.database} ({report.backend})"]
+        lines += [f"  ok: {fact}" for fact in report.facts]
+        lines += [f"  PROBLEM: {problem}" for problem in report.problems]
+        lines.append("healthy" if report.ok else f"{len(report.problems)} problem(s) found")
+        out.show(*(escape(line) for line in lines))
     if not report.ok:
         raise typer.Exit(1)
 

@@ -1,7 +1,12 @@
-"""CLI of the migrate engine: ``chipshift migrate PATHS --target portable|ascend [--write]``."""
+"""CLI of the migrate engine: ``chipshift migrate PATHS --target portable|ascend [--write]``.
+
+The diff goes to stdout or ``--output`` (a patch for ``git apply``); progress and the summary to stderr (``-q``:
+errors only).
+"""
 
 from __future__ import annotations
 
+import enum
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,7 +14,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from chipshift.cli.common import catalog, stderr, stdout
-from chipshift.errors import InputFileError
+from chipshift.cli.output import CATALOG_OPTION, JSON_OPTION, QUIET_OPTION, chosen_format, note, use_options
+from chipshift.errors import ChipshiftError, InputFileError, NotSupportedYetError
 
 if TYPE_CHECKING:
     from chipshift.migrate import MigrationResult
@@ -19,6 +25,13 @@ TARGETS_DIR = Path(__file__).resolve().parent.parent / "migrate" / "targets"
 TARGET_NAMES = ", ".join(sorted(path.stem for path in TARGETS_DIR.glob("*.yaml")))
 
 SHOWN_MANUAL = 40
+
+
+class MigrateFormat(enum.StrEnum):
+    """What ``migrate`` hands out: the unified diff, or (from the migrate engine) every rewrite and manual item."""
+
+    DIFF = "diff"
+    JSON = "json"
 
 
 def migrate(
@@ -41,28 +54,44 @@ def migrate(
     backup: bool = typer.Option(
         False, "--backup", help="Keep each original beside it as NAME.chipshift-orig (never overwriting one)."
     ),
-    patch: Path | None = typer.Option(
-        None, "--patch", help="Write the changes as a patch file (git apply / patch -p1)."
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the diff to this file instead of stdout: a patch for git apply / patch -p1.",
     ),
+    patch: Path | None = typer.Option(None, "--patch", hidden=True, help="Old spelling of --output."),
+    fmt: MigrateFormat = typer.Option(MigrateFormat.DIFF, "--format", help="diff, or json (not supported yet)."),
+    as_json: bool = JSON_OPTION,
     mark: bool = typer.Option(False, "--mark", help="Mark code left for manual work with '# chipshift: manual'."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No diff on stdout, only the summary."),
+    quiet: bool = QUIET_OPTION,
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
+    catalog_dirs: list[Path] = CATALOG_OPTION,
 ) -> None:
     """Port CUDA-specific PyTorch code to a target through syntax-tree codemods. A dry run unless --write."""
+    from chipshift.cli.progress import StepProgress
     from chipshift.files import check_output_path, write_output
     from chipshift.migrate import load_target, load_target_file, migrate_paths
     from chipshift.migrate.apply import file_diff, patch_text
     from chipshift.migrate.writing import apply_migration
 
+    use_options(quiet=quiet, catalog=catalog_dirs)
+    if chosen_format(fmt, as_json, MigrateFormat.DIFF) == MigrateFormat.JSON:
+        raise NotSupportedYetError("migrate --format json (the list of rewrites and manual items as JSON)")
+    if output is not None and patch is not None:
+        raise ChipshiftError("give --output (or its old spelling --patch) once")
+    patch = output or patch
     for path in paths:
         if not path.exists():
             raise InputFileError(str(path), "no such file or folder")
     if patch is not None:
         check_output_path(patch, what="patch")
     spec = load_target_file(target_file, catalog()) if target_file is not None else load_target(target)
-    result = migrate_paths(paths, spec, mark=mark, jobs=jobs)
+    with StepProgress("migrate", "files") as progress:
+        result = migrate_paths(paths, spec, mark=mark, jobs=jobs, progress=progress.update)
     root = Path(os.getcwd())
-    if not quiet and not write:
+    if patch is None and not write:
         for item in result.migrated:
             stdout.print(file_diff(item, root), end="", markup=False, highlight=False)
     if patch is not None:
@@ -86,7 +115,7 @@ def _summary(result: MigrationResult, paths: list[Path], *, written: bool) -> No
         f"{len(result.skipped)} skipped"
     )
     for failed in result.failed:
-        _say(f"  failed  {failed.path}: {failed.reason}")
+        stderr.print(f"  failed  {failed.path}: {failed.reason}", markup=False, highlight=False, soft_wrap=True)
     for skipped in result.skipped:
         _say(f"  skipped {skipped.path}: {skipped.reason}")
     for path, item in result.manual[:SHOWN_MANUAL]:
@@ -95,14 +124,14 @@ def _summary(result: MigrationResult, paths: list[Path], *, written: bool) -> No
     if len(result.manual) > SHOWN_MANUAL:
         _say(f"  ... and {len(result.manual) - SHOWN_MANUAL} more")
     if not written and result.migrated:
-        _say("dry run: nothing written; apply with --write (or --patch FILE)")
+        _say("dry run: nothing written; apply with --write (or write a patch with --output FILE)")
     shown = " ".join(str(path) for path in paths)
     _say(f"next: run `chipshift scan {shown}` to see what is left to port by hand")
 
 
 def _say(text: str) -> None:
-    """One line of progress or summary on stderr, never wrapped."""
-    stderr.print(text, markup=False, highlight=False, soft_wrap=True)
+    """One line of progress or summary on stderr, never wrapped (none with ``-q``)."""
+    note(text)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,12 +13,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import RenderableType
 from typer.core import TyperGroup
 
-from chipshift import jsontext
 from chipshift.cli import perf_data
-from chipshift.cli.common import catalog, stdout
+from chipshift.cli.common import catalog
+from chipshift.cli.output import (
+    CATALOG_OPTION,
+    JSON_OPTION,
+    OUTPUT_OPTION,
+    QUIET_OPTION,
+    Output,
+    TableFormat,
+)
+from chipshift.cli.perf_data import FORMAT_OPTION, output_of, show
+from chipshift.cli.progress import StepProgress
 from chipshift.errors import ChipshiftError
 
 if TYPE_CHECKING:  # perf (numpy, scipy) is imported inside each command, so that every command starts fast
@@ -68,18 +76,18 @@ def _count(option: str, high: int | None = None, low: int = 1) -> Check:
     return _checked(option, low=low, inclusive=True, high=high, what=f"a whole number of at least {low}")
 
 
-def _print_json(data: Any) -> None:
-    typer.echo(jsontext.dumps(data))
+SLO_PERCENTILES = (0, 50, 90, 99)
+"""Latency percentiles a target may apply to (0 = the mean); the serving simulation's own list."""
 
 
-def _print(renderables: RenderableType | list[RenderableType]) -> None:
-    for item in renderables if isinstance(renderables, list) else [renderables]:
-        stdout.print(item)
+def _one_of(option: str, value: int, allowed: tuple[int, ...]) -> int:
+    if value not in allowed:
+        raise ChipshiftError(f"{option} must be one of {', '.join(map(str, allowed))}, not {value}")
+    return value
 
 
 # ---------------------------------------------------------------- options shared by the perf commands
 
-JSON_OPTION = typer.Option(False, "--json", help="Print JSON.")
 HARDWARE_ARGUMENT = typer.Argument(
     ..., metavar="CHIP", help="Chip or system id or alias (H100, 910C, H20, cloudmatrix-384)."
 )
@@ -90,8 +98,8 @@ SYSTEM_OPTION = typer.Option(None, help="Server or supernode the chip sits in (c
 PRECISION_OPTION = typer.Option("bf16", help="bf16, fp16, fp8, w8a8 or w4a16.")
 KV_CACHE_OPTION = typer.Option(None, "--kv-cache", help="KV-cache dtype: bf16, fp8 or int8 (default: the stack's).")
 STACK_OPTION = typer.Option(None, help="Software stack: vllm, vllm-ascend, sglang, trtllm, mindie, ...")
-INPUT_OPTION = typer.Option(1024, callback=_count("--input-tokens"), help="Prompt tokens (mean).")
-OUTPUT_OPTION = typer.Option(256, callback=_count("--output-tokens"), help="Output tokens (mean).")
+INPUT_TOKENS_OPTION = typer.Option(1024, callback=_count("--input-tokens"), help="Prompt tokens (mean).")
+OUTPUT_TOKENS_OPTION = typer.Option(256, callback=_count("--output-tokens"), help="Output tokens (mean).")
 TTFT_OPTION = typer.Option(None, callback=_positive("--ttft-ms"), help="TTFT target in ms.")
 TPOT_OPTION = typer.Option(None, callback=_positive("--tpot-ms"), help="TPOT target in ms.")
 TP_OPTION = typer.Option(None, callback=_count("--tp", 4096), help="Tensor-parallel degree (default: searched).")
@@ -223,8 +231,8 @@ def estimate_layout(
     precision: str = PRECISION_OPTION,
     kv_cache: str | None = KV_CACHE_OPTION,
     stack: str | None = STACK_OPTION,
-    input_tokens: int = INPUT_OPTION,
-    output_tokens: int = OUTPUT_OPTION,
+    input_tokens: int = INPUT_TOKENS_OPTION,
+    output_tokens: int = OUTPUT_TOKENS_OPTION,
     ttft_ms: float | None = TTFT_OPTION,
     tpot_ms: float | None = TPOT_OPTION,
     batch: int | None = typer.Option(
@@ -238,7 +246,11 @@ def estimate_layout(
     suffix: float | None = SUFFIX_OPTION,
     draft_tokens: int | None = DRAFT_TOKENS_OPTION,
     prefix_hit_rate: float = PREFIX_OPTION,
+    fmt: TableFormat = FORMAT_OPTION,
     as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
+    quiet: bool = QUIET_OPTION,
+    catalog_dirs: list[Path] = CATALOG_OPTION,
 ) -> None:
     """Prefill and decode of one layout, per operator group (the default: `chipshift estimate MODEL CHIP`).
 
@@ -248,16 +260,18 @@ def estimate_layout(
     from chipshift.perf import ServingWorkload, estimate, estimate_view, to_plain
     from chipshift.perf.speculative import speculative_from_rates
 
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
+
     speculative = speculative_from_rates(mtp=mtp, eagle=eagle, suffix=suffix, tokens=draft_tokens)
     spec = _spec(
         model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack, speculative=speculative
     )
     work = ServingWorkload(input_tokens, output_tokens, ttft_ms, tpot_ms, prefix_hit_rate=prefix_hit_rate)
     result = estimate(_with_layout(spec, tp, pp, ep), work, batch_per_chip=batch)
-    if as_json:
-        _print_json(to_plain(result))
+    if out.json:
+        out.data(to_plain(result))
     else:
-        _print(estimate_view(result))
+        show(out, estimate_view(result))
 
 
 @estimate_app.command("search")
@@ -268,8 +282,8 @@ def estimate_search(
     precision: str = PRECISION_OPTION,
     kv_cache: str | None = KV_CACHE_OPTION,
     stack: str | None = STACK_OPTION,
-    input_tokens: int = INPUT_OPTION,
-    output_tokens: int = OUTPUT_OPTION,
+    input_tokens: int = INPUT_TOKENS_OPTION,
+    output_tokens: int = OUTPUT_TOKENS_OPTION,
     ttft_ms: float | None = TTFT_OPTION,
     tpot_ms: float | None = TPOT_OPTION,
     mtp: float | None = MTP_OPTION,
@@ -281,7 +295,11 @@ def estimate_search(
         False, "--disaggregated", help="Prefill and decode on separate instances, each at its best layout."
     ),
     max_chips: int = typer.Option(512, callback=_count("--max-chips", 4096), help="Largest replica tried."),
+    fmt: TableFormat = FORMAT_OPTION,
     as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
+    quiet: bool = QUIET_OPTION,
+    catalog_dirs: list[Path] = CATALOG_OPTION,
 ) -> None:
     """Every layout and batch: the best at the targets, and the frontier of throughput against TPOT.
 
@@ -291,6 +309,8 @@ def estimate_search(
     from chipshift.perf import ServingWorkload, search_layouts, search_view, to_plain
     from chipshift.perf.speculative import speculative_from_rates
 
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
+
     speculative = speculative_from_rates(mtp=mtp, eagle=eagle, suffix=suffix, tokens=draft_tokens)
     spec = _spec(
         model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack, speculative=speculative
@@ -299,10 +319,10 @@ def estimate_search(
         input_tokens, output_tokens, ttft_ms, tpot_ms, prefix_hit_rate=prefix_hit_rate, disaggregated=disaggregated
     )
     found = search_layouts(spec, work, max_chips=max_chips)
-    if as_json:
-        _print_json({"replica": spec.describe(), "workload": to_plain(work), **to_plain(found)})
+    if out.json:
+        out.data({"replica": spec.describe(), "workload": to_plain(work), **to_plain(found)})
     else:
-        _print(search_view(spec, work, found))
+        show(out, search_view(spec, work, found))
 
 
 @estimate_app.command("serve")
@@ -315,8 +335,8 @@ def estimate_serve(
     stack: str | None = STACK_OPTION,
     lengths: str = typer.Option("sharegpt", help=f"The request set: {LENGTHS_HELP} (and arrival_s)."),
     requests: int = REQUESTS_OPTION,
-    input_tokens: int = INPUT_OPTION,
-    output_tokens: int = OUTPUT_OPTION,
+    input_tokens: int = INPUT_TOKENS_OPTION,
+    output_tokens: int = OUTPUT_TOKENS_OPTION,
     request_rate: float | None = typer.Option(
         None, callback=_positive("--request-rate"), help="Poisson arrivals at this many requests/s (default: at once)."
     ),
@@ -331,7 +351,11 @@ def estimate_serve(
     suffix: float | None = SUFFIX_OPTION,
     draft_tokens: int | None = DRAFT_TOKENS_OPTION,
     prefix_hit_rate: float = PREFIX_OPTION,
+    fmt: TableFormat = FORMAT_OPTION,
     as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
+    quiet: bool = QUIET_OPTION,
+    catalog_dirs: list[Path] = CATALOG_OPTION,
 ) -> None:
     """Simulate one replica serving a request set: throughput, TTFT and TPOT percentiles.
 
@@ -342,22 +366,25 @@ def estimate_serve(
     from chipshift.perf import estimate_serving, serving_view, to_plain
     from chipshift.perf.speculative import speculative_from_rates
 
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
+
     speculative = speculative_from_rates(mtp=mtp, eagle=eagle, suffix=suffix, tokens=draft_tokens)
     spec = _spec(
         model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack, speculative=speculative
     )
     request_set = _request_set(lengths, requests, input_tokens, output_tokens)
-    served = estimate_serving(
-        _with_layout(spec, tp, pp, ep),
-        request_set,
-        request_rate=request_rate,
-        max_concurrency=max_concurrency,
-        prefix_hit_rate=prefix_hit_rate,
-    )
-    if as_json:
-        _print_json(to_plain(served))
+    with StepProgress(f"simulate {request_set.count:,} requests", "requests"):
+        served = estimate_serving(
+            _with_layout(spec, tp, pp, ep),
+            request_set,
+            request_rate=request_rate,
+            max_concurrency=max_concurrency,
+            prefix_hit_rate=prefix_hit_rate,
+        )
+    if out.json:
+        out.data(to_plain(served))
     else:
-        _print(serving_view(served))
+        show(out, serving_view(served))
 
 
 @estimate_app.command("train")
@@ -378,13 +405,19 @@ def estimate_train(
     pp: int | None = typer.Option(None, callback=_count("--pp", 4096), help="Pin the pipeline stages."),
     ep: int | None = typer.Option(None, callback=_count("--ep", 4096), help="Pin the expert-parallel degree."),
     cp: int | None = typer.Option(None, callback=_count("--cp", 4096), help="Pin the context-parallel degree."),
+    fmt: TableFormat = FORMAT_OPTION,
     as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
+    quiet: bool = QUIET_OPTION,
+    catalog_dirs: list[Path] = CATALOG_OPTION,
 ) -> None:
     """The fastest training layout that fits on --chips chips: tokens/s per chip, MFU, memory.
 
     Layouts are TP x PP x CP x DP (EP folded into DP) multiplying to exactly --chips, any count.
     """
     from chipshift.perf import Recompute, to_plain, training_throughput, training_view
+
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
 
     spec = _spec(model, hardware, system=system, precision=precision, stack=stack)
     pinned = {k: v for k, v in (("tp", tp), ("pp", pp), ("ep", ep), ("cp", cp)) if v is not None}
@@ -397,10 +430,10 @@ def estimate_train(
         zero_stage=zero,
         fixed=pinned or None,
     )
-    if as_json:
-        _print_json({"replica": spec.describe(), "chips": chips, **to_plain(result)})
+    if out.json:
+        out.data({"replica": spec.describe(), "chips": chips, **to_plain(result)})
     else:
-        _print(training_view(spec, chips, result))
+        show(out, training_view(spec, chips, result))
 
 
 # ---------------------------------------------------------------- size
@@ -415,15 +448,19 @@ def size_command(
     output_tokens_per_s: float | None = typer.Option(
         None, callback=_positive("--output-tokens-per-s"), help="Serving demand in output tokens per second."
     ),
-    input_tokens: int = INPUT_OPTION,
-    output_tokens: int = OUTPUT_OPTION,
+    input_tokens: int = INPUT_TOKENS_OPTION,
+    output_tokens: int = OUTPUT_TOKENS_OPTION,
     ttft_ms: float | None = TTFT_OPTION,
     tpot_ms: float | None = TPOT_OPTION,
     lengths: str | None = typer.Option(
         None, help=f"Size by simulating a length distribution: {LENGTHS_HELP}; the targets then apply to --percentile."
     ),
     requests: int = REQUESTS_OPTION,
-    percentile: int = typer.Option(90, help="Percentile of TTFT and TPOT the targets apply to (0 = mean, 50, 90, 99)."),
+    percentile: int = typer.Option(
+        90,
+        callback=lambda value: _one_of("--percentile", value, SLO_PERCENTILES),
+        help="Percentile of TTFT and TPOT the targets apply to (0 = mean, 50, 90, 99).",
+    ),
     train_tokens: float | None = typer.Option(
         None, callback=_positive("--train-tokens"), help="Train this many tokens instead (with --days)."
     ),
@@ -434,7 +471,11 @@ def size_command(
     precision: str = PRECISION_OPTION,
     kv_cache: str | None = KV_CACHE_OPTION,
     stack: str | None = STACK_OPTION,
+    fmt: TableFormat = FORMAT_OPTION,
     as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
+    quiet: bool = QUIET_OPTION,
+    catalog_dirs: list[Path] = CATALOG_OPTION,
 ) -> None:
     """Chips and servers of each candidate for a serving demand, or to train N tokens in D days.
 
@@ -443,10 +484,12 @@ def size_command(
     """
     from chipshift.perf import ServingDemand, load_model, size_deployment, sizing_view, to_plain
 
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
+
     if train_tokens is not None or days is not None:
         if train_tokens is None or days is None:
             raise ChipshiftError("training sizing needs both --train-tokens and --days")
-        _size_training(model, chips, train_tokens, days, seq_len, precision, stack, as_json)
+        _size_training(model, chips, train_tokens, days, seq_len, precision, stack, out)
         return
     if requests_per_s is None and output_tokens_per_s is None:
         raise ChipshiftError("give a demand: --requests-per-s or --output-tokens-per-s (or --train-tokens and --days)")
@@ -454,11 +497,21 @@ def size_command(
     demand = ServingDemand(
         requests_per_s, output_tokens_per_s, input_tokens, output_tokens, ttft_ms, tpot_ms, distribution, percentile
     )
-    rows = size_deployment(model, chips, demand, precision=precision, kv_cache=kv_cache, stack=stack, catalog=catalog())
-    if as_json:
-        _print_json(to_plain(rows))
+    with StepProgress("size", "candidates", total=len(chips)) as progress:
+        rows = size_deployment(
+            model,
+            chips,
+            demand,
+            precision=precision,
+            kv_cache=kv_cache,
+            stack=stack,
+            catalog=catalog(),
+            progress=progress.update,
+        )
+    if out.json:
+        out.data(to_plain(rows))
     else:
-        _print(sizing_view(load_model(model).id, demand, rows))
+        show(out, sizing_view(load_model(model).id, demand, rows))
 
 
 def _size_training(
@@ -469,16 +522,20 @@ def _size_training(
     seq_len: int,
     precision: str,
     stack: str | None,
-    as_json: bool,
+    out: Output,
 ) -> None:
     from chipshift.perf import size_training, to_plain, training_sizing_view
 
     specs = [_spec(model, chip, system=None, precision=precision, stack=stack) for chip in chips]
-    rows = [size_training(spec, tokens=tokens, days=days, seq_len=seq_len) for spec in specs]
-    if as_json:
-        _print_json([{**to_plain(r), "mfu": r.result.mfu, "layout": r.result.layout.describe()} for r in rows])
+    rows = []
+    with StepProgress("size", "candidates", total=len(specs)) as progress:
+        for spec in specs:
+            rows.append(size_training(spec, tokens=tokens, days=days, seq_len=seq_len))
+            progress.update(len(rows))
+    if out.json:
+        out.data([{**to_plain(r), "mfu": r.result.mfu, "layout": r.result.layout.describe()} for r in rows])
     else:
-        _print(training_sizing_view(specs[0].model.id, tokens, days, rows))
+        show(out, training_sizing_view(specs[0].model.id, tokens, days, rows))
 
 
 def register(app: typer.Typer) -> None:

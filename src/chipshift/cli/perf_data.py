@@ -1,28 +1,39 @@
-"""CLI commands of the perf engine that read its data: ``validate`` (with ``--cv``) and ``models list|show``."""
+"""CLI commands of the perf engine that read its data: ``validate`` (with ``--cv``) and ``models list|show``, and
+what every perf command shares to hand out its result."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.console import RenderableType
 
-from chipshift import jsontext
-from chipshift.cli.common import catalog, stderr, stdout
+from chipshift.cli.common import catalog
+from chipshift.cli.output import (
+    CATALOG_OPTION,
+    JSON_OPTION,
+    OUTPUT_OPTION,
+    QUIET_OPTION,
+    Output,
+    TableFormat,
+    note,
+    use_options,
+)
+from chipshift.cli.progress import StepProgress
 
-JSON_OPTION = typer.Option(False, "--json", help="Print JSON.")
+FORMAT_OPTION = typer.Option(TableFormat.TABLE, "--format", help="Output format.")
 
 
-def print_json(data: Any) -> None:
-    """Plain data as JSON on stdout."""
-    typer.echo(jsontext.dumps(data))
+def output_of(fmt: TableFormat, as_json: bool, path: Path | None, quiet: bool, catalog_dirs: list[Path]) -> Output:
+    """Apply the shared options and say where the result goes."""
+    use_options(quiet=quiet, catalog=catalog_dirs)
+    return Output.of(fmt, as_json, path)
 
 
-def print_renderables(renderables: RenderableType | list[RenderableType]) -> None:
-    """Tables and lines on stdout."""
-    for item in renderables if isinstance(renderables, list) else [renderables]:
-        stdout.print(item)
+def show(out: Output, renderables: RenderableType | list[RenderableType]) -> None:
+    """Hand out a view (one renderable or several)."""
+    out.show(*(renderables if isinstance(renderables, list) else [renderables]))
 
 
 def validate_command(
@@ -33,24 +44,30 @@ def validate_command(
         help="Also leave-one-source-out cross-validation: refit without each source, predict its cases (about 30 s "
         "for the shipped set).",
     ),
+    fmt: TableFormat = FORMAT_OPTION,
     as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
+    quiet: bool = QUIET_OPTION,
+    catalog_dirs: list[Path] = CATALOG_OPTION,
 ) -> None:
     """Predict published measurements and report the error of each (and, with --cv, the held-out error)."""
     from chipshift.perf import cross_validate, validate_file, validation_view
 
-    report = validate_file(file, catalog=catalog())
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
+
+    with StepProgress("validate", "cases") as progress:
+        report = validate_file(file, catalog=catalog(), progress=progress.update)
     held = None
     if cv:
-        with stderr.status("cross-validating") as status:
-            held = cross_validate(
-                file, catalog=catalog(), progress=lambda step: status.update(f"cross-validating: {step}")
-            )
-    if as_json:
-        print_json({**report.to_dict(), **({"cross_validation": held.to_dict()} if held is not None else {})})
+        with StepProgress("cross-validate", "sources left out") as progress:
+            left_out = itertools.count(1)
+            held = cross_validate(file, catalog=catalog(), progress=lambda _source: progress.update(next(left_out)))
+    if out.json:
+        out.data({**report.to_dict(), **({"cross_validation": held.to_dict()} if held is not None else {})})
     else:
-        print_renderables(validation_view(report, held))
+        show(out, validation_view(report, held))
     if report.summary()["predicted"] == 0:
-        stderr.print("no case could be predicted")
+        note("no case could be predicted")
         raise typer.Exit(1)
 
 
@@ -58,18 +75,26 @@ models_app = typer.Typer(help="Model architectures the performance model knows: 
 
 
 @models_app.command("list")
-def models_list(as_json: bool = JSON_OPTION) -> None:
+def models_list(
+    fmt: TableFormat = FORMAT_OPTION,
+    as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
+    quiet: bool = QUIET_OPTION,
+    catalog_dirs: list[Path] = CATALOG_OPTION,
+) -> None:
     """Shipped model architectures with their size and attention kind.
 
     Active parameters count the embedding and LM head, as model cards do (DeepSeek-V3: 37B).
     """
     from chipshift.perf import load_model, models_view, shipped_model_ids
 
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
+
     models = [load_model(model_id) for model_id in shipped_model_ids()]
-    if not as_json:
-        print_renderables(models_view(models))
+    if not out.json:
+        show(out, models_view(models))
         return
-    print_json(
+    out.data(
         [
             {
                 "id": m.id,
@@ -87,16 +112,23 @@ def models_list(as_json: bool = JSON_OPTION) -> None:
 
 @models_app.command("show")
 def models_show(
-    model: str = typer.Argument(..., help="Model id or a path to a config.json."), as_json: bool = JSON_OPTION
+    model: str = typer.Argument(..., help="Model id or a path to a config.json."),
+    fmt: TableFormat = FORMAT_OPTION,
+    as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
+    quiet: bool = QUIET_OPTION,
+    catalog_dirs: list[Path] = CATALOG_OPTION,
 ) -> None:
     """Every field of one architecture, with derived sizes."""
     from chipshift.perf import load_model, model_fields, model_view
 
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
+
     m = load_model(model)
-    if as_json:
-        print_json(model_fields(m))
+    if out.json:
+        out.data(model_fields(m))
     else:
-        print_renderables(model_view(m))
+        show(out, model_view(m))
 
 
 def register(app: typer.Typer) -> None:

@@ -4,21 +4,35 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from chipshift import jsontext
-from chipshift.cli.common import settings, stdout
+from chipshift.cli.common import settings
+from chipshift.cli.output import (
+    CATALOG_OPTION,
+    JSON_OPTION,
+    OUTPUT_OPTION,
+    QUIET_OPTION,
+    Output,
+    TableFormat,
+    use_options,
+)
+from chipshift.cli.tables import DASH
 from chipshift.errors import ChipshiftError
 
 policy_app = typer.Typer(
     help="Policy rules of both sides (US, China), dated and sourced: list and show.", no_args_is_help=True
 )
 
-JSON_OPTION = typer.Option(False, "--json", help="Print JSON.")
+FORMAT_OPTION = typer.Option(TableFormat.TABLE, "--format", help="Output format.")
+RULE_ID_COLUMNS = frozenset({"id", "jurisdiction", "effective"})
+"""Columns of ``policy list`` never cut (the rule id a user types, and the date)."""
+RULE_TABLE_COLUMNS = ("id", "jurisdiction", "effective", "title", "kind", "status", "confidence", "ends")
+"""Columns of the ``policy list`` table, those a narrow terminal can do without last."""
 
 
 def _policy() -> Any:
@@ -41,12 +55,18 @@ def list_command(
     on: str | None = typer.Option(None, "--on", help="Only rules in force on this date, YYYY-MM-DD."),
     jurisdiction: str | None = typer.Option(None, "--jurisdiction", help="US, CN or other."),
     lang: str = typer.Option("en", "--lang", help="Title language: en or zh."),
+    fmt: TableFormat = FORMAT_OPTION,
     as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
+    quiet: bool = QUIET_OPTION,
+    catalog_dirs: list[Path] = CATALOG_OPTION,
 ) -> None:
     """Rules with their dates, status and source confidence (all of them, or those in force on a date)."""
     from chipshift.catalog.policy import Jurisdiction, rules_in_force
-    from chipshift.catalog.policy.views import RULE_COLUMNS, rule_row
+    from chipshift.catalog.policy.views import rule_row
 
+    use_options(quiet=quiet, catalog=catalog_dirs)
+    out = Output.of(fmt, as_json, output)
     policy = _policy()
     when = _date(on)
     rules = list(rules_in_force(policy, when) if when else policy.rules)
@@ -59,43 +79,50 @@ def list_command(
     if lang not in ("en", "zh"):
         raise ChipshiftError(f"--lang: '{lang}' is not one of en, zh")
     rows = [rule_row(r, chinese=lang == "zh") for r in sorted(rules, key=lambda r: (r.effective, r.id))]
-    if as_json:
-        typer.echo(jsontext.dumps({"on": when.isoformat() if when else None, "rules": rows}))
+    if out.json:
+        out.data({"on": when.isoformat() if when else None, "rules": rows})
         return
     title = f"{len(rows)} rules in force on {when}" if when else f"{len(rows)} rules (all dates and statuses)"
     table = Table(title=title)
-    for column in RULE_COLUMNS:
-        table.add_column(column)
+    for column in RULE_TABLE_COLUMNS:
+        if column in RULE_ID_COLUMNS:
+            table.add_column(column, no_wrap=True)
+        else:
+            table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*(escape(str(row[c])) if row[c] is not None else "—" for c in RULE_COLUMNS))
-    stdout.print(table)
+        table.add_row(*(escape(str(row[c])) if row[c] is not None else DASH for c in RULE_TABLE_COLUMNS))
+    out.show(table)
 
 
 @policy_app.command("show")
 def show_command(
     rule_id: str = typer.Argument(..., help="Rule id (see 'chipshift policy list')."),
+    fmt: TableFormat = FORMAT_OPTION,
     as_json: bool = JSON_OPTION,
+    output: Path | None = OUTPUT_OPTION,
+    quiet: bool = QUIET_OPTION,
+    catalog_dirs: list[Path] = CATALOG_OPTION,
 ) -> None:
     """One rule in English and Chinese: predicate, effect, conditions, source and the catalog chips it reaches."""
     from chipshift.catalog.policy.views import rule_detail
     from chipshift.cli.common import catalog
 
+    use_options(quiet=quiet, catalog=catalog_dirs)
+    out = Output.of(fmt, as_json, output)
     policy = _policy()
     rule = policy.rule(rule_id)
     data = rule_detail(rule, policy, catalog().chips.values())
-    if as_json:
-        typer.echo(jsontext.dumps(data))
+    if out.json:
+        out.data(data)
         return
-    _print_rule(data)
+    out.show(*_rule_lines(data))
 
 
-def _say(text: str) -> None:
-    stdout.print(escape(text))
-
-
-def _print_rule(data: dict[str, Any]) -> None:
+def _rule_lines(data: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    _say = _sayer(lines)
     ends = f" until {data['ends']}" if data.get("ends") else ""
-    stdout.print(
+    lines.append(
         f"[bold]{escape(data['id'])}[/bold]  "
         + escape(f"{data['jurisdiction']} {data['authority']}, {data['kind']}, {data['status']}")
     )
@@ -125,6 +152,16 @@ def _print_rule(data: dict[str, Any]) -> None:
         )
     reached = ", ".join(r["chip"] + ("?" if r["match"] == "undetermined" else "") for r in data["reaches"])
     _say(f"catalog chips reached (buyer conditions aside; ? = figures missing): {reached or 'none'}")
+    return lines
+
+
+def _sayer(lines: list[str]) -> Any:
+    """A function adding one line of plain text (escaped for rich) to ``lines``."""
+
+    def say(text: str) -> None:
+        lines.append(escape(text))
+
+    return say
 
 
 def buyer_report(chip: Any, on: dt.date, buyer: Any) -> dict[str, Any]:
@@ -144,15 +181,17 @@ def buyer_report(chip: Any, on: dt.date, buyer: Any) -> dict[str, Any]:
     }
 
 
-def print_buyer_report(report: dict[str, Any]) -> None:
-    """The buyer report as text: status, outlook, then one block per rule with its working and source."""
+def buyer_report_lines(report: dict[str, Any]) -> list[str]:
+    """The buyer report as lines of text: status, outlook, then one block per rule with its working and source."""
+    lines: list[str] = []
+    _say = _sayer(lines)
     who = report["applied_for"]
     status = report["export_status"]
     shown = status["presumption"] and status["status"] == "licence-required"
     presumption = f", presumption: {status['presumption']}" if shown else ""
     flags = [("state-funded", who["state_funded"]), ("critical infrastructure", who["critical_infrastructure"])]
     extra = "".join(f", {name}" for name, on in flags if on)
-    stdout.print(
+    lines.append(
         f"[bold]on {who['on']} for a {who['sector']} buyer{extra} ({who['transaction']}): "
         f"{status['status']}{escape(presumption)}[/bold]"
     )
@@ -179,6 +218,7 @@ def print_buyer_report(report: dict[str, Any]) -> None:
             _say(f"    because: {'; '.join(rule['working'])}")
         source = rule["source"]
         _say(f"    source [{rule['confidence']}]: {source.get('title', source['id'])} {source.get('url', '')}")
+    return lines
 
 
 def register(app: typer.Typer) -> None:

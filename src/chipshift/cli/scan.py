@@ -1,15 +1,18 @@
-"""CLI of the scan engine: ``chipshift scan PATH... [--target T] [--format F] [--fail-on S]``."""
+"""CLI of the scan engine: ``chipshift scan PATH... [--target T] [--format F] [--fail-on S]``.
+
+The report goes to stdout or ``--output``; progress and the summary to stderr (``-q``: errors only).
+"""
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from chipshift.cli.choices import SEVERITY_LABELS, ScanFormat, engine_enum
-from chipshift.cli.common import catalog, stderr, stdout
+from chipshift.cli.common import catalog, stdout
+from chipshift.cli.output import CATALOG_OPTION, JSON_OPTION, QUIET_OPTION, chosen_format, note, use_options
 from chipshift.errors import ChipshiftError, InputFileError
 from chipshift.files import check_output_path, write_output
 
@@ -32,23 +35,19 @@ def fails(result: ScanResult, fail_on: str) -> bool:
 def _run_scan(
     paths: list[Path], targets: list[str], jobs: int | None, cache_dir: Path | None, use_cache: bool
 ) -> ScanResult:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+    from chipshift.cli.progress import StepProgress
     from chipshift.scan import scan_paths
 
-    run = functools.partial(
-        scan_paths, paths, targets, catalog=catalog(), jobs=jobs, cache_dir=cache_dir, use_cache=use_cache
-    )
-    if not stderr.is_terminal:
-        return run()
-    columns = (TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=stderr, transient=True) as bar:
-        task = bar.add_task("scan", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        return run(progress=progress)
+    with StepProgress("scan", "files") as progress:
+        return scan_paths(
+            paths,
+            targets,
+            catalog=catalog(),
+            jobs=jobs,
+            cache_dir=cache_dir,
+            use_cache=use_cache,
+            progress=progress.update,
+        )
 
 
 def scan_command(
@@ -71,11 +70,16 @@ def scan_command(
     no_cache: bool = typer.Option(
         False, "--no-cache", help="Neither read nor write the cache (use it when --fail-on gates a CI job)."
     ),
+    as_json: bool = JSON_OPTION,
+    quiet: bool = QUIET_OPTION,
+    catalog_dirs: list[Path] = CATALOG_OPTION,
 ) -> None:
     """Scan code for CUDA lock-in: what each target supports, what a port costs, what blocks it."""
     from chipshift.scan.formats import ScanFormat as Format
     from chipshift.scan.formats.table import TableFormat
 
+    use_options(quiet=quiet, catalog=catalog_dirs)
+    output_format = ScanFormat(chosen_format(output_format, as_json, ScanFormat.TABLE))
     if fail_on not in FAIL_ON_CHOICES:
         raise ChipshiftError(f"--fail-on must be one of {', '.join(FAIL_ON_CHOICES)}, not '{fail_on}'")
     for path in paths:
@@ -95,12 +99,9 @@ def scan_command(
     else:
         typer.echo(formatter.format(result), nl=False)
     rejected = f", {result.cache_rejected} cache entries not trusted" if result.cache_rejected else ""
-    stderr.print(
+    note(
         f"{len(result.findings)} findings in {result.files_scanned} files ({result.lines_scanned:,} lines), "
-        f"{len(result.skipped)} skipped, {result.duration_s:.2f} s ({result.cache_hits} from cache{rejected})",
-        highlight=False,
-        markup=False,
-        soft_wrap=True,
+        f"{len(result.skipped)} skipped, {result.duration_s:.2f} s ({result.cache_hits} from cache{rejected})"
     )
     if fails(result, fail_on):
         raise typer.Exit(1)

@@ -1,10 +1,14 @@
-"""The domestic ratio (国产化率) of a fleet: shares by count, equivalent count, compute, memory, value and power.
+"""The domestic ratio (国产化率) of a fleet: shares by count, equivalent count, compute, edge compute, memory, value
+and power.
 
 Each share is domestic ÷ total over the devices whose figure and domestic status are known; devices left out are
 counted in ``unknown_devices`` so a reader sees how much of the fleet the share covers. Figures per device: compute is
-the catalog's dense BF16 TFLOPS (FP16 where BF16 is unknown); memory the catalog capacity in GB, or what the device
-reported; value the register's purchase price, or the catalog price, converted with the user's exchange rates;
-power the device's reported power limit, or the catalog TDP.
+the catalog's dense BF16 TFLOPS (FP16 where BF16 is unknown) of every chip but automotive and edge ones, which are
+rated in their own basis, dense INT8 TOPS, in ``edge_compute`` (a sum of the two would add unlike things); the
+equivalent count weighs a chip by the ratio of the chips it replaces, from the targets file or else the catalog
+(one NX9031 for four Orin-X); memory the catalog capacity in GB, or what the device reported; value the register's
+purchase price, or the catalog price, converted with the user's exchange rates; power the device's reported power
+limit, or the catalog TDP.
 """
 
 from __future__ import annotations
@@ -14,12 +18,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from chipshift.catalog import Catalog, Chip, Precision
+from chipshift.catalog import Catalog, Chip, ChipKind, Precision
 from chipshift.fleet.model import FleetDevice
 from chipshift.fleet.rules import METRIC_UNITS, DomesticRule, FleetPolicy, FleetTarget, Metric
 
 NO_GROUP = "(none)"
 MIB_TO_GB = 1.048576 / 1000
+EDGE_KINDS = frozenset({ChipKind.AUTOMOTIVE})
+"""Chips rated in dense INT8 TOPS (``edge_compute``) rather than BF16 TFLOPS (``compute``)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class _Tally:
     unknown: dict[Metric, int] = field(default_factory=lambda: dict.fromkeys(Metric, 0))
 
     def add(self, domestic: bool | None, values: dict[Metric, float | None], count: int) -> None:
+        """Add a group of devices; a metric missing from ``values`` does not apply to them (not even as unknown)."""
         for metric, value in values.items():
             if value is None or domestic is None:
                 self.unknown[metric] += count
@@ -161,22 +168,20 @@ class _Figures:
     factors: dict[str, float]
 
     def per_unit(self, device: FleetDevice, chip: Chip | None) -> dict[Metric, float | None]:
-        compute = None
-        if chip is not None:
-            compute = chip.tflops(Precision.BF16) or chip.tflops(Precision.FP16)
+        """Each metric's figure for one device, None when unknown; a metric that does not apply is left out
+        (``compute`` of an automotive chip, ``edge_compute`` of any other)."""
         memory = chip.memory.capacity_gb.value if chip and chip.memory.capacity_gb else None
         if memory is None and device.record.memory_mib:
             memory = device.record.memory_mib * MIB_TO_GB
         power = device.record.power_limit_w or (chip.tdp_w.value if chip and chip.tdp_w else None)
         factor = self.factors.get(device.chip_id or "", 1.0)
-        return {
-            Metric.COUNT: 1.0,
-            Metric.EQUIVALENT_COUNT: factor,
-            Metric.COMPUTE: compute,
-            Metric.MEMORY: memory,
-            Metric.VALUE: self.value(device, chip),
-            Metric.POWER: power,
-        }
+        figures: dict[Metric, float | None] = {Metric.COUNT: 1.0, Metric.EQUIVALENT_COUNT: factor}
+        if chip is not None and chip.kind in EDGE_KINDS:
+            figures[Metric.EDGE_COMPUTE] = chip.tflops(Precision.INT8)
+        else:
+            figures[Metric.COMPUTE] = chip.tflops(Precision.BF16) or chip.tflops(Precision.FP16) if chip else None
+        figures |= {Metric.MEMORY: memory, Metric.VALUE: self.value(device, chip), Metric.POWER: power}
+        return figures
 
     def value(self, device: FleetDevice, chip: Chip | None) -> float | None:
         price, currency = device.record.price, device.record.currency
@@ -190,7 +195,9 @@ class _Figures:
         return None if rate is None else price * rate
 
 
-def _resolve_factors(policy: FleetPolicy, catalog: Catalog) -> tuple[dict[str, float], list[str]]:
+def _resolve_factors(policy: FleetPolicy, catalog: Catalog, present: set[str]) -> tuple[dict[str, float], list[str]]:
+    """Equivalent-count factors: the targets file's consolidation ratios, then the catalog's replacements (each
+    chip's first) for the chips in the fleet that the file does not set."""
     factors: dict[str, float] = {}
     sentences: list[str] = []
     for item in policy.consolidation:
@@ -198,6 +205,17 @@ def _resolve_factors(policy: FleetPolicy, catalog: Catalog) -> tuple[dict[str, f
         replaced = catalog.chip(item.replaces)
         factors[chip.id] = item.ratio
         sentences.append(f"one {chip.name} counts as {item.ratio:g} {replaced.name} in equivalent_count")
+    for chip_id in sorted(present - set(factors)):
+        found = catalog.chips.get(chip_id)
+        if found is None or not found.replaces:
+            continue
+        replacement = found.replaces[0]
+        replaced = catalog.chips[replacement.chip]
+        factors[found.id] = replacement.ratio
+        sentences.append(
+            f"one {found.name} counts as {replacement.ratio:g} {replaced.name} in equivalent_count (catalog: "
+            f"{replacement.confidence.value}, {replacement.source}; a consolidation ratio in --targets overrides it)"
+        )
     return factors, sentences
 
 
@@ -229,14 +247,14 @@ def compute_ratios(
     """
     policy = policy or FleetPolicy()
     rule = rule or policy.rule
-    factors, sentences = _resolve_factors(policy, catalog)
-    figures = _Figures(catalog, policy, factors)
     groups: Counter[tuple[Any, ...]] = Counter()
     samples: dict[tuple[Any, ...], FleetDevice] = {}
     for device in devices:
         key = _group_key(device)
         groups[key] += device.count
         samples.setdefault(key, device)
+    factors, sentences = _resolve_factors(policy, catalog, {d.chip_id for d in samples.values() if d.chip_id})
+    figures = _Figures(catalog, policy, factors)
     overall, unmatched = _Tally(), 0
     by: dict[str, dict[str, _Tally]] = {"site": {}, "sector": {}, "business_unit": {}}
     for key, count in groups.items():
@@ -285,7 +303,10 @@ def _with_targets(
             domestic = rule.is_domestic(
                 chip.designer_country if chip else device.designer_country, chip.fab_country if chip else None
             )
-            value = figures.per_unit(device, chip)[target.metric]
+            per_unit = figures.per_unit(device, chip)
+            if target.metric not in per_unit:
+                continue
+            value = per_unit[target.metric]
             tally.add(domestic, {target.metric: None if value is None else value * count}, count)
         checks.append(TargetCheck(target, tally.shares()[target.metric]))
     return replace(report, targets=checks)

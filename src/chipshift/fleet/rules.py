@@ -23,6 +23,7 @@ class Metric(enum.StrEnum):
     COUNT = "count"
     EQUIVALENT_COUNT = "equivalent_count"
     COMPUTE = "compute"
+    EDGE_COMPUTE = "edge_compute"
     MEMORY = "memory"
     VALUE = "value"
     POWER = "power"
@@ -32,6 +33,7 @@ METRIC_UNITS: dict[Metric, str] = {
     Metric.COUNT: "devices",
     Metric.EQUIVALENT_COUNT: "device equivalents",
     Metric.COMPUTE: "dense BF16/FP16 TFLOPS",
+    Metric.EDGE_COMPUTE: "dense INT8 TOPS",
     Metric.MEMORY: "GB",
     Metric.VALUE: "currency units",
     Metric.POWER: "W",

@@ -14,7 +14,7 @@ from typing import Any
 
 from chipshift.csvtext import neutralise, rows_to_csv
 from chipshift.fleet.ratios import RatioReport, Share
-from chipshift.fleet.rules import Metric
+from chipshift.fleet.rules import METRIC_UNITS, Metric
 from chipshift.fleet.store import HistoryPoint, SnapshotInfo
 
 
@@ -58,6 +58,37 @@ DEVICE_COLUMNS = (
 )
 """Columns of ``fleet export``: the device as read and matched, its identity key, and where it came from."""
 HISTORY_COLUMNS = ("taken_at", "snapshots", "devices", *(m.value for m in Metric))
+METRIC_LABELS = {
+    Metric.COUNT: "count",
+    Metric.EQUIVALENT_COUNT: "equivalent count",
+    Metric.COMPUTE: "compute",
+    Metric.EDGE_COMPUTE: "edge compute",
+    Metric.MEMORY: "memory",
+    Metric.VALUE: "value",
+    Metric.POWER: "power",
+}
+"""How a table heads each metric (CSV and JSON keep the metric's value)."""
+
+
+def metric_header(metric: Metric) -> str:
+    """A metric's table header: its label and the unit of its figures, a domestic share (``compute % BF16``)."""
+    basis = {Metric.COMPUTE: " BF16", Metric.EDGE_COMPUTE: " INT8"}.get(metric, "")
+    return f"{METRIC_LABELS[metric]} %{basis}"
+
+
+def metric_bases(report: RatioReport, shown: Iterable[Metric]) -> str:
+    """What each shown share is a share of: ``count: devices; compute: dense BF16/FP16 TFLOPS; ...``."""
+    edge = " (automotive and edge chips)"
+    return "; ".join(
+        f"{METRIC_LABELS[m]}: {report.currency if m is Metric.VALUE else METRIC_UNITS[m]}"
+        + (edge if m is Metric.EDGE_COMPUTE else "")
+        for m in shown
+    )
+
+
+def used_metrics(report: RatioReport) -> list[Metric]:
+    """Metrics that apply to at least one device of the fleet (edge compute only with automotive chips)."""
+    return [m for m in Metric if report.overall[m].total > 0 or report.overall[m].unknown_devices > 0]
 
 
 def percent(share: Share | None) -> str:

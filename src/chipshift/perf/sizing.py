@@ -11,7 +11,7 @@ highest Poisson request rate one replica serves with a percentile of TTFT and TP
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from chipshift.catalog import Catalog, load_catalog
@@ -206,10 +206,12 @@ def size_deployment(
     kv_cache: str | None = None,
     stack: str | None = None,
     catalog: Catalog | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[SizingRow]:
     """One row per candidate chip or system (:func:`size_replica` on its :class:`ReplicaSpec`).
 
     A candidate the catalog lacks a figure for is a row with the reason, not an error; an unknown id is an error.
+    ``progress`` hears ``(candidates done, candidates)`` after each one.
     """
     cat = catalog or load_catalog()
     rows = []
@@ -218,6 +220,8 @@ def size_deployment(
             spec = ReplicaSpec.build(model, name, precision=precision, kv_cache=kv_cache, stack=stack, catalog=cat)
         except MissingFigureError as error:
             rows.append(SizingRow(error.chip_id, None, False, None, None, 0, None, 0.0, None, None, error.message))
-            continue
-        rows.append(size_replica(spec, demand))
+        else:
+            rows.append(size_replica(spec, demand))
+        if progress is not None:
+            progress(len(rows), len(hardware))
     return rows

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -239,8 +240,19 @@ def _outcome(case: Case, catalog: Catalog) -> CaseOutcome:
     return CaseOutcome(*label, predicted, ratio, None)
 
 
-def validate_file(path: Path | None = None, *, catalog: Catalog | None = None) -> ValidationReport:
-    """Predict every case of a file (the shipped calibration cases when no file is given)."""
+def validate_file(
+    path: Path | None = None,
+    *,
+    catalog: Catalog | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ValidationReport:
+    """Predict every case of a file (the shipped calibration cases when no file is given); ``progress`` hears
+    ``(cases done, cases)`` after each one."""
     cases = parse_cases(path or calibration_file())
     cat = catalog or load_catalog()
-    return ValidationReport([_outcome(case, cat) for case in cases])
+    outcomes = []
+    for case in cases:
+        outcomes.append(_outcome(case, cat))
+        if progress is not None:
+            progress(len(outcomes), len(cases))
+    return ValidationReport(outcomes)
