@@ -364,7 +364,7 @@ def test_chips_show_says_what_is_known_about_security_in_words() -> None:
 def test_estimate_numbers_are_whole_at_80_columns() -> None:
     out = invoke(*ESTIMATE, columns=80)[1]
     assert "attention.proj" in out and "ffn.dense" in out
-    assert re.search(r"│\s+1,0\d\d\.\d\d │", out)  # the prefill FFN time, whole
+    assert re.search(r"│\s+\d,\d{3}\.\d\d │", out)  # the prefill FFN time (over a second), whole
 
 
 @pytest.mark.xfail(reason="scan's table is the scan engine's (scan/formats/table.py), another helper's", strict=True)

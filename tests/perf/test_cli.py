@@ -156,7 +156,7 @@ def test_validate_cv_prints_the_held_out_error_in_the_table_and_the_json(tmp_pat
         json.dumps({"version": 1, "cases": [c.model_dump(mode="json", exclude_none=True) for c in cases]}),
         encoding="utf-8",
     )
-    table = runner.invoke(app, ["validate", str(path), "--cv"])
+    table = runner.invoke(app, ["validate", str(path), "--cv"], env={"COLUMNS": "200"})
     assert table.exit_code == 0, table.output
     assert "held-out error" in table.stdout and "leave-one-source-out (2 sources" in table.stdout
     data = json.loads(runner.invoke(app, ["validate", str(path), "--cv", "--json"]).stdout)

@@ -7,6 +7,7 @@ tests) can tell an id from a word in either language.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 
 from chipshift.report import words
@@ -458,6 +459,11 @@ def write_markdown(data: ReportData, lang: Language) -> str:
     """The report as one Markdown document; any HTML in the data (titles, sites, sources) comes out inert.
 
     Markdown renderers pass raw HTML through, and this writer emits none of its own, so ``<``, ``>`` and ``&`` are
-    escaped in the whole document: ``<script>`` from a scenario's title is shown, never run.
+    escaped in the whole document: ``<script>`` from a scenario's title is shown, never run. A link written in the
+    data whose target is a script or data URL (``[x](javascript:...)``) has its bracket escaped, so it shows as text.
     """
-    return html.escape(_Writer(data, lang).document(), quote=False)
+    return _UNSAFE_LINK.sub(r"\\](", html.escape(_Writer(data, lang).document(), quote=False))
+
+
+_UNSAFE_LINK = re.compile(r"(?<!\\)\]\((?=\s*<?\s*(?:javascript|vbscript|data|file):)", re.IGNORECASE)
+"""``](`` opening a link to a URL scheme that runs or embeds something."""
