@@ -93,3 +93,9 @@ def test_the_compare_table_shows_every_criterion_of_the_matrix() -> None:
     from chipshift.decide import CRITERIA
 
     assert list(CRITERION_LABELS) == [c.id for c in CRITERIA]  # each criterion headed in words
+
+
+def test_assess_says_once_where_it_wrote(tmp_path: Path) -> None:
+    target = tmp_path / "r.md"
+    code, _, err = invoke("assess", "--example", "--format", "markdown", "-o", str(target), "--no-monte-carlo")
+    assert code == 0 and err.count(f"wrote {target}") == 1, err

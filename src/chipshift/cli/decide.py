@@ -376,10 +376,8 @@ def assess_command(
     )  # fmt: skip
     data = report_data(result)
     text = render(data, report_format, language)
-    out.text(text)
+    out.text(text)  # says where it wrote
     note(_headline(data))
-    if not to_stdout:
-        note(f"wrote {target} ({len(text.encode('utf-8')):,} bytes, {chosen}, {lang.value})")
     _exit_for(data)
 
 
