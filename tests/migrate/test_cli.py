@@ -112,3 +112,19 @@ def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
     code, _, err = invoke(str(tmp_path / "nope"))
     assert code == 2
     assert "no such file or folder" in err
+
+
+def test_library_mode_is_chosen_for_a_multi_backend_package_and_can_be_forced(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text('SUPPORTED = ("cuda", "npu", "xpu")\n')
+    (package / "stats.py").write_text("import torch\n\n\ndef peak():\n    return torch.cuda.max_memory_allocated()\n")
+    code, out, err = invoke(str(package), "--target", "ascend")
+    assert code == 0
+    assert "migrate --target ascend (library mode):" in err
+    assert "+try:\n+    import torch_npu  # noqa: F401\n" in out
+    code, out, err = invoke(str(package), "--target", "ascend", "--no-library")
+    assert code == 0 and "(library mode)" not in err
+    assert "+import torch_npu\n" in out
+    code, out, err = invoke(str(tmp_path / "pkg" / "stats.py"), "--target", "ascend", "--library")
+    assert code == 0 and "(library mode)" in err

@@ -47,6 +47,13 @@ def migrate(
     mark: bool = typer.Option(False, "--mark", help="Mark code left for manual work with '# chipshift: manual'."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No diff on stdout, only the summary."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
+    library: bool | None = typer.Option(
+        None,
+        "--library/--no-library",
+        help="Port as a library that supports several backends: vendor imports guarded, no device resolved at "
+        "import time, backend-specific classes and modules left as written (default: a folder that is a package "
+        "naming two non-CUDA backends or more).",
+    ),
 ) -> None:
     """Port CUDA-specific PyTorch code to a target through syntax-tree codemods. A dry run unless --write."""
     from chipshift.files import check_output_path, write_output
@@ -60,7 +67,7 @@ def migrate(
     if patch is not None:
         check_output_path(patch, what="patch")
     spec = load_target_file(target_file, catalog()) if target_file is not None else load_target(target)
-    result = migrate_paths(paths, spec, mark=mark, jobs=jobs)
+    result = migrate_paths(paths, spec, mark=mark, jobs=jobs, library=library)
     root = Path(os.getcwd())
     if not quiet and not write:
         for item in result.migrated:
@@ -80,8 +87,9 @@ def _summary(result: MigrationResult, paths: list[Path], *, written: bool) -> No
     """Counts, failures and what is left for manual work, on stderr."""
     verb = "changed" if written else "would change"
     changes = sum(len(item.result.changes) for item in result.migrated)
+    mode = " (library mode)" if result.library else ""
     _say(
-        f"migrate --target {result.target}: {len(result.files)} file(s), {len(result.migrated)} {verb} "
+        f"migrate --target {result.target}{mode}: {len(result.files)} file(s), {len(result.migrated)} {verb} "
         f"({changes} rewrites), {len(result.manual)} left for manual work, {len(result.failed)} failed, "
         f"{len(result.skipped)} skipped"
     )

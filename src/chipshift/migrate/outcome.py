@@ -109,6 +109,8 @@ class MigrationResult:
     """Target name."""
     files: tuple[FileOutcome, ...] = field(default_factory=tuple)
     """One outcome per file considered."""
+    library: bool = False
+    """Whether some tree was ported in library mode (:mod:`chipshift.multibackend.library`)."""
 
     @property
     def migrated(self) -> list[FileMigrated]:

@@ -186,7 +186,12 @@ def _python(
     analyzer = PythonAnalyzer(analyzers.python, reexports)
     relative = source.relative
     run = analyzer.analyze(
-        tree, text.splitlines(), module=module_name(relative), is_package=relative.endswith("__init__.py")
+        tree,
+        text.splitlines(),
+        module=module_name(relative),
+        is_package=relative.endswith("__init__.py"),
+        library=source.library,
+        relative_path=relative,
     )
     findings = list(run.findings(source.path.as_posix()))
     if source.path.name == "setup.py":

@@ -93,6 +93,9 @@ class SourceFile:
     """The scan root it was found under."""
     kind: FileKind
     """Which analyzer reads it."""
+    library: bool = False
+    """Part of a multi-backend package (:mod:`chipshift.multibackend.library`): its backend-specific
+    implementations are not lock-in."""
 
     @property
     def relative(self) -> str:

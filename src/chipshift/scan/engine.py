@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from chipshift.catalog import Catalog
 from chipshift.errors import InputFileError
 from chipshift.files import read_input
+from chipshift.multibackend import is_multi_backend_package
 from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, default_analyzers
 from chipshift.scan.cache import OutcomeCache, content_key, default_cache_dir
 from chipshift.scan.discover import FileKind, SourceFile, discover
@@ -48,11 +50,13 @@ def scan_paths(
     result = ScanResult(roots=[p.as_posix() for p in paths], targets=chosen)
     sources: list[SourceFile] = []
     for root in paths:
+        found: list[SourceFile] = []
         for item in discover(root):
             if isinstance(item, SkippedFile):
                 result.skipped.append(item)
             else:
-                sources.append(item)
+                found.append(item)
+        sources += _as_library(found) if _is_library(found) else found
     outcomes = _first_pass(sources, analyzers, cache, jobs, progress)
     _second_pass(sources, outcomes, analyzers, cache, jobs)
     cache.save()
@@ -67,6 +71,28 @@ def scan_paths(
     result.findings.sort(key=lambda f: (f.path, f.cell or 0, f.line, f.column, f.rule_id))
     result.duration_s = time.perf_counter() - started
     return result
+
+
+def _is_library(sources: list[SourceFile]) -> bool:
+    """Whether the Python files of one root form a multi-backend package (:mod:`chipshift.multibackend.library`)."""
+    python = [source for source in sources if source.kind is FileKind.PYTHON]
+    if not any(source.path.name == "__init__.py" for source in python):
+        return False
+    return is_multi_backend_package((s.relative, _text(s)) for s in python)
+
+
+def _text(source: SourceFile) -> str:
+    data = _read(source)
+    return "" if isinstance(data, SkippedFile) else data.decode("utf-8", errors="replace")
+
+
+def _library_key(source: SourceFile) -> str:
+    """Part of the cache key of a file in a multi-backend package, whose path decides what is reported."""
+    return f"library:{source.relative}" if source.library else ""
+
+
+def _as_library(sources: list[SourceFile]) -> list[SourceFile]:
+    return [replace(source, library=True) if source.kind is FileKind.PYTHON else source for source in sources]
 
 
 def _read(source: SourceFile) -> bytes | SkippedFile:
@@ -96,7 +122,7 @@ def _first_pass(
         if isinstance(data, SkippedFile):
             outcomes[index] = (FileOutcome(skipped=data), False)
             continue
-        key = content_key(data, source.kind)
+        key = content_key(data, source.kind, _library_key(source))
         hit = cache.get(key, source.path.as_posix(), data)
         if hit is not None:
             outcomes[index] = (hit, True)
@@ -149,7 +175,7 @@ def _second_pass(
         data = _read(source)
         if isinstance(data, SkippedFile) or not tokens.may_match(data):
             continue
-        key = content_key(data, source.kind, digest)
+        key = content_key(data, source.kind, digest + _library_key(source))
         hit = cache.get(key, source.path.as_posix(), data)
         if hit is not None:
             outcomes[index] = (hit, True)

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
+from chipshift.multibackend import Region, holds, kept_regions
 from chipshift.scan.finding import Finding
 from chipshift.scan.python_positions import PositionFacts
 from chipshift.scan.rules import Rule
@@ -137,6 +138,7 @@ class _Context:
     skip_strings: set[int] = field(default_factory=set)
     exports: dict[str, str] = field(default_factory=dict)
     positions: PositionFacts = field(default_factory=PositionFacts)
+    kept: tuple[Region, ...] = ()
 
 
 def module_name(relative_path: str) -> str:
@@ -163,9 +165,22 @@ class PythonAnalyzer:
         self.rules = rules
         self.reexports = reexports or {}
 
-    def analyze(self, tree: ast.Module, lines: list[str], *, module: str = "", is_package: bool = False) -> _Run:
-        """All hits in ``tree``; ``lines`` are the source lines for snippets."""
-        run = _Run(self, lines, self._context(tree, module, is_package))
+    def analyze(
+        self,
+        tree: ast.Module,
+        lines: list[str],
+        *,
+        module: str = "",
+        is_package: bool = False,
+        library: bool = False,
+        relative_path: str = "",
+    ) -> _Run:
+        """All hits in ``tree``; ``lines`` are the source lines for snippets. Code that already handles several
+        backends (and, for a ``library``, backend-specific implementations) is not reported: ``migrate`` keeps it
+        as written (:mod:`chipshift.multibackend.regions`)."""
+        ctx = self._context(tree, module, is_package)
+        ctx.kept = kept_regions(tree, library=library, module_path=relative_path)
+        run = _Run(self, lines, ctx)
         run.visit(tree)
         return run
 
@@ -242,7 +257,7 @@ class _Run(ast.NodeVisitor):
         """Hits as findings, except in CUDA-guarded blocks; ``line_map`` maps a line to (cell, line in cell)."""
         guarded = self.ctx.positions.guarded_lines
         for rule, line, column, text in self.hits:
-            if line in guarded:
+            if line in guarded or holds(self.ctx.kept, (line, column - 1)):
                 continue
             snippet = self.lines[line - 1].strip()[:_SNIPPET_CHARS] if 0 < line <= len(self.lines) else ""
             cell, cell_line = line_map[line] if line_map and line in line_map else (None, line)

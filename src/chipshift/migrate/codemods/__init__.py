@@ -48,6 +48,7 @@ def migrate_module(module: cst.Module, state: MigrationState) -> cst.Module:
     rewrites = [command(state) for command in REWRITES if command.applies_to(state.target)]
     code = module.code
     needed = [rewrite for rewrite in rewrites if rewrite.is_needed(code)]
+    state.find_kept(code)
     module = RewriteBatch(needed, state.target).transform_module(module)
     for command_class in FINISHING:
         command = command_class(state)

@@ -6,6 +6,9 @@ rest leave it alone. Metadata is computed once for the batch instead of once per
 
 For targets that resolve one device (portable), the body of ``if <x>.type == "cuda":`` is left as it is: it runs
 only on CUDA, so ``torch.autocast(device_type="cuda")`` there is right as written (kornia's per-device branches).
+Code that already handles several backends (:mod:`chipshift.multibackend.regions`: multi-backend literals and
+conditions, dispatches over backends, backend-specific implementations in library mode) is left as it is for every
+target: no rewrite sees it.
 """
 
 from __future__ import annotations
@@ -53,9 +56,13 @@ class RewriteBatch(cst.CSTTransformer):
     def on_visit(self, node: cst.CSTNode) -> bool:
         if id(node) in self._kept:
             return False
+        if self.rewrites[0].is_kept(node):
+            self._kept.add(id(node))
+            return False
         if (body := kept_cuda_body(node, self.target)) is not None:
             self._kept.add(id(body))
         for rewrite in self.rewrites:
+            rewrite.current = node
             rewrite.on_visit(node)
         return True
 
@@ -63,8 +70,11 @@ class RewriteBatch(cst.CSTTransformer):
         self, original_node: cst.CSTNode, updated_node: cst.CSTNode
     ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
         result: cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode] = updated_node
+        if id(original_node) in self._kept:
+            return result
         for rewrite in self.rewrites:
             if type(result) is not type(original_node):
                 break
+            rewrite.current = original_node
             result = rewrite.on_leave(original_node, result)
         return result
