@@ -179,7 +179,7 @@ class PythonAnalyzer:
         backends (and, for a ``library``, backend-specific implementations) is not reported: ``migrate`` keeps it
         as written (:mod:`chipshift.multibackend.regions`)."""
         ctx = self._context(tree, module, is_package)
-        ctx.kept = kept_regions(tree, library=library, module_path=relative_path)
+        ctx.kept = (*kept_regions(tree, library=library, module_path=relative_path), *ctx.positions.guarded_spans)
         run = _Run(self, lines, ctx)
         run.visit(tree)
         return run

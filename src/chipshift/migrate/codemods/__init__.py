@@ -9,6 +9,7 @@ from chipshift.migrate.codemods.base import MigrationCommand, MigrationState
 from chipshift.migrate.codemods.batch import RewriteBatch
 from chipshift.migrate.codemods.cuda_calls import CudaCallsCommand
 from chipshift.migrate.codemods.cuda_method import CudaMethodCommand
+from chipshift.migrate.codemods.device_flow import DeviceFlowCommand
 from chipshift.migrate.codemods.device_strings import DeviceStringCommand
 from chipshift.migrate.codemods.distributed import DistributedCommand
 from chipshift.migrate.codemods.flash_attention import FlashAttentionCommand
@@ -22,6 +23,7 @@ REWRITES: tuple[type[MigrationCommand], ...] = (
     ModuleRenameCommand,
     CudaMethodCommand,
     DeviceStringCommand,
+    DeviceFlowCommand,
     AmpCommand,
     DistributedCommand,
     PinMemoryCommand,

@@ -61,12 +61,13 @@ def cuda_guard_comparison(test: cst.BaseExpression) -> cst.Comparison | None:
     return None
 
 
-def kept_cuda_body(node: cst.CSTNode, target: MigrationTarget) -> cst.BaseSuite | None:
-    """The body of ``if <x>.type == "cuda":`` that ``target`` keeps as written (targets that resolve one device).
+def kept_cuda_body(node: cst.CSTNode, target: MigrationTarget) -> cst.CSTNode | None:
+    """The body of ``if <x>.type == "cuda":`` (or of ``<a> if <x>.type == "cuda" else <b>``) that ``target`` keeps
+    as written (targets that resolve one device).
 
     Vendor targets rename every ``"cuda"``, the guard's included, so they rewrite the body with it.
     """
-    if target.resolve_device is None or not isinstance(node, cst.If):
+    if target.resolve_device is None or not isinstance(node, cst.If | cst.IfExp):
         return None
     return node.body if cuda_guard_comparison(node.test) is not None else None
 
