@@ -7,11 +7,19 @@ imports no engine.
 """
 
 from chipshift.multibackend.library import is_multi_backend_package
-from chipshift.multibackend.names import CUDA, backends_in, names_cuda_only, other_backends_in_text, words
+from chipshift.multibackend.names import (
+    CUDA,
+    INDEXED_CUDA_TEMPLATE,
+    backends_in,
+    names_cuda_only,
+    other_backends_in_text,
+    words,
+)
 from chipshift.multibackend.regions import Region, holds, in_characters, kept_regions
 
 __all__ = [
     "CUDA",
+    "INDEXED_CUDA_TEMPLATE",
     "Region",
     "backends_in",
     "holds",

@@ -48,6 +48,11 @@ OTHER_BACKEND_WORDS: dict[str, str] = {
 
 ``cpu`` is not here: a CPU fallback does not make code multi-backend."""
 
+INDEXED_CUDA_TEMPLATE = re.compile(r"cuda:(?:\{0?\}|%[dis])?")
+"""The text of a CUDA device string waiting for its index: ``"cuda:{}"`` (``.format``), ``"cuda:%d"`` (``%``),
+``"cuda:"`` (``+``). Scan reports such strings as ``f"cuda:{i}"`` (CS143) and migrate rewrites them, from this one
+pattern."""
+
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
-from chipshift.multibackend import Region, holds, kept_regions
+from chipshift.multibackend import INDEXED_CUDA_TEMPLATE, Region, holds, kept_regions
 from chipshift.scan.finding import Finding
 from chipshift.scan.python_positions import PositionFacts
 from chipshift.scan.rules import Rule
@@ -306,7 +306,23 @@ class _Run(ast.NodeVisitor):
         for _, module, rule in seen.values():
             self._hit(rule, node, module)
 
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        self._built_device_string(node)
+        self.generic_visit(node)
+
+    def _built_device_string(self, node: ast.expr) -> None:
+        """``"cuda:{}".format(i)``, ``"cuda:%d" % i`` and ``"cuda:" + str(i)`` are what ``f"cuda:{i}"`` is."""
+        template = built_device_template(node)
+        if template is None:
+            return
+        self.consumed.add(id(template))
+        for pattern, rule in self.rules.fstrings:
+            if pattern.fullmatch("cuda:{}"):
+                self._hit(rule, node, f"{template.value!r}")
+                return
+
     def visit_Call(self, node: ast.Call) -> None:
+        self._built_device_string(node)
         func = node.func
         qualified = self.qualified_name(func)
         if qualified and self._call_rule(node, qualified):
@@ -381,6 +397,23 @@ class _Run(ast.NodeVisitor):
                 self._hit(rule, node, f'f"{template}"')
                 break
         self.generic_visit(node)
+
+
+def built_device_template(node: ast.expr) -> ast.Constant | None:
+    """The ``"cuda:{}"`` / ``"cuda:%d"`` / ``"cuda:"`` constant of a CUDA device string built from an index."""
+    template: ast.expr | None = None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        template = node.func.value if len(node.args) == 1 and not node.keywords else None
+        wanted = "{"
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and not isinstance(node.right, ast.Tuple):
+        template, wanted = node.left, "%"
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        template, wanted = node.left, ":"
+    if not (isinstance(template, ast.Constant) and isinstance(template.value, str)):
+        return None
+    text = template.value
+    ends_right = text.endswith(":") if wanted == ":" else wanted in text
+    return template if INDEXED_CUDA_TEMPLATE.fullmatch(text) and ends_right else None
 
 
 def _argument(node: ast.Call, position: int | None, keyword: str | None) -> ast.expr | None:

@@ -70,7 +70,7 @@ class PositionFacts:
             self._call(node)
         elif isinstance(node, ast.Assign):
             if len(node.targets) == 1 and "device" in _assigned_name(node.targets[0]):
-                self._add_device(node.value, indexed=False)
+                self._add_device(node.value, indexed=True)  # device = "cuda:1": migrate's device variables
         elif isinstance(node, ast.arguments):
             self._defaults(node)
         elif isinstance(node, ast.IfExp):

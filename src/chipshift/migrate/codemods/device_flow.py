@@ -31,14 +31,13 @@ from chipshift.migrate.codemods.base import (
     string_value,
     with_arg_value,
 )
+from chipshift.multibackend import INDEXED_CUDA_TEMPLATE
 
 INDEX_NAME = re.compile(
     r"(?:local_?)?rank|gpus?|gpu_?(?:id|idx|index|num|no)|(?:cuda_)?device_?(?:id|idx|index|num|no)|dev_?id|cuda_?device",
     re.IGNORECASE,
 )
 """Names of integer device indexes, as training scripts call them."""
-INDEXED_TEXT = re.compile(r"cuda:(?:\{0?\}|%[dis])")
-"""The text of ``"cuda:{}"`` / ``"cuda:%d"``: a CUDA device string waiting for its index."""
 DEVICE_KEYWORDS = frozenset({"device", "map_location", "output_device"})
 
 
@@ -102,10 +101,10 @@ def indexed_cuda_string(node: cst.BaseExpression) -> cst.BaseExpression | None:
     if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format":
         one = len(node.args) == 1 and not node.args[0].keyword and not node.args[0].star
         template = string_value(node.func.value) or ""
-        return node.args[0].value if one and INDEXED_TEXT.fullmatch(template) and "{" in template else None
+        return node.args[0].value if one and INDEXED_CUDA_TEMPLATE.fullmatch(template) and "{" in template else None
     if isinstance(node, cst.BinaryOperation):
         left = string_value(node.left) or ""
-        if isinstance(node.operator, cst.Modulo) and INDEXED_TEXT.fullmatch(left) and "%" in left:
+        if isinstance(node.operator, cst.Modulo) and INDEXED_CUDA_TEMPLATE.fullmatch(left) and "%" in left:
             return None if isinstance(node.right, cst.Tuple) else node.right
         if isinstance(node.operator, cst.Add) and left == "cuda:":
             right = node.right
