@@ -30,14 +30,26 @@ def fails(result: ScanResult, fail_on: str) -> bool:
 
 
 def _run_scan(
-    paths: list[Path], targets: list[str], jobs: int | None, cache_dir: Path | None, use_cache: bool
+    paths: list[Path],
+    targets: list[str],
+    jobs: int | None,
+    cache_dir: Path | None,
+    use_cache: bool,
+    include_vendored: bool = False,
 ) -> ScanResult:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from chipshift.scan import scan_paths
 
     run = functools.partial(
-        scan_paths, paths, targets, catalog=catalog(), jobs=jobs, cache_dir=cache_dir, use_cache=use_cache
+        scan_paths,
+        paths,
+        targets,
+        catalog=catalog(),
+        jobs=jobs,
+        cache_dir=cache_dir,
+        use_cache=use_cache,
+        include_vendored=include_vendored,
     )
     if not stderr.is_terminal:
         return run()
@@ -71,6 +83,12 @@ def scan_command(
     no_cache: bool = typer.Option(
         False, "--no-cache", help="Neither read nor write the cache (use it when --fail-on gates a CI job)."
     ),
+    include_vendored: bool = typer.Option(
+        False,
+        "--include-vendored",
+        help="Count findings in vendored trees (third_party/, vendor/, cutlass/, composable_kernel/) as the "
+        "project's own; by default they are reported apart and not costed.",
+    ),
 ) -> None:
     """Scan code for CUDA lock-in: what each target supports, what a port costs, what blocks it."""
     from chipshift.scan.formats import ScanFormat as Format
@@ -84,7 +102,7 @@ def scan_command(
     if output is not None:
         check_output_path(output, what="scan report")
     formatter = engine_enum(Format, output_format).formatter()
-    result = _run_scan(paths, target, jobs, cache_dir, not no_cache)
+    result = _run_scan(paths, target, jobs, cache_dir, not no_cache, include_vendored)
     if output is not None:
         try:
             write_output(output, formatter.format(result), what="scan report")
@@ -102,8 +120,26 @@ def scan_command(
         markup=False,
         soft_wrap=True,
     )
+    if result.vendored:
+        folders = sorted({_vendored_folder(f.path) for f in result.vendored})
+        stderr.print(
+            f"{len(result.vendored)} findings in vendored code not counted ({', '.join(folders[:5])}"
+            f"{' ...' if len(folders) > 5 else ''}); --include-vendored counts them",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     if fails(result, fail_on):
         raise typer.Exit(1)
+
+
+def _vendored_folder(path: str) -> str:
+    """The path up to the first vendored folder (``repo/third_party/``)."""
+    from chipshift.scan.discover import VENDORED_DIRS
+
+    parts = path.split("/")
+    at = next((i for i, part in enumerate(parts[:-1]) if part.lower() in VENDORED_DIRS), len(parts) - 2)
+    return "/".join(parts[: at + 1]) + "/"
 
 
 def register(app: typer.Typer) -> None:

@@ -19,7 +19,7 @@ from chipshift.files import read_input
 from chipshift.multibackend import is_multi_backend_package
 from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, default_analyzers
 from chipshift.scan.cache import OutcomeCache, content_key, default_cache_dir
-from chipshift.scan.discover import FileKind, SourceFile, discover
+from chipshift.scan.discover import FileKind, SourceFile, discover, is_vendored
 from chipshift.scan.model import FileOutcome, ScanResult, SkippedFile
 from chipshift.scan.python_analyzer import module_name
 from chipshift.scan.targets import chosen_targets
@@ -38,11 +38,13 @@ def scan_paths(
     cache_dir: Path | None = None,
     use_cache: bool = True,
     progress: Progress | None = None,
+    include_vendored: bool = False,
 ) -> ScanResult:
     """Scan files and directories for CUDA lock-in; nothing scanned is imported or run.
 
     ``targets`` are porting targets of ``catalog`` (the shipped catalog when none is given), all of them by default;
-    an unknown one is a :class:`ChipshiftError`."""
+    an unknown one is a :class:`ChipshiftError`. Findings in vendored trees (:func:`is_vendored`) go to
+    ``result.vendored``, not costed, unless ``include_vendored``."""
     chosen = chosen_targets(targets, catalog)
     started = time.perf_counter()
     analyzers = default_analyzers()
@@ -60,8 +62,9 @@ def scan_paths(
     outcomes = _first_pass(sources, analyzers, cache, jobs, progress)
     _second_pass(sources, outcomes, analyzers, cache, jobs)
     cache.save()
-    for outcome, cached in outcomes:
-        result.findings.extend(outcome.findings)
+    for source, (outcome, cached) in zip(sources, outcomes, strict=True):
+        apart = not include_vendored and is_vendored(source.relative)
+        (result.vendored if apart else result.findings).extend(outcome.findings)
         if outcome.skipped:
             result.skipped.append(outcome.skipped)
         result.lines_scanned += outcome.lines
@@ -69,6 +72,7 @@ def scan_paths(
     result.files_scanned = len(sources)
     result.cache_rejected = cache.rejected
     result.findings.sort(key=lambda f: (f.path, f.cell or 0, f.line, f.column, f.rule_id))
+    result.vendored.sort(key=lambda f: (f.path, f.cell or 0, f.line, f.column, f.rule_id))
     result.duration_s = time.perf_counter() - started
     return result
 
