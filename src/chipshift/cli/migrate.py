@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from chipshift.cli.common import catalog, stderr, stdout
-from chipshift.errors import InputFileError
+from chipshift.errors import ChipshiftError, InputFileError
 
 if TYPE_CHECKING:
     from chipshift.migrate import MigrationResult
@@ -45,7 +45,16 @@ def migrate(
         None, "--patch", help="Write the changes as a patch file (git apply / patch -p1)."
     ),
     mark: bool = typer.Option(False, "--mark", help="Mark code left for manual work with '# chipshift: manual'."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No diff on stdout, only the summary."),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="No diff on stdout; on stderr only the counts line and failures."
+    ),
+    output_format: str = typer.Option(
+        "diff",
+        "--format",
+        "-f",
+        help="stdout: 'diff' (a unified diff, in a dry run) or 'json' (every file, its rewrites and what is left "
+        "by hand; written with --write too).",
+    ),
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
     library: bool | None = typer.Option(
         None,
@@ -61,6 +70,8 @@ def migrate(
     from chipshift.migrate.apply import file_diff, patch_text
     from chipshift.migrate.writing import apply_migration
 
+    if output_format not in ("diff", "json"):
+        raise ChipshiftError(f"--format must be 'diff' or 'json', not '{output_format}'")
     for path in paths:
         if not path.exists():
             raise InputFileError(str(path), "no such file or folder")
@@ -69,7 +80,11 @@ def migrate(
     spec = load_target_file(target_file, catalog()) if target_file is not None else load_target(target)
     result = migrate_paths(paths, spec, mark=mark, jobs=jobs, library=library)
     root = Path(os.getcwd())
-    if not quiet and not write:
+    if output_format == "json":
+        from chipshift.jsontext import dumps
+
+        typer.echo(dumps(result.to_dict(root), indent=2))
+    elif not quiet and not write:
         for item in result.migrated:
             stdout.print(file_diff(item, root), end="", markup=False, highlight=False)
     if patch is not None:
@@ -78,13 +93,13 @@ def migrate(
     if write and result.migrated:
         report = apply_migration(result, backup=backup, say=_say)
         _say(f"wrote {len(report.written)} file(s)" + (f", {len(report.backups)} backup(s)" if backup else ""))
-    _summary(result, paths, written=write)
+    _summary(result, paths, written=write, quiet=quiet)
     if result.failed:
         raise typer.Exit(1)
 
 
-def _summary(result: MigrationResult, paths: list[Path], *, written: bool) -> None:
-    """Counts, failures and what is left for manual work, on stderr."""
+def _summary(result: MigrationResult, paths: list[Path], *, written: bool, quiet: bool = False) -> None:
+    """Counts, failures and (unless ``quiet``) what is left for manual work, on stderr."""
     verb = "changed" if written else "would change"
     changes = sum(len(item.result.changes) for item in result.migrated)
     mode = " (library mode)" if result.library else ""
@@ -95,6 +110,8 @@ def _summary(result: MigrationResult, paths: list[Path], *, written: bool) -> No
     )
     for failed in result.failed:
         _say(f"  failed  {failed.path}: {failed.reason}")
+    if quiet:
+        return
     for skipped in result.skipped:
         _say(f"  skipped {skipped.path}: {skipped.reason}")
     for path, item in result.manual[:SHOWN_MANUAL]:
