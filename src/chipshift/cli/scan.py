@@ -105,7 +105,7 @@ def scan_command(
     result = _run_scan(paths, target, jobs, cache_dir, not no_cache, include_vendored)
     if output is not None:
         try:
-            write_output(output, formatter.format(result), what="scan report")
+            _write_report(output, formatter.format(result))
         except OSError as error:
             raise ChipshiftError(f"cannot write {output}: {error.strerror or error}") from None
     elif isinstance(formatter, TableFormat):
@@ -131,6 +131,19 @@ def scan_command(
         )
     if fails(result, fail_on):
         raise typer.Exit(1)
+
+
+def _write_report(output: Path, text: str) -> None:
+    """Write the report; gzipped where the name ends in ``.gz`` (``report.sarif.gz`` for code-scanning uploads)."""
+    if output.suffix != ".gz":
+        write_output(output, text, what="scan report")
+        return
+    import gzip
+
+    from chipshift.files import write_bytes_atomically
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomically(output, gzip.compress(text.encode("utf-8"), mtime=0))
 
 
 def _vendored_folder(path: str) -> str:
