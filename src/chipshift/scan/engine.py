@@ -17,7 +17,7 @@ from chipshift.catalog import Catalog
 from chipshift.errors import InputFileError
 from chipshift.files import read_input
 from chipshift.multibackend import is_multi_backend_package
-from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, default_analyzers
+from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, default_analyzers, own_package
 from chipshift.scan.cache import OutcomeCache, content_key, default_cache_dir
 from chipshift.scan.discover import FileKind, SourceFile, discover, is_vendored
 from chipshift.scan.model import FileOutcome, ScanResult, SkippedFile
@@ -91,8 +91,12 @@ def _text(source: SourceFile) -> str:
 
 
 def _library_key(source: SourceFile) -> str:
-    """Part of the cache key of a file in a multi-backend package, whose path decides what is reported."""
-    return f"library:{source.relative}" if source.library else ""
+    """Part of the cache key of a Python file whose place decides what is reported: in a multi-backend package its
+    path, in any package the package's name (its own API is not reported)."""
+    if source.kind is not FileKind.PYTHON:
+        return ""
+    own = own_package(source)
+    return (f"library:{source.relative}" if source.library else "") + (f"own:{own}" if own else "")
 
 
 def _as_library(sources: list[SourceFile]) -> list[SourceFile]:

@@ -139,6 +139,8 @@ class _Context:
     exports: dict[str, str] = field(default_factory=dict)
     positions: PositionFacts = field(default_factory=PositionFacts)
     kept: tuple[Region, ...] = ()
+    own_package: str = ""
+    """The top-level package the file belongs to (``bitsandbytes``): its own API is no dependency on itself."""
 
 
 def module_name(relative_path: str) -> str:
@@ -174,12 +176,14 @@ class PythonAnalyzer:
         is_package: bool = False,
         library: bool = False,
         relative_path: str = "",
+        own_package: str = "",
     ) -> _Run:
         """All hits in ``tree``; ``lines`` are the source lines for snippets. Code that already handles several
         backends (and, for a ``library``, backend-specific implementations) is not reported: ``migrate`` keeps it
         as written (:mod:`chipshift.multibackend.regions`)."""
         ctx = self._context(tree, module, is_package)
         ctx.kept = (*kept_regions(tree, library=library, module_path=relative_path), *ctx.positions.guarded_spans)
+        ctx.own_package = own_package
         run = _Run(self, lines, ctx)
         run.visit(tree)
         return run
@@ -295,9 +299,15 @@ class _Run(ast.NodeVisitor):
         module = node.module or ""
         self._imports(node, [module] + [f"{module}.{alias.name}" for alias in node.names if alias.name != "*"])
 
+    def _own(self, qualified: str) -> bool:
+        """Whether ``qualified`` names the file's own package (bitsandbytes calling ``bitsandbytes.functional``)."""
+        return bool(self.ctx.own_package) and qualified.split(".")[0] == self.ctx.own_package
+
     def _imports(self, node: ast.stmt, modules: list[str]) -> None:
         seen: dict[str, tuple[int, str, Rule]] = {}
         for module in modules:
+            if self._own(module):
+                continue
             found = self.rules.imports.best(module)
             if found:
                 pattern, rule = found
@@ -325,7 +335,7 @@ class _Run(ast.NodeVisitor):
         self._built_device_string(node)
         func = node.func
         qualified = self.qualified_name(func)
-        if qualified and self._call_rule(node, qualified):
+        if qualified and (self._own(qualified) or self._call_rule(node, qualified)):
             self.consumed.add(id(func))
         elif qualified is None and isinstance(func, ast.Attribute):
             found = self.rules.methods.best(func.attr)
@@ -366,7 +376,7 @@ class _Run(ast.NodeVisitor):
         if id(node) in self.consumed or id(node) in self.ctx.attribute_values:
             return
         qualified = self.qualified_name(node)
-        if qualified:
+        if qualified and not self._own(qualified):
             found = self.rules.references.best(qualified)
             if found:
                 self._hit(found[1], node, qualified)
