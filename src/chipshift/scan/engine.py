@@ -19,7 +19,9 @@ from chipshift.files import read_input
 from chipshift.multibackend import is_multi_backend_package
 from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, default_analyzers, own_package
 from chipshift.scan.cache import OutcomeCache, content_key, default_cache_dir
+from chipshift.scan.config import ScanConfig, load_config
 from chipshift.scan.discover import FileKind, SourceFile, discover, is_vendored
+from chipshift.scan.finding import Finding
 from chipshift.scan.model import FileOutcome, ScanResult, SkippedFile
 from chipshift.scan.python_analyzer import module_name
 from chipshift.scan.targets import chosen_targets
@@ -51,20 +53,24 @@ def scan_paths(
     cache = OutcomeCache((cache_dir or default_cache_dir()) if use_cache else None, analyzers.book)
     result = ScanResult(roots=[p.as_posix() for p in paths], targets=chosen)
     sources: list[SourceFile] = []
+    settings: list[ScanConfig] = []
     for root in paths:
+        config = load_config(root, analyzers.book.by_id)
         found: list[SourceFile] = []
         for item in discover(root):
             if isinstance(item, SkippedFile):
                 result.skipped.append(item)
-            else:
+            elif not config.excludes(item.relative):
                 found.append(item)
-        sources += _as_library(found) if _is_library(found) else found
+        found = _as_library(found) if _is_library(found) else found
+        sources += found
+        settings += [config] * len(found)
     outcomes = _first_pass(sources, analyzers, cache, jobs, progress)
     _second_pass(sources, outcomes, analyzers, cache, jobs)
     cache.save()
-    for source, (outcome, cached) in zip(sources, outcomes, strict=True):
+    for source, config, (outcome, cached) in zip(sources, settings, outcomes, strict=True):
         apart = not include_vendored and is_vendored(source.relative)
-        (result.vendored if apart else result.findings).extend(outcome.findings)
+        (result.vendored if apart else result.findings).extend(_configured(outcome.findings, config))
         if outcome.skipped:
             result.skipped.append(outcome.skipped)
         result.lines_scanned += outcome.lines
@@ -75,6 +81,14 @@ def scan_paths(
     result.vendored.sort(key=lambda f: (f.path, f.cell or 0, f.line, f.column, f.rule_id))
     result.duration_s = time.perf_counter() - started
     return result
+
+
+def _configured(findings: Sequence[Finding], config: ScanConfig) -> list[Finding]:
+    """``findings`` without the folder's disabled rules, re-rated as it says (:mod:`chipshift.scan.config`)."""
+    kept = [finding for finding in findings if finding.rule_id not in config.disable]
+    if not config.severity:
+        return kept
+    return [replace(f, severity=config.severity.get(f.rule_id, f.severity)) for f in kept]
 
 
 def _is_library(sources: list[SourceFile]) -> bool:
