@@ -19,7 +19,7 @@ SCRIPT = 'import torch\ntorch.cuda.synchronize()\nx = "cuda" in name\nmodel.to("
 def repo(tmp_path: Path) -> Path:
     (tmp_path / "train.py").write_text(SCRIPT)
     (tmp_path / "legacy").mkdir()
-    (tmp_path / "legacy" / "old.py").write_text(SCRIPT)
+    (tmp_path / "legacy" / "old.py").write_text(SCRIPT + "# an older copy\n")  # not the same bytes: not a copy
     return tmp_path
 
 

@@ -58,9 +58,19 @@ def test_vendored_findings_are_apart_and_not_costed(repo: Path) -> None:
 def test_the_cli_says_what_it_left_out(repo: Path) -> None:
     run = CliRunner().invoke(app, ["scan", str(repo), "-t", "portable", "--no-cache", "-f", "json"])
     assert run.exit_code == 0, run.output
-    assert "findings in vendored code not counted" in run.stderr
+    assert "findings in vendored code or copies not counted" in run.stderr
     assert f"{repo.as_posix()}/third_party/" in run.stderr and "--include-vendored counts them" in run.stderr
     report = json.loads(run.stdout)["result"]
     assert report["vendored"] and all("third_party" not in f["path"] for f in report["findings"])
     counted = CliRunner().invoke(app, ["scan", str(repo), "-t", "portable", "--no-cache", "--include-vendored"])
     assert counted.exit_code == 0 and "vendored" not in counted.stderr
+
+
+def test_a_second_copy_of_a_file_is_vendored(repo: Path) -> None:
+    (repo / "build_copy" / "src").mkdir(parents=True)
+    (repo / "build_copy" / "src" / "train.py").write_text((repo / "src" / "train.py").read_text())
+    result = scan_paths([repo], ["portable"], use_cache=False, jobs=1)
+    assert {Path(f.path).relative_to(repo).as_posix() for f in result.findings} == {"src/train.py"}
+    assert "build_copy/src/train.py" in {Path(f.path).relative_to(repo).as_posix() for f in result.vendored}
+    counted = scan_paths([repo], ["portable"], use_cache=False, jobs=1, include_vendored=True)
+    assert len({f.path for f in counted.findings}) == 4

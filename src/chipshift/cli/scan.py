@@ -123,7 +123,7 @@ def scan_command(
     if result.vendored:
         folders = sorted({_vendored_folder(f.path) for f in result.vendored})
         stderr.print(
-            f"{len(result.vendored)} findings in vendored code not counted ({', '.join(folders[:5])}"
+            f"{len(result.vendored)} findings in vendored code or copies not counted ({', '.join(folders[:5])}"
             f"{' ...' if len(folders) > 5 else ''}); --include-vendored counts them",
             highlight=False,
             markup=False,
@@ -147,12 +147,12 @@ def _write_report(output: Path, text: str) -> None:
 
 
 def _vendored_folder(path: str) -> str:
-    """The path up to the first vendored folder (``repo/third_party/``)."""
+    """The path up to the first vendored folder (``repo/third_party/``), else the file itself (a copy)."""
     from chipshift.scan.discover import VENDORED_DIRS
 
     parts = path.split("/")
-    at = next((i for i, part in enumerate(parts[:-1]) if part.lower() in VENDORED_DIRS), len(parts) - 2)
-    return "/".join(parts[: at + 1]) + "/"
+    at = next((i for i, part in enumerate(parts[:-1]) if part.lower() in VENDORED_DIRS), len(parts) - 1)
+    return "/".join(parts[: at + 1]) + ("/" if at < len(parts) - 1 else "")
 
 
 def register(app: typer.Typer) -> None:

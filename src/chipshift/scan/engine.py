@@ -68,8 +68,9 @@ def scan_paths(
     outcomes = _first_pass(sources, analyzers, cache, jobs, progress)
     _second_pass(sources, outcomes, analyzers, cache, jobs)
     cache.save()
-    for source, config, (outcome, cached) in zip(sources, settings, outcomes, strict=True):
-        apart = not include_vendored and is_vendored(source.relative)
+    copies = set() if include_vendored else _copies(sources, outcomes)
+    for index, (source, config, (outcome, cached)) in enumerate(zip(sources, settings, outcomes, strict=True)):
+        apart = not include_vendored and (is_vendored(source.relative) or index in copies)
         (result.vendored if apart else result.findings).extend(_configured(outcome.findings, config))
         if outcome.skipped:
             result.skipped.append(outcome.skipped)
@@ -81,6 +82,24 @@ def scan_paths(
     result.vendored.sort(key=lambda f: (f.path, f.cell or 0, f.line, f.column, f.rule_id))
     result.duration_s = time.perf_counter() - started
     return result
+
+
+def _copies(sources: list[SourceFile], outcomes: list[tuple[FileOutcome, bool]]) -> set[int]:
+    """Indexes of files with findings whose bytes another file already has (the one nearest the root is kept, then
+    the first by path): a second copy of a tree (DeepSpeed's sdist carries ``csrc/`` twice) is not more work."""
+    seen: set[bytes] = set()
+    found: set[int] = set()
+    for index in sorted(range(len(sources)), key=lambda i: (len(sources[i].path.parts), sources[i].path.as_posix())):
+        if not outcomes[index][0].findings:
+            continue
+        data = _read(sources[index])
+        if isinstance(data, SkippedFile):
+            continue
+        digest = hashlib.sha256(data).digest()
+        if digest in seen:
+            found.add(index)
+        seen.add(digest)
+    return found
 
 
 def _configured(findings: Sequence[Finding], config: ScanConfig) -> list[Finding]:

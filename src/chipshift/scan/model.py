@@ -57,8 +57,8 @@ class ScanResult:
     cache_rejected: int = 0
     """Cache entries found for these files but not trusted (bad shape, HMAC, rule or line), so analysed again."""
     vendored: list[Finding] = field(default_factory=list)
-    """Findings in vendored trees (``third_party/``, ``cutlass/`` ...): reported apart, not in :attr:`findings`, not
-    costed (``scan --include-vendored`` counts them as the project's own)."""
+    """Findings in vendored trees (``third_party/``, ``cutlass/`` ...) and in second copies of a file: reported apart,
+    not in :attr:`findings`, not costed (``scan --include-vendored`` counts them as the project's own)."""
 
     def for_root(self, root: str) -> ScanResult:
         """The part of this result under one of its roots."""
