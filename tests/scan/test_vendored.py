@@ -74,3 +74,9 @@ def test_a_second_copy_of_a_file_is_vendored(repo: Path) -> None:
     assert "build_copy/src/train.py" in {Path(f.path).relative_to(repo).as_posix() for f in result.vendored}
     counted = scan_paths([repo], ["portable"], use_cache=False, jobs=1, include_vendored=True)
     assert len({f.path for f in counted.findings}) == 4
+
+
+def test_files_alike_under_other_names_are_the_projects_own(repo: Path) -> None:
+    (repo / "src" / "eval.py").write_text((repo / "src" / "train.py").read_text())
+    result = scan_paths([repo], ["portable"], use_cache=False, jobs=1)
+    assert {Path(f.path).name for f in result.findings} == {"train.py", "eval.py"}

@@ -85,9 +85,10 @@ def scan_paths(
 
 
 def _copies(sources: list[SourceFile], outcomes: list[tuple[FileOutcome, bool]]) -> set[int]:
-    """Indexes of files with findings whose bytes another file already has (the one nearest the root is kept, then
-    the first by path): a second copy of a tree (DeepSpeed's sdist carries ``csrc/`` twice) is not more work."""
-    seen: set[bytes] = set()
+    """Indexes of files with findings whose name and bytes another file already has (the one nearest the root is
+    kept, then the first by path): a second copy of a tree (DeepSpeed's sdist carries ``csrc/`` twice) is not more
+    work."""
+    seen: set[bytes] = set()  # hashes of name and bytes: files alike under other names are the project's own
     found: set[int] = set()
     for index in sorted(range(len(sources)), key=lambda i: (len(sources[i].path.parts), sources[i].path.as_posix())):
         if not outcomes[index][0].findings:
@@ -95,7 +96,7 @@ def _copies(sources: list[SourceFile], outcomes: list[tuple[FileOutcome, bool]])
         data = _read(sources[index])
         if isinstance(data, SkippedFile):
             continue
-        digest = hashlib.sha256(data).digest()
+        digest = hashlib.sha256(data + b"\0" + sources[index].path.name.encode()).digest()
         if digest in seen:
             found.add(index)
         seen.add(digest)
