@@ -305,9 +305,14 @@ def test_scan_fail_on_gives_exit_1() -> None:
     assert invoke("scan", repo, "--no-cache", "-q", "--fail-on", "high")[0] == 1
 
 
-def test_migrate_has_the_flags_and_says_json_is_not_there_yet(tmp_path: Path) -> None:
-    code, _, err = invoke("migrate", str(EXAMPLES / "example-repo"), "--json")
-    assert code == 3 and "not supported yet: migrate --format json" in err
+def test_migrate_json_lists_every_file_with_its_rewrites_on_stdout_or_in_a_file(tmp_path: Path) -> None:
+    code, out, _ = invoke("migrate", str(EXAMPLES / "example-repo"), "--json")
+    assert code == 0
+    listed = json.loads(out)
+    code, out, _ = invoke(
+        "migrate", str(EXAMPLES / "example-repo"), "--format", "json", "-o", str(tmp_path / "m.json")
+    )
+    assert code == 0 and out == "" and json.loads((tmp_path / "m.json").read_text(encoding="utf-8")) == listed
     patch = tmp_path / "port.patch"
     code, out, _ = invoke("migrate", str(EXAMPLES / "example-repo"), "--patch", str(patch), "-q")  # the old spelling
     assert code == 0 and out == "" and patch.read_text(encoding="utf-8").startswith("--- a/")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -112,3 +113,45 @@ def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
     code, _, err = invoke(str(tmp_path / "nope"))
     assert code == 2
     assert "no such file or folder" in err
+
+
+def test_library_mode_is_chosen_for_a_multi_backend_package_and_can_be_forced(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text('SUPPORTED = ("cuda", "npu", "xpu")\n')
+    (package / "stats.py").write_text("import torch\n\n\ndef peak():\n    return torch.cuda.max_memory_allocated()\n")
+    code, out, err = invoke(str(package), "--target", "ascend")
+    assert code == 0
+    assert "migrate --target ascend (library mode):" in err
+    assert "+try:\n+    import torch_npu  # noqa: F401\n" in out
+    code, out, err = invoke(str(package), "--target", "ascend", "--no-library")
+    assert code == 0 and "(library mode)" not in err
+    assert "+import torch_npu\n" in out
+    code, out, err = invoke(str(tmp_path / "pkg" / "stats.py"), "--target", "ascend", "--library")
+    assert code == 0 and "(library mode)" in err
+
+
+def test_json_format_lists_every_rewrite_and_what_is_left(project: Path) -> None:
+    (project / "left.py").write_text("import torch\ns = torch.cuda.Stream()\n")
+    code, out, err = invoke(str(project), "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["chipshift_migrate"] == 1 and report["target"] == "portable"
+    assert report["totals"] == {"files": 3, "changed": 1, "rewrites": 1, "manual": 1, "failed": 0, "skipped": 0}
+    files = {Path(item["path"]).name: item for item in report["files"]}
+    assert files["train.py"]["status"] == "changed"
+    assert files["train.py"]["changes"][0]["rewrite"] == "cuda-method"
+    assert files["left.py"]["manual"][0]["code"] == "torch.cuda.Stream"
+    assert files["clean.py"] == {"path": files["clean.py"]["path"], "status": "unchanged", "changes": [], "manual": []}
+    assert "migrate --target portable" in err
+    assert not (project / "train.py.chipshift-orig").exists()
+    assert (project / "train.py").read_text() == CUDA_SCRIPT  # a dry run: nothing written
+
+
+def test_quiet_prints_only_the_counts(project: Path) -> None:
+    (project / "left.py").write_text("import torch\ns = torch.cuda.Stream()\n")
+    code, out, err = invoke(str(project), "-q")
+    assert code == 0 and out == ""
+    assert err.strip().splitlines() == [line for line in err.strip().splitlines() if line.startswith("migrate ")]
+    code, _, err = invoke(str(project), "--format", "xml")
+    assert code == 2 and "--format must be 'diff' or 'json'" in err

@@ -210,13 +210,13 @@ def test_statement_guard_inside_an_expression_is_listed() -> None:
         """
         import torch
         x = torch.cuda.empty_cache() or 1
-        print(torch.cuda.get_device_name(0))
+        print(torch.cuda.get_device_capability(0))
         """
     )
     assert not result.changed
     assert [(item.line, item.code) for item in result.manual] == [
         (2, "torch.cuda.empty_cache"),
-        (3, "torch.cuda.get_device_name"),
+        (3, "torch.cuda.get_device_capability"),
     ]
 
 
@@ -282,19 +282,19 @@ def test_mark_comments_manual_work() -> None:
     assert_migrates(
         """
         import torch
-        name = torch.cuda.get_device_name(0)  # gpu name
-        ok = x.is_cuda
+        major, minor = torch.cuda.get_device_capability(0)  # sm
+        stream = torch.cuda.Stream()
         """,
         """
         import torch
-        name = torch.cuda.get_device_name(0)  # gpu name  # chipshift: manual
-        ok = x.is_cuda  # chipshift: manual
+        major, minor = torch.cuda.get_device_capability(0)  # sm  # chipshift: manual
+        stream = torch.cuda.Stream()  # chipshift: manual
         """,
         mark=True,
     )
 
 
-def test_pin_memory_calls_are_guarded_where_the_tensor_is_a_plain_name() -> None:
+def test_pin_memory_calls_are_guarded_on_any_tensor_expression() -> None:
     result = migrate(
         """
         import torch
@@ -307,8 +307,11 @@ def test_pin_memory_calls_are_guarded_where_the_tensor_is_a_plain_name() -> None
     )
     assert "x = (x.pin_memory() if torch.accelerator.is_available() else x)" in result.migrated
     assert "y = (batch.target.pin_memory() if torch.accelerator.is_available() else batch.target)" in result.migrated
-    assert "z = make().pin_memory()" in result.migrated  # make() must not be written twice: left and listed
-    assert [item.code for item in result.manual] == ["make().pin_memory()"]
+    # make() must not be written twice: it is the argument of a guard that pins only where an accelerator is present
+    assert "z = (lambda tensor: tensor.pin_memory() if torch.accelerator.is_available() else tensor)(make())" in (
+        result.migrated
+    )
+    assert result.manual == ()
 
 
 def test_availability_beside_cuda_code_left_as_is_becomes_a_cuda_check() -> None:
@@ -331,8 +334,34 @@ def test_availability_beside_cuda_code_left_as_is_becomes_a_cuda_check() -> None
 
 
 def test_availability_over_a_branch_that_keeps_cuda_code_becomes_a_cuda_check() -> None:
-    # kornia's get_cuda_device_if_available: with torch.accelerator.is_available() it would return "cuda:0" on
-    # Ascend; the CUDA check keeps the original's CPU fallback there. Branches without CUDA code are rewritten.
+    # With torch.accelerator.is_available() the capability query would run on Ascend, where the original never called
+    # it; the CUDA check keeps the original's fallback there. Branches without CUDA code are rewritten.
+    assert_migrates(
+        """
+        import torch
+        def capability(index=0):
+            if torch.cuda.is_available():
+                return torch.cuda.get_device_capability(index)
+            return None
+        def count():
+            return torch.cuda.device_count() if torch.cuda.is_available() else 0
+        """,
+        f"""
+        import torch
+        {RESOLVE}
+        def capability(index=0):
+            if device.type == "cuda":
+                return torch.cuda.get_device_capability(index)
+            return None
+        def count():
+            return torch.accelerator.device_count() if torch.accelerator.is_available() else 0
+        """,
+    )
+
+
+def test_an_indexed_device_under_an_availability_check_becomes_the_accelerator() -> None:
+    # kornia's get_cuda_device_if_available: the device string is built from the resolved device, so the check is
+    # for any accelerator and the CPU fallback stays where there is none.
     assert_migrates(
         """
         import torch
@@ -340,17 +369,13 @@ def test_availability_over_a_branch_that_keeps_cuda_code_becomes_a_cuda_check() 
             if torch.cuda.is_available():
                 return torch.device(f"cuda:{index}")
             return torch.device("cpu")
-        def count():
-            return torch.cuda.device_count() if torch.cuda.is_available() else 0
         """,
         f"""
         import torch
         {RESOLVE}
         def pick(index=0):
-            if device.type == "cuda":
-                return torch.device(f"cuda:{{index}}")
+            if torch.accelerator.is_available():
+                return torch.device(f"{{device.type}}:{{index}}")
             return torch.device("cpu")
-        def count():
-            return torch.accelerator.device_count() if torch.accelerator.is_available() else 0
         """,
     )

@@ -82,3 +82,43 @@ def test_summary_counts_findings_under_a_relative_root(
     part = result.for_root(result.roots[0])
     assert part.findings == result.findings
     assert part.effort_person_days("ascend") == result.effort_person_days("ascend") > 0
+
+
+def test_sarif_keeps_within_a_run_limit_with_a_summary_result(fixture_scan: ScanResult) -> None:
+    from chipshift.scan.formats.sarif import SarifFormat
+
+    cap = 5
+    assert len(fixture_scan.findings) > cap
+    log = json.loads(SarifFormat(max_results=cap).format(fixture_scan))
+    jsonschema.validate(log, json.loads(SCHEMA.read_text()))
+    run = log["runs"][0]
+    assert len(run["results"]) == cap + 1
+    summary = run["results"][-1]
+    assert summary["ruleId"] == "CS000"
+    left_out = len(fixture_scan.findings) - cap
+    assert summary["message"]["text"].startswith(f"{left_out:,} of {len(fixture_scan.findings):,} findings")
+    rule_ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    assert all(rule_ids[result["ruleIndex"]] == result["ruleId"] for result in run["results"])
+    kept = [r["level"] for r in run["results"][:-1]]
+    ranked = sorted(
+        fixture_scan.findings, key=lambda f: ["critical", "high", "medium", "low", "info"].index(f.severity)
+    )
+    assert sorted(kept) == sorted({"critical": "error", "high": "error", "medium": "warning", "low": "note",
+                                   "info": "note"}[f.severity] for f in ranked[:cap])  # fmt: skip
+    notes = run["invocations"][0]["toolExecutionNotifications"]
+    assert notes[-1]["message"]["text"] == summary["message"]["text"]
+
+
+def test_sarif_can_be_written_gzipped(tmp_path: Path) -> None:
+    import gzip
+
+    from typer.testing import CliRunner
+
+    from chipshift.cli.main import app
+
+    (tmp_path / "train.py").write_text("import torch\ntorch.cuda.synchronize()\n")
+    report = tmp_path / "out" / "scan.sarif.gz"
+    run = CliRunner().invoke(app, ["scan", str(tmp_path / "train.py"), "-f", "sarif", "-o", str(report), "--no-cache"])
+    assert run.exit_code == 0, run.output
+    log = json.loads(gzip.decompress(report.read_bytes()))
+    assert log["runs"][0]["results"][0]["ruleId"].startswith("CS")

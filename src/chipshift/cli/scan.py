@@ -33,7 +33,12 @@ def fails(result: ScanResult, fail_on: str) -> bool:
 
 
 def _run_scan(
-    paths: list[Path], targets: list[str], jobs: int | None, cache_dir: Path | None, use_cache: bool
+    paths: list[Path],
+    targets: list[str],
+    jobs: int | None,
+    cache_dir: Path | None,
+    use_cache: bool,
+    include_vendored: bool = False,
 ) -> ScanResult:
     from chipshift.cli.progress import StepProgress
     from chipshift.scan import scan_paths
@@ -46,6 +51,7 @@ def _run_scan(
             jobs=jobs,
             cache_dir=cache_dir,
             use_cache=use_cache,
+            include_vendored=include_vendored,
             progress=progress.update,
         )
 
@@ -70,6 +76,12 @@ def scan_command(
     no_cache: bool = typer.Option(
         False, "--no-cache", help="Neither read nor write the cache (use it when --fail-on gates a CI job)."
     ),
+    include_vendored: bool = typer.Option(
+        False,
+        "--include-vendored",
+        help="Count findings in vendored trees (third_party/, vendor/, cutlass/, composable_kernel/) as the "
+        "project's own; by default they are reported apart and not costed.",
+    ),
     as_json: bool = JSON_OPTION,
     quiet: bool = QUIET_OPTION,
     catalog_dirs: list[Path] = CATALOG_OPTION,
@@ -88,10 +100,10 @@ def scan_command(
     if output is not None:
         check_output_path(output, what="scan report")
     formatter = engine_enum(Format, output_format).formatter()
-    result = _run_scan(paths, target, jobs, cache_dir, not no_cache)
+    result = _run_scan(paths, target, jobs, cache_dir, not no_cache, include_vendored)
     if output is not None:
         try:
-            write_output(output, formatter.format(result), what="scan report")
+            _write_report(output, formatter.format(result))
         except OSError as error:
             raise ChipshiftError(f"cannot write {output}: {error.strerror or error}") from None
     elif isinstance(formatter, TableFormat):
@@ -103,8 +115,36 @@ def scan_command(
         f"{len(result.findings)} findings in {result.files_scanned} files ({result.lines_scanned:,} lines), "
         f"{len(result.skipped)} skipped, {result.duration_s:.2f} s ({result.cache_hits} from cache{rejected})"
     )
+    if result.vendored:
+        folders = sorted({_vendored_folder(f.path) for f in result.vendored})
+        note(
+            f"{len(result.vendored)} findings in vendored code or copies not counted ({', '.join(folders[:5])}"
+            f"{' ...' if len(folders) > 5 else ''}); --include-vendored counts them"
+        )
     if fails(result, fail_on):
         raise typer.Exit(1)
+
+
+def _write_report(output: Path, text: str) -> None:
+    """Write the report; gzipped where the name ends in ``.gz`` (``report.sarif.gz`` for code-scanning uploads)."""
+    if output.suffix != ".gz":
+        write_output(output, text, what="scan report")
+        return
+    import gzip
+
+    from chipshift.files import write_bytes_atomically
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomically(output, gzip.compress(text.encode("utf-8"), mtime=0))
+
+
+def _vendored_folder(path: str) -> str:
+    """The path up to the first vendored folder (``repo/third_party/``), else the file itself (a copy)."""
+    from chipshift.scan.discover import VENDORED_DIRS
+
+    parts = path.split("/")
+    at = next((i for i, part in enumerate(parts[:-1]) if part.lower() in VENDORED_DIRS), len(parts) - 1)
+    return "/".join(parts[: at + 1]) + ("/" if at < len(parts) - 1 else "")
 
 
 def register(app: typer.Typer) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import libcst as cst
 
@@ -21,6 +22,7 @@ from chipshift.migrate.notebook import NotebookError, migrate_notebook
 from chipshift.migrate.outcome import UTF8_BOM, FileFailed, FileMigrated, FileOutcome, MigrationResult
 from chipshift.migrate.source import migrate_source
 from chipshift.migrate.target import MigrationTarget
+from chipshift.multibackend import is_multi_backend_package
 from chipshift.workers import Crashed, Limits, Progress, run_guarded
 
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "node_modules", ".tox", "build"})
@@ -44,9 +46,18 @@ DEFAULT_LIMITS = MigrateLimits()
 
 
 def migrate_file(
-    path: Path, target: MigrationTarget, *, mark: bool = False, limits: MigrateLimits = DEFAULT_LIMITS
+    path: Path,
+    target: MigrationTarget,
+    *,
+    mark: bool = False,
+    limits: MigrateLimits = DEFAULT_LIMITS,
+    library: bool = False,
+    module_path: str = "",
 ) -> FileOutcome:
-    """Migrate one file in this process, as a result value: never raises for a bad file."""
+    """Migrate one file in this process, as a result value: never raises for a bad file.
+
+    ``library`` and ``module_path`` (the file's path in the tree): see :func:`chipshift.migrate.migrate_source`.
+    """
     try:
         data = read_input(path, limit_bytes=limits.max_file_bytes, what="source file")
         source = decode_utf8(data, str(path))
@@ -57,7 +68,8 @@ def migrate_file(
         if path.suffix == ".ipynb":
             return FileMigrated(path, migrate_notebook(source, target, mark=mark), bom=bom)
         check_nesting(source, limits.max_nesting)
-        return FileMigrated(path, migrate_source(source, target, mark=mark), bom=bom)
+        migration = migrate_source(source, target, mark=mark, library=library, module_path=module_path)
+        return FileMigrated(path, migration, bom=bom)
     except NotebookError as error:
         return FileFailed(path, str(error))
     except TooDeepError as error:
@@ -124,22 +136,65 @@ def migrate_paths(
     jobs: int | None = None,
     limits: MigrateLimits = DEFAULT_LIMITS,
     progress: Progress | None = None,
+    library: bool | None = None,
 ) -> MigrationResult:
     """Migrate every Python file under ``paths``; one outcome per file, in a stable order.
 
     ``jobs`` guarded worker processes share the files (default: all cores); outcomes do not depend on the count.
-    A file whose worker crashes or runs past the limits is a :class:`FileFailed` with the reason.
+    A file whose worker crashes or runs past the limits is a :class:`FileFailed` with the reason. ``library``:
+    port as a multi-backend library; None decides per path given (:func:`library_mode`).
     """
+    paths = list(paths)
     files = list(gather_files(paths))
+    modes = {path: library_mode([path]) if library is None else library for path in paths}
     workers = min(jobs or os.cpu_count() or 1, len(files))
     guard = Limits(seconds_per_item=limits.seconds_per_file, memory_bytes=limits.memory_bytes)
-    migrate_one = partial(migrate_file, target=target, mark=mark, limits=limits)
-    results = run_guarded(migrate_one, files, workers=workers, limits=guard, progress=progress)
+    work = [_FileWork(file, *_place(file, paths, modes)) for file in files]
+    migrate_one = partial(_migrate_work, target=target, mark=mark, limits=limits)
+    results = run_guarded(migrate_one, work, workers=workers, limits=guard, progress=progress)
     outcomes = tuple(_outcome(result) for result in results)
-    return MigrationResult(target=target.name, files=outcomes)
+    return MigrationResult(target=target.name, files=outcomes, library=any(modes.values()))
 
 
-def _outcome(result: FileOutcome | Crashed[Path]) -> FileOutcome:
+@dataclass(frozen=True)
+class _FileWork:
+    """One file to migrate, with its place in the tree it was found in."""
+
+    path: Path
+    library: bool
+    module_path: str
+
+
+def _place(file: Path, roots: list[Path], modes: dict[Path, bool]) -> tuple[bool, str]:
+    """Library mode and the path inside its tree of a file found under one of ``roots``."""
+    for root in roots:
+        if root.is_dir() and file.is_relative_to(root):
+            return modes[root], file.relative_to(root).as_posix()
+    return next((modes[root] for root in roots if root == file), False), file.name
+
+
+def _migrate_work(work: _FileWork, **options: Any) -> FileOutcome:
+    return migrate_file(work.path, library=work.library, module_path=work.module_path, **options)
+
+
+def library_mode(paths: Iterable[Path], limits: MigrateLimits = DEFAULT_LIMITS) -> bool:
+    """Whether the Python files under ``paths`` form a multi-backend package, ported in library mode (no
+    unconditional vendor import, no device resolved at import time, backend-specific implementations left as they
+    are; :mod:`chipshift.multibackend`)."""
+    files = [file for file in gather_files(paths) if file.suffix == ".py"]
+    if not any(file.name == "__init__.py" for file in files):
+        return False
+    return is_multi_backend_package((file.as_posix(), _text(file, limits)) for file in files)
+
+
+def _text(path: Path, limits: MigrateLimits) -> str:
+    try:
+        return decode_utf8(read_input(path, limit_bytes=limits.max_file_bytes, what="source file"), str(path))
+    except ChipshiftError:
+        return ""
+
+
+def _outcome(result: FileOutcome | Crashed[_FileWork]) -> FileOutcome:
     if isinstance(result, Crashed):
-        return FileFailed(result.item, f"not migrated, left as it is: {result.reason}")
+        return FileFailed(result.item.path, f"not migrated, left as it is: {result.reason}")
     return result

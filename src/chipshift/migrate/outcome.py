@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,8 @@ class MigrationResult:
     """Target name."""
     files: tuple[FileOutcome, ...] = field(default_factory=tuple)
     """One outcome per file considered."""
+    library: bool = False
+    """Whether some tree was ported in library mode (:mod:`chipshift.multibackend.library`)."""
 
     @property
     def migrated(self) -> list[FileMigrated]:
@@ -134,3 +137,36 @@ class MigrationResult:
             if isinstance(item, FileMigrated)
             for manual in item.result.manual
         ]
+
+    def to_dict(self, root: Path | None = None) -> dict[str, Any]:
+        """Plain data for ``migrate --format json``: every file with its rewrites and what is left by hand; paths
+        relative to ``root`` where they lie under it."""
+        return {
+            "chipshift_migrate": 1,
+            "target": self.target,
+            "library": self.library,
+            "totals": {
+                "files": len(self.files),
+                "changed": len(self.migrated),
+                "rewrites": sum(len(item.result.changes) for item in self.migrated),
+                "manual": len(self.manual),
+                "failed": len(self.failed),
+                "skipped": len(self.skipped),
+            },
+            "files": [_file_dict(item, root) for item in self.files],
+        }
+
+
+def _file_dict(item: FileOutcome, root: Path | None) -> dict[str, Any]:
+    path = item.path
+    if root is not None and path.is_absolute() and path.is_relative_to(root):
+        path = path.relative_to(root)
+    if isinstance(item, FileMigrated):
+        return {
+            "path": path.as_posix(),
+            "status": "changed" if item.result.changed else "unchanged",
+            "changes": [asdict(change) for change in item.result.changes],
+            "manual": [asdict(manual) for manual in item.result.manual],
+        }
+    status = "failed" if isinstance(item, FileFailed) else "skipped"
+    return {"path": path.as_posix(), "status": status, "reason": item.reason}

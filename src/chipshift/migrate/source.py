@@ -11,8 +11,13 @@ from chipshift.migrate.outcome import SourceMigration
 from chipshift.migrate.target import MigrationTarget
 
 
-def migrate_source(source: str, target: MigrationTarget, *, mark: bool = False) -> SourceMigration:
+def migrate_source(
+    source: str, target: MigrationTarget, *, mark: bool = False, library: bool = False, module_path: str = ""
+) -> SourceMigration:
     """Migrate one Python source; raises ``libcst.ParserSyntaxError`` (or ``SyntaxError``) on invalid Python.
+
+    ``library``: port it as part of a multi-backend library (:mod:`chipshift.multibackend.library`);
+    ``module_path``: its path in the tree (``pkg/cuda_accelerator.py``), which library mode looks at.
 
     A source without any text a rewrite looks for (``cuda``, ``nccl``, ``pin_memory``, CUDA-only libraries) is only
     checked with :func:`ast.parse` and returned unchanged: most files of a repository are like that, and LibCST's
@@ -25,6 +30,12 @@ def migrate_source(source: str, target: MigrationTarget, *, mark: bool = False) 
             raise SyntaxError(str(error)) from None
         return SourceMigration(source, source, (), ())
     module = cst.parse_module(source)
-    state = MigrationState(target=target, device_name=choose_device_name(module, target), mark=mark)
+    state = MigrationState(
+        target=target,
+        device_name=choose_device_name(module, target, library=library),
+        mark=mark,
+        library=library,
+        module_path=module_path,
+    )
     module = migrate_module(module, state)
     return SourceMigration(source, module.code, tuple(state.changes), tuple(state.manual))

@@ -178,6 +178,20 @@ def _looks_like_python2(error: SyntaxError) -> bool:
     )
 
 
+def own_package(source: SourceFile) -> str:
+    """The top-level package ``source`` belongs to inside its scan root: the highest folder, up to the root itself,
+    of an unbroken chain of ``__init__.py`` folders; empty for a file in no package."""
+    top = ""
+    directory = source.path.parent
+    boundary = source.root if source.root.is_dir() else source.root.parent
+    while directory.is_relative_to(boundary) and (directory / "__init__.py").is_file():
+        top = directory.name
+        if directory == boundary:
+            break
+        directory = directory.parent
+    return top
+
+
 def _python(
     source: SourceFile, data: bytes, analyzers: Analyzers, reexports: Mapping[str, str] | None
 ) -> tuple[list[Finding], dict[str, str]]:
@@ -186,7 +200,13 @@ def _python(
     analyzer = PythonAnalyzer(analyzers.python, reexports)
     relative = source.relative
     run = analyzer.analyze(
-        tree, text.splitlines(), module=module_name(relative), is_package=relative.endswith("__init__.py")
+        tree,
+        text.splitlines(),
+        module=module_name(relative),
+        is_package=relative.endswith("__init__.py"),
+        library=source.library,
+        relative_path=relative,
+        own_package=own_package(source),
     )
     findings = list(run.findings(source.path.as_posix()))
     if source.path.name == "setup.py":

@@ -62,6 +62,19 @@ _REQUIREMENTS = re.compile(r"^(requirements.*|.*-requirements|constraints.*)\.(t
 _CI_NAMES = {".gitlab-ci.yml", "azure-pipelines.yml", "jenkinsfile", ".travis.yml", "bitbucket-pipelines.yml"}
 
 
+VENDORED_DIRS = frozenset(
+    {"third_party", "third-party", "thirdparty", "3rdparty", "vendor", "vendored", "_vendor", "cutlass",
+     "composable_kernel"}
+)  # fmt: skip
+"""Folders that hold someone else's code bundled into a repository (CUTLASS, AMD's composable_kernel, ``third_party``):
+their findings are reported apart and not costed by default."""
+
+
+def is_vendored(relative_path: str) -> bool:
+    """Whether a file (its path relative to the scan root) lies in a vendored folder (:data:`VENDORED_DIRS`)."""
+    return any(part.lower() in VENDORED_DIRS for part in relative_path.split("/")[:-1])
+
+
 def file_kind(path: Path) -> FileKind | None:
     """The kind of ``path`` from its name and folder, or None when no analyzer reads it."""
     name = path.name.lower()
@@ -93,6 +106,9 @@ class SourceFile:
     """The scan root it was found under."""
     kind: FileKind
     """Which analyzer reads it."""
+    library: bool = False
+    """Part of a multi-backend package (:mod:`chipshift.multibackend.library`): its backend-specific
+    implementations are not lock-in."""
 
     @property
     def relative(self) -> str:

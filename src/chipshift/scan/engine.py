@@ -10,14 +10,18 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from chipshift.catalog import Catalog
 from chipshift.errors import InputFileError
 from chipshift.files import read_input
-from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, default_analyzers
+from chipshift.multibackend import is_multi_backend_package
+from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, default_analyzers, own_package
 from chipshift.scan.cache import OutcomeCache, content_key, default_cache_dir
-from chipshift.scan.discover import FileKind, SourceFile, discover
+from chipshift.scan.config import ScanConfig, load_config
+from chipshift.scan.discover import FileKind, SourceFile, discover, is_vendored
+from chipshift.scan.finding import Finding
 from chipshift.scan.model import FileOutcome, ScanResult, SkippedFile
 from chipshift.scan.python_analyzer import module_name
 from chipshift.scan.targets import chosen_targets
@@ -36,28 +40,38 @@ def scan_paths(
     cache_dir: Path | None = None,
     use_cache: bool = True,
     progress: Progress | None = None,
+    include_vendored: bool = False,
 ) -> ScanResult:
     """Scan files and directories for CUDA lock-in; nothing scanned is imported or run.
 
     ``targets`` are porting targets of ``catalog`` (the shipped catalog when none is given), all of them by default;
-    an unknown one is a :class:`ChipshiftError`."""
+    an unknown one is a :class:`ChipshiftError`. Findings in vendored trees (:func:`is_vendored`) go to
+    ``result.vendored``, not costed, unless ``include_vendored``."""
     chosen = chosen_targets(targets, catalog)
     started = time.perf_counter()
     analyzers = default_analyzers()
     cache = OutcomeCache((cache_dir or default_cache_dir()) if use_cache else None, analyzers.book)
     result = ScanResult(roots=[p.as_posix() for p in paths], targets=chosen)
     sources: list[SourceFile] = []
+    settings: list[ScanConfig] = []
     for root in paths:
+        config = load_config(root, analyzers.book.by_id)
+        found: list[SourceFile] = []
         for item in discover(root):
             if isinstance(item, SkippedFile):
                 result.skipped.append(item)
-            else:
-                sources.append(item)
+            elif not config.excludes(item.relative):
+                found.append(item)
+        found = _as_library(found) if _is_library(found) else found
+        sources += found
+        settings += [config] * len(found)
     outcomes = _first_pass(sources, analyzers, cache, jobs, progress)
     _second_pass(sources, outcomes, analyzers, cache, jobs)
     cache.save()
-    for outcome, cached in outcomes:
-        result.findings.extend(outcome.findings)
+    copies = set() if include_vendored else _copies(sources, outcomes)
+    for index, (source, config, (outcome, cached)) in enumerate(zip(sources, settings, outcomes, strict=True)):
+        apart = not include_vendored and (is_vendored(source.relative) or index in copies)
+        (result.vendored if apart else result.findings).extend(_configured(outcome.findings, config))
         if outcome.skipped:
             result.skipped.append(outcome.skipped)
         result.lines_scanned += outcome.lines
@@ -65,8 +79,62 @@ def scan_paths(
     result.files_scanned = len(sources)
     result.cache_rejected = cache.rejected
     result.findings.sort(key=lambda f: (f.path, f.cell or 0, f.line, f.column, f.rule_id))
+    result.vendored.sort(key=lambda f: (f.path, f.cell or 0, f.line, f.column, f.rule_id))
     result.duration_s = time.perf_counter() - started
     return result
+
+
+def _copies(sources: list[SourceFile], outcomes: list[tuple[FileOutcome, bool]]) -> set[int]:
+    """Indexes of files with findings whose name and bytes another file already has (the one nearest the root is
+    kept, then the first by path): a second copy of a tree (DeepSpeed's sdist carries ``csrc/`` twice) is not more
+    work."""
+    seen: set[bytes] = set()  # hashes of name and bytes: files alike under other names are the project's own
+    found: set[int] = set()
+    for index in sorted(range(len(sources)), key=lambda i: (len(sources[i].path.parts), sources[i].path.as_posix())):
+        if not outcomes[index][0].findings:
+            continue
+        data = _read(sources[index])
+        if isinstance(data, SkippedFile):
+            continue
+        digest = hashlib.sha256(data + b"\0" + sources[index].path.name.encode()).digest()
+        if digest in seen:
+            found.add(index)
+        seen.add(digest)
+    return found
+
+
+def _configured(findings: Sequence[Finding], config: ScanConfig) -> list[Finding]:
+    """``findings`` without the folder's disabled rules, re-rated as it says (:mod:`chipshift.scan.config`)."""
+    kept = [finding for finding in findings if finding.rule_id not in config.disable]
+    if not config.severity:
+        return kept
+    return [replace(f, severity=config.severity.get(f.rule_id, f.severity)) for f in kept]
+
+
+def _is_library(sources: list[SourceFile]) -> bool:
+    """Whether the Python files of one root form a multi-backend package (:mod:`chipshift.multibackend.library`)."""
+    python = [source for source in sources if source.kind is FileKind.PYTHON]
+    if not any(source.path.name == "__init__.py" for source in python):
+        return False
+    return is_multi_backend_package((s.relative, _text(s)) for s in python)
+
+
+def _text(source: SourceFile) -> str:
+    data = _read(source)
+    return "" if isinstance(data, SkippedFile) else data.decode("utf-8", errors="replace")
+
+
+def _library_key(source: SourceFile) -> str:
+    """Part of the cache key of a Python file whose place decides what is reported: in a multi-backend package its
+    path, in any package the package's name (its own API is not reported)."""
+    if source.kind is not FileKind.PYTHON:
+        return ""
+    own = own_package(source)
+    return (f"library:{source.relative}" if source.library else "") + (f"own:{own}" if own else "")
+
+
+def _as_library(sources: list[SourceFile]) -> list[SourceFile]:
+    return [replace(source, library=True) if source.kind is FileKind.PYTHON else source for source in sources]
 
 
 def _read(source: SourceFile) -> bytes | SkippedFile:
@@ -96,7 +164,7 @@ def _first_pass(
         if isinstance(data, SkippedFile):
             outcomes[index] = (FileOutcome(skipped=data), False)
             continue
-        key = content_key(data, source.kind)
+        key = content_key(data, source.kind, _library_key(source))
         hit = cache.get(key, source.path.as_posix(), data)
         if hit is not None:
             outcomes[index] = (hit, True)
@@ -149,7 +217,7 @@ def _second_pass(
         data = _read(source)
         if isinstance(data, SkippedFile) or not tokens.may_match(data):
             continue
-        key = content_key(data, source.kind, digest)
+        key = content_key(data, source.kind, digest + _library_key(source))
         hit = cache.get(key, source.path.as_posix(), data)
         if hit is not None:
             outcomes[index] = (hit, True)

@@ -56,12 +56,16 @@ class ScanResult:
     """Files whose result came from the cache."""
     cache_rejected: int = 0
     """Cache entries found for these files but not trusted (bad shape, HMAC, rule or line), so analysed again."""
+    vendored: list[Finding] = field(default_factory=list)
+    """Findings in vendored trees (``third_party/``, ``cutlass/`` ...) and in second copies of a file: reported apart,
+    not in :attr:`findings`, not costed (``scan --include-vendored`` counts them as the project's own)."""
 
     def for_root(self, root: str) -> ScanResult:
         """The part of this result under one of its roots."""
         findings = [f for f in self.findings if _under(f.path, root)]
         skipped = [s for s in self.skipped if _under(s.path, root)]
-        return ScanResult([root], self.targets, findings, skipped)
+        vendored = [f for f in self.vendored if _under(f.path, root)]
+        return ScanResult([root], self.targets, findings, skipped, vendored=vendored)
 
     def effort_person_days(self, target: str) -> float:
         """Estimated porting effort for ``target`` in person-days (model in :mod:`chipshift.scan.effort`)."""
@@ -83,6 +87,7 @@ class ScanResult:
             "cache_rejected": self.cache_rejected,
             "findings": [asdict(f) for f in self.findings],
             "skipped": [asdict(s) for s in self.skipped],
+            "vendored": [asdict(f) for f in self.vendored],
         }
 
     @classmethod
@@ -91,17 +96,22 @@ class ScanResult:
         return cls(
             roots=list(data["roots"]),
             targets=list(data["targets"]),
-            findings=[Finding(**{k: v for k, v in f.items() if k in _FINDING_FIELDS}) for f in data["findings"]],
+            findings=[_finding(f) for f in data["findings"]],
             skipped=[SkippedFile(**s) for s in data["skipped"]],
             files_scanned=int(data.get("files_scanned", 0)),
             lines_scanned=int(data.get("lines_scanned", 0)),
             duration_s=float(data.get("duration_s", 0.0)),
             cache_hits=int(data.get("cache_hits", 0)),
             cache_rejected=int(data.get("cache_rejected", 0)),
+            vendored=[_finding(f) for f in data.get("vendored", [])],
         )
 
 
 _FINDING_FIELDS = frozenset(f.name for f in fields(Finding))
+
+
+def _finding(data: dict[str, Any]) -> Finding:
+    return Finding(**{k: v for k, v in data.items() if k in _FINDING_FIELDS})
 
 
 def _under(path: str, root: str) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
+from chipshift.multibackend import INDEXED_CUDA_TEMPLATE, Region, holds, kept_regions
 from chipshift.scan.finding import Finding
 from chipshift.scan.python_positions import PositionFacts
 from chipshift.scan.rules import Rule
@@ -137,6 +138,9 @@ class _Context:
     skip_strings: set[int] = field(default_factory=set)
     exports: dict[str, str] = field(default_factory=dict)
     positions: PositionFacts = field(default_factory=PositionFacts)
+    kept: tuple[Region, ...] = ()
+    own_package: str = ""
+    """The top-level package the file belongs to (``bitsandbytes``): its own API is no dependency on itself."""
 
 
 def module_name(relative_path: str) -> str:
@@ -163,9 +167,24 @@ class PythonAnalyzer:
         self.rules = rules
         self.reexports = reexports or {}
 
-    def analyze(self, tree: ast.Module, lines: list[str], *, module: str = "", is_package: bool = False) -> _Run:
-        """All hits in ``tree``; ``lines`` are the source lines for snippets."""
-        run = _Run(self, lines, self._context(tree, module, is_package))
+    def analyze(
+        self,
+        tree: ast.Module,
+        lines: list[str],
+        *,
+        module: str = "",
+        is_package: bool = False,
+        library: bool = False,
+        relative_path: str = "",
+        own_package: str = "",
+    ) -> _Run:
+        """All hits in ``tree``; ``lines`` are the source lines for snippets. Code that already handles several
+        backends (and, for a ``library``, backend-specific implementations) is not reported: ``migrate`` keeps it
+        as written (:mod:`chipshift.multibackend.regions`)."""
+        ctx = self._context(tree, module, is_package)
+        ctx.kept = (*kept_regions(tree, library=library, module_path=relative_path), *ctx.positions.guarded_spans)
+        ctx.own_package = own_package
+        run = _Run(self, lines, ctx)
         run.visit(tree)
         return run
 
@@ -242,7 +261,7 @@ class _Run(ast.NodeVisitor):
         """Hits as findings, except in CUDA-guarded blocks; ``line_map`` maps a line to (cell, line in cell)."""
         guarded = self.ctx.positions.guarded_lines
         for rule, line, column, text in self.hits:
-            if line in guarded:
+            if line in guarded or holds(self.ctx.kept, (line, column - 1)):
                 continue
             snippet = self.lines[line - 1].strip()[:_SNIPPET_CHARS] if 0 < line <= len(self.lines) else ""
             cell, cell_line = line_map[line] if line_map and line in line_map else (None, line)
@@ -280,9 +299,15 @@ class _Run(ast.NodeVisitor):
         module = node.module or ""
         self._imports(node, [module] + [f"{module}.{alias.name}" for alias in node.names if alias.name != "*"])
 
+    def _own(self, qualified: str) -> bool:
+        """Whether ``qualified`` names the file's own package (bitsandbytes calling ``bitsandbytes.functional``)."""
+        return bool(self.ctx.own_package) and qualified.split(".")[0] == self.ctx.own_package
+
     def _imports(self, node: ast.stmt, modules: list[str]) -> None:
         seen: dict[str, tuple[int, str, Rule]] = {}
         for module in modules:
+            if self._own(module):
+                continue
             found = self.rules.imports.best(module)
             if found:
                 pattern, rule = found
@@ -291,10 +316,26 @@ class _Run(ast.NodeVisitor):
         for _, module, rule in seen.values():
             self._hit(rule, node, module)
 
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        self._built_device_string(node)
+        self.generic_visit(node)
+
+    def _built_device_string(self, node: ast.expr) -> None:
+        """``"cuda:{}".format(i)``, ``"cuda:%d" % i`` and ``"cuda:" + str(i)`` are what ``f"cuda:{i}"`` is."""
+        template = built_device_template(node)
+        if template is None:
+            return
+        self.consumed.add(id(template))
+        for pattern, rule in self.rules.fstrings:
+            if pattern.fullmatch("cuda:{}"):
+                self._hit(rule, node, f"{template.value!r}")
+                return
+
     def visit_Call(self, node: ast.Call) -> None:
+        self._built_device_string(node)
         func = node.func
         qualified = self.qualified_name(func)
-        if qualified and self._call_rule(node, qualified):
+        if qualified and (self._own(qualified) or self._call_rule(node, qualified)):
             self.consumed.add(id(func))
         elif qualified is None and isinstance(func, ast.Attribute):
             found = self.rules.methods.best(func.attr)
@@ -335,7 +376,7 @@ class _Run(ast.NodeVisitor):
         if id(node) in self.consumed or id(node) in self.ctx.attribute_values:
             return
         qualified = self.qualified_name(node)
-        if qualified:
+        if qualified and not self._own(qualified):
             found = self.rules.references.best(qualified)
             if found:
                 self._hit(found[1], node, qualified)
@@ -366,6 +407,23 @@ class _Run(ast.NodeVisitor):
                 self._hit(rule, node, f'f"{template}"')
                 break
         self.generic_visit(node)
+
+
+def built_device_template(node: ast.expr) -> ast.Constant | None:
+    """The ``"cuda:{}"`` / ``"cuda:%d"`` / ``"cuda:"`` constant of a CUDA device string built from an index."""
+    template: ast.expr | None = None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        template = node.func.value if len(node.args) == 1 and not node.keywords else None
+        wanted = "{"
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and not isinstance(node.right, ast.Tuple):
+        template, wanted = node.left, "%"
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        template, wanted = node.left, ":"
+    if not (isinstance(template, ast.Constant) and isinstance(template.value, str)):
+        return None
+    text = template.value
+    ends_right = text.endswith(":") if wanted == ":" else wanted in text
+    return template if INDEXED_CUDA_TEMPLATE.fullmatch(text) and ends_right else None
 
 
 def _argument(node: ast.Call, position: int | None, keyword: str | None) -> ast.expr | None:

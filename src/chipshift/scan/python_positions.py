@@ -6,7 +6,8 @@ resolved device: ``device=``/``map_location=``/``output_device=`` arguments, ``d
 ``"cuda" if torch.cuda.is_available() else "cpu"`` idiom. A literal anywhere else (``"cuda" in name``) is left for a
 person; rule CS141 matches the first kind and CS149 the second, so the scan's "auto" means what migrate does.
 
-*CUDA guards* are ``if <device>.type == "cuda":`` blocks (also as the first operand of an ``and``). The block runs only
+*CUDA guards* are ``if <device>.type == "cuda":`` blocks (also as the first operand of an ``and``) and the first
+branch of ``<a> if <device>.type == "cuda" else <b>``. The block runs only
 on CUDA, so its CUDA-only settings and calls are portable as written; migrate inserts such guards itself. Findings in
 a guarded block, and the guard's own ``"cuda"`` (in an ``if``, a conditional expression or as the first operand of an
 ``and``), are not lock-in.
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+
+from chipshift.multibackend import Region
 
 DEVICE_KEYWORDS = frozenset({"device", "map_location", "output_device"})
 """Keyword arguments whose ``"cuda"`` or ``"cuda:N"`` value migrate rewrites."""
@@ -58,6 +61,8 @@ class PositionFacts:
     device_strings: set[int] = field(default_factory=set)
     guard_strings: set[int] = field(default_factory=set)
     guarded_lines: set[int] = field(default_factory=set)
+    guarded_spans: list[Region] = field(default_factory=list)
+    """The first branches of conditional expressions guarded by ``<x>.type == "cuda"``."""
 
     def visit(self, node: ast.AST) -> None:
         """Record what ``node`` contributes (called for every node of a module)."""
@@ -65,7 +70,7 @@ class PositionFacts:
             self._call(node)
         elif isinstance(node, ast.Assign):
             if len(node.targets) == 1 and "device" in _assigned_name(node.targets[0]):
-                self._add_device(node.value, indexed=False)
+                self._add_device(node.value, indexed=True)  # device = "cuda:1": migrate's device variables
         elif isinstance(node, ast.arguments):
             self._defaults(node)
         elif isinstance(node, ast.IfExp):
@@ -73,6 +78,10 @@ class PositionFacts:
                 self.device_strings.add(id(node.body))
             if (constant := _guard_constant(node.test)) is not None:
                 self.guard_strings.add(id(constant))
+                body = node.body
+                self.guarded_spans.append(
+                    Region((body.lineno, body.col_offset), (body.end_lineno or 0, body.end_col_offset or 0), "guard")
+                )
         elif isinstance(node, ast.If):
             self._guard(node)
         elif isinstance(node, ast.BoolOp) and (constant := _guard_constant(node)) is not None:

@@ -9,6 +9,7 @@ from chipshift.migrate.codemods.base import MigrationCommand, MigrationState
 from chipshift.migrate.codemods.batch import RewriteBatch
 from chipshift.migrate.codemods.cuda_calls import CudaCallsCommand
 from chipshift.migrate.codemods.cuda_method import CudaMethodCommand
+from chipshift.migrate.codemods.device_flow import DeviceFlowCommand
 from chipshift.migrate.codemods.device_strings import DeviceStringCommand
 from chipshift.migrate.codemods.distributed import DistributedCommand
 from chipshift.migrate.codemods.flash_attention import FlashAttentionCommand
@@ -22,6 +23,7 @@ REWRITES: tuple[type[MigrationCommand], ...] = (
     ModuleRenameCommand,
     CudaMethodCommand,
     DeviceStringCommand,
+    DeviceFlowCommand,
     AmpCommand,
     DistributedCommand,
     PinMemoryCommand,
@@ -48,6 +50,7 @@ def migrate_module(module: cst.Module, state: MigrationState) -> cst.Module:
     rewrites = [command(state) for command in REWRITES if command.applies_to(state.target)]
     code = module.code
     needed = [rewrite for rewrite in rewrites if rewrite.is_needed(code)]
+    state.find_kept(code)
     module = RewriteBatch(needed, state.target).transform_module(module)
     for command_class in FINISHING:
         command = command_class(state)

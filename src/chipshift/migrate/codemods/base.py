@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -10,11 +11,12 @@ from typing import ClassVar
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider
+from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider, ScopeProvider
 from libcst.metadata.base_provider import ProviderT
 
 from chipshift.migrate.outcome import Change, ManualItem
 from chipshift.migrate.target import MigrationTarget
+from chipshift.multibackend import Region, in_characters, kept_regions
 
 CUDA_DEVICE = re.compile(r"cuda(?::(\d+))?")
 """A CUDA device string: ``cuda`` or ``cuda:N``."""
@@ -59,12 +61,13 @@ def cuda_guard_comparison(test: cst.BaseExpression) -> cst.Comparison | None:
     return None
 
 
-def kept_cuda_body(node: cst.CSTNode, target: MigrationTarget) -> cst.BaseSuite | None:
-    """The body of ``if <x>.type == "cuda":`` that ``target`` keeps as written (targets that resolve one device).
+def kept_cuda_body(node: cst.CSTNode, target: MigrationTarget) -> cst.CSTNode | None:
+    """The body of ``if <x>.type == "cuda":`` (or of ``<a> if <x>.type == "cuda" else <b>``) that ``target`` keeps
+    as written (targets that resolve one device).
 
     Vendor targets rename every ``"cuda"``, the guard's included, so they rewrite the body with it.
     """
-    if target.resolve_device is None or not isinstance(node, cst.If):
+    if target.resolve_device is None or not isinstance(node, cst.If | cst.IfExp):
         return None
     return node.body if cuda_guard_comparison(node.test) is not None else None
 
@@ -92,6 +95,24 @@ class MigrationState:
     """Whether code left for manual work gets a ``# chipshift: manual`` comment."""
     manual: list[ManualItem] = field(default_factory=list)
     """What is left to port by hand."""
+    kept: tuple[Region, ...] = ()
+    """Code kept as written (multi-backend literals, dispatches, backend-specific implementations), in characters."""
+    library: bool = False
+    """Library mode: no unconditional vendor import, no device resolved at import time."""
+    module_path: str = ""
+    """The file's path relative to the migrated tree (a backend-specific module is kept whole in library mode)."""
+    guarded_imports: set[str] = field(default_factory=set)
+    """Library mode: modules new code needs where the module does not import them; imported in ``try``."""
+
+    def find_kept(self, code: str) -> None:
+        """Set :attr:`kept` to the kept regions of ``code`` (valid Python), in characters."""
+        tree = ast.parse(code)
+        regions = kept_regions(tree, library=self.library, module_path=self.module_path)
+        self.kept = in_characters(regions, code.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+
+    def is_kept(self, start: tuple[int, int], end: tuple[int, int]) -> bool:
+        """Whether the code from ``start`` to ``end`` (line, character) lies in a kept region."""
+        return any(region.covers(start, end) for region in self.kept)
 
     def render(self, template: str, **values: str) -> str:
         """Template text with ``{device}`` and other placeholders filled in."""
@@ -109,12 +130,14 @@ class MigrationCommand(cst.CSTTransformer):
     REWRITE: ClassVar[str] = ""
     TRIGGERS: ClassVar[tuple[str, ...]] = ("cuda",)
     """Text without any of these has nothing for this rewrite: the pass is skipped."""
-    METADATA_DEPENDENCIES: ClassVar[Collection[ProviderT]] = (QualifiedNameProvider, PositionProvider)
+    METADATA_DEPENDENCIES: ClassVar[Collection[ProviderT]] = (QualifiedNameProvider, PositionProvider, ScopeProvider)
 
     def __init__(self, state: MigrationState) -> None:
         super().__init__()
         self.state = state
         self.context = CodemodContext()
+        self.current: cst.CSTNode | None = None
+        """The node of the input tree being rewritten, where imports for the new code are looked up."""
 
     @classmethod
     def applies_to(cls, target: MigrationTarget) -> bool:
@@ -148,6 +171,16 @@ class MigrationCommand(cst.CSTTransformer):
         found = self.names_of(node)
         return next((name for name in names if name in found), None)
 
+    def is_kept(self, node: cst.CSTNode) -> bool:
+        """Whether a node of the input tree lies in code kept as written."""
+        if not self.state.kept:
+            return False
+        position = self.get_metadata(PositionProvider, node, None)
+        if position is None:
+            return False
+        start, end = position.start, position.end
+        return self.state.is_kept((start.line, start.column), (end.line, end.column))
+
     def line_of(self, node: cst.CSTNode) -> int:
         """First line of a node of the input tree."""
         return int(self.get_metadata(PositionProvider, node).start.line)
@@ -165,9 +198,22 @@ class MigrationCommand(cst.CSTTransformer):
         return cst.parse_expression(text)
 
     def need_imports(self, text: str) -> None:
-        """Import ``torch`` / ``torch_npu``-style roots used by generated code."""
+        """Import ``torch`` / ``torch_npu``-style roots used by generated code, unless the code being rewritten
+        already sees them (a module that imports ``torch`` only when it is available keeps doing so)."""
         for root in re.findall(r"\b(torch(?:_\w+)?)\.", text):
-            AddImportsVisitor.add_needed_import(self.context, root)
+            if self._sees(root):
+                continue
+            if self.state.library:
+                self.state.guarded_imports.add(root)
+            else:
+                AddImportsVisitor.add_needed_import(self.context, root)
+
+    def _sees(self, name: str) -> bool:
+        """Whether ``name`` is bound where the current node is (in its scope or an enclosing one)."""
+        if self.current is None:
+            return False
+        scope = self.get_metadata(ScopeProvider, self.current, None)
+        return scope is not None and name in scope
 
     def forget_import(self, qualified_name: str) -> None:
         """Drop ``from module import name`` for a name that may have become unused."""

@@ -39,9 +39,14 @@ class LeftoversCommand(MigrationCommand):
         self._skip: set[int] = set()
         """Ids of CUDA-guarded bodies (kept as written) and of the guards' comparisons."""
 
+    def transform_module(self, module: cst.Module) -> cst.Module:
+        """Kept code is found again on the migrated module: it is as it was, but its lines may have moved."""
+        self.state.find_kept(module.code)
+        return super().transform_module(module)
+
     def on_visit(self, node: cst.CSTNode) -> bool:
         """Guards and what they guard are not leftovers (a vendor target renamed them already)."""
-        if id(node) in self._skip:
+        if id(node) in self._skip or self.is_kept(node):
             return False
         if isinstance(node, cst.If | cst.IfExp) and (guard := cuda_guard_comparison(node.test)) is not None:
             self._skip.add(id(guard))

@@ -52,8 +52,10 @@ class PinMemoryCommand(MigrationCommand):
             return updated_node
         if not (isinstance(func, cst.Attribute) and func.attr.value == "pin_memory") or original_node.args:
             return updated_node
-        if not isinstance(func.value, cst.Name | cst.Attribute) or not isinstance(updated_node.func, cst.Attribute):
+        if not isinstance(updated_node.func, cst.Attribute):
             return updated_node
+        if not isinstance(func.value, cst.Name | cst.Attribute):
+            return self._pin_expression(original_node, updated_node.func.value)
         self.record(original_node, f".pin_memory() -> pinned only if {self.target.pin_memory}")
         return cst.IfExp(
             test=self.build(str(self.target.pin_memory)),
@@ -62,6 +64,16 @@ class PinMemoryCommand(MigrationCommand):
             lpar=[cst.LeftParen()],
             rpar=[cst.RightParen()],
         )
+
+    def _pin_expression(self, original: cst.Call, value: cst.BaseExpression) -> cst.BaseExpression:
+        """``make().pin_memory()`` -> ``(lambda tensor: <tensor pinned if an accelerator is present>)(make())``:
+        ``make()`` runs once, as before."""
+        guard = self.state.render(str(self.target.pin_memory))
+        self.need_imports(guard)
+        self.record(original, f".pin_memory() -> pinned only if {self.target.pin_memory}")
+        pinned = cst.parse_expression(f"(lambda tensor: tensor.pin_memory() if {guard} else tensor)(_)")
+        assert isinstance(pinned, cst.Call)
+        return pinned.with_changes(args=[cst.Arg(value=value)])
 
 
 class AttributeRenameCommand(MigrationCommand):

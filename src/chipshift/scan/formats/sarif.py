@@ -1,4 +1,10 @@
-"""SARIF 2.1.0 report: one run, every rule as a reportingDescriptor with its fix and per-target support."""
+"""SARIF 2.1.0 report: one run, every rule as a reportingDescriptor with its fix and per-target support.
+
+Code-scanning services take a bounded run (GitHub: 25,000 results, of which it shows 5,000; 10 MB gzipped), so a run
+holds at most :data:`MAX_RESULTS` results, the most severe first; when findings were left out, one more result
+(rule ``CS000``) and a notification say how many, and the JSON report has them all. ``scan -f sarif -o x.sarif.gz``
+writes it gzipped.
+"""
 
 from __future__ import annotations
 
@@ -16,37 +22,75 @@ from chipshift.scan.summary import rule_help_url
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 _SECURITY_SEVERITY = {"critical": "9.0", "high": "7.0", "medium": "5.0", "low": "3.0", "info": "1.0"}
+_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+MAX_RESULTS = 5000
+"""Results per SARIF run, at most (what GitHub code scanning shows of a run)."""
+TRUNCATED_RULE = "CS000"
 
 
 class SarifFormat(ScanWriter):
     """SARIF 2.1.0 for code-scanning tools (GitHub code scanning, IDE viewers)."""
 
+    def __init__(self, max_results: int = MAX_RESULTS) -> None:
+        self.max_results = max_results
+
     def format(self, result: ScanResult) -> str:
         """SARIF JSON text."""
         book = load_rules()
-        used = sorted({f.rule_id for f in result.findings})
+        ranked = sorted(result.findings, key=lambda f: _RANK.get(f.severity, 5))
+        kept, left_out = ranked[: self.max_results], ranked[self.max_results :]
+        kept.sort(key=lambda f: (f.path, f.cell or 0, f.line, f.column, f.rule_id))
+        used = sorted({f.rule_id for f in kept})
         index = {rule_id: i for i, rule_id in enumerate(used)}
+        descriptors = [_descriptor(book.by_id[rule_id], result.targets) for rule_id in used]
+        results = [_result(f, index[f.rule_id], book.by_id[f.rule_id], result.targets) for f in kept]
+        notes = [{"level": "note", "message": {"text": f"skipped {s.path}: {s.reason}"}} for s in result.skipped]
+        if left_out:
+            text = _truncation_text(len(left_out), len(ranked), self.max_results)
+            descriptors.append(_truncation_descriptor())
+            results.append(_truncation_result(left_out[0], len(descriptors) - 1, text))
+            notes.append({"level": "warning", "message": {"text": text}})
         run: dict[str, Any] = {
             "tool": {
                 "driver": {
                     "name": "chipshift",
                     "version": __version__,
                     "informationUri": "https://github.com/chipshift/chipshift",
-                    "rules": [_descriptor(book.by_id[rule_id], result.targets) for rule_id in used],
+                    "rules": descriptors,
                 }
             },
             "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().as_uri() + "/"}},
-            "results": [_result(f, index[f.rule_id], book.by_id[f.rule_id], result.targets) for f in result.findings],
-            "invocations": [
-                {
-                    "executionSuccessful": True,
-                    "toolExecutionNotifications": [
-                        {"level": "note", "message": {"text": f"skipped {s.path}: {s.reason}"}} for s in result.skipped
-                    ],
-                }
-            ],
+            "results": results,
+            "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notes}],
         }
         return json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, ensure_ascii=False, indent=2)
+
+
+def _truncation_text(left_out: int, total: int, cap: int) -> str:
+    return (
+        f"{left_out:,} of {total:,} findings are not in this SARIF run (at most {cap:,} results, the most severe "
+        "first, as code-scanning services take); `chipshift scan -f json` lists them all"
+    )
+
+
+def _truncation_descriptor() -> dict[str, Any]:
+    return {
+        "id": TRUNCATED_RULE,
+        "name": "results-left-out",
+        "shortDescription": {"text": "findings left out of this SARIF run"},
+        "defaultConfiguration": {"level": "note"},
+    }
+
+
+def _truncation_result(first: Any, rule_index: int, text: str) -> dict[str, Any]:
+    region = {"startLine": first.line, "startColumn": first.column}
+    return {
+        "ruleId": TRUNCATED_RULE,
+        "ruleIndex": rule_index,
+        "level": "note",
+        "message": {"text": text},
+        "locations": [{"physicalLocation": {"artifactLocation": _artifact(first.path), "region": region}}],
+    }
 
 
 def _support_lines(rule: Rule, targets: list[str]) -> list[str]:

@@ -1,0 +1,105 @@
+"""The accelerator backends code can name, and how a name is read: ``torch_npu``, ``is_xpu_available``,
+``"cuda:0"``, ``CUDAAccelerator`` and ``MULTI_NPU`` each name one backend.
+
+A name is split into words at underscores, dots, colons, digits and case changes (``XLAAccelerator`` is ``xla`` and
+``accelerator``), so ``cuda`` inside ``cudaMalloc`` or ``flash_attn_cuda`` counts and ``ship`` does not name HIP.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+CUDA = "cuda"
+"""The backend being ported away from."""
+CUDA_WORDS = frozenset({"cuda", "cudnn", "nccl", "cublas", "nvidia", "nvml", "nvtx"})
+"""Words that name CUDA or a part of NVIDIA's stack."""
+OTHER_BACKEND_WORDS: dict[str, str] = {
+    "npu": "npu",
+    "ascend": "npu",
+    "hccl": "npu",
+    "xpu": "xpu",
+    "xccl": "xpu",
+    "ccl": "xpu",
+    "mlu": "mlu",
+    "cncl": "mlu",
+    "musa": "musa",
+    "mccl": "musa",
+    "mps": "mps",
+    "hpu": "hpu",
+    "habana": "hpu",
+    "gaudi": "hpu",
+    "sdaa": "sdaa",
+    "gcu": "gcu",
+    "supa": "supa",
+    "klxpu": "klxpu",
+    "xla": "xla",
+    "tpu": "xla",
+    "ipu": "ipu",
+    "mtia": "mtia",
+    "neuron": "neuron",
+    "hip": "rocm",
+    "rocm": "rocm",
+    "dcu": "rocm",
+    "maia": "maia",
+    "privateuseone": "privateuseone",
+}
+"""Words that name another accelerator backend, and the backend each names (``hccl`` is Ascend's, ``tpu`` XLA's).
+
+``cpu`` is not here: a CPU fallback does not make code multi-backend."""
+
+INDEXED_CUDA_TEMPLATE = re.compile(r"cuda:(?:\{0?\}|%[dis])?")
+"""The text of a CUDA device string waiting for its index: ``"cuda:{}"`` (``.format``), ``"cuda:%d"`` (``%``),
+``"cuda:"`` (``+``). Scan reports such strings as ``f"cuda:{i}"`` (CS143) and migrate rewrites them, from this one
+pattern."""
+
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of an identifier or a string (``CUDA_Accelerator`` -> ``cuda``, ``accelerator``)."""
+    return [word.lower() for word in _WORD.findall(text)]
+
+
+def backends_in(texts: Iterable[str]) -> frozenset[str]:
+    """Backends named by ``texts``: ``cuda`` for CUDA's words, the backend's id for any other's."""
+    found: set[str] = set()
+    for text in texts:
+        for word in words(text):
+            if word in CUDA_WORDS:
+                found.add(CUDA)
+            elif word in OTHER_BACKEND_WORDS:
+                found.add(OTHER_BACKEND_WORDS[word])
+    return frozenset(found)
+
+
+def names_other_backend(backends: Iterable[str]) -> bool:
+    """Whether ``backends`` holds an accelerator backend other than CUDA."""
+    return any(backend != CUDA for backend in backends)
+
+
+def names_cuda_only(text: str) -> bool:
+    """Whether ``text`` (a class, function or module name) names CUDA and no other backend."""
+    return backends_in([text]) == {CUDA}
+
+
+def names_one_backend(text: str, *, cpu: bool = False) -> bool:
+    """Whether ``text`` (a class, function or module name) names exactly one backend: CUDA, another accelerator's,
+    or (with ``cpu``) the CPU (``CUDA_Accelerator``, ``HPU_Accelerator``, ``cpu_accelerator``, ``is_npu_available``)."""
+    named = set(backends_in([text]))
+    if cpu and "cpu" in words(text):
+        named.add("cpu")
+    return len(named) == 1
+
+
+AMBIGUOUS_IN_PROSE = frozenset({"ccl", "hip", "ascend", "neuron"})
+"""Words too common in comments and prose for :func:`other_backends_in_text`."""
+_OTHER_BACKEND_TEXT = re.compile(
+    r"(?<![A-Za-z0-9])(" + "|".join(sorted(set(OTHER_BACKEND_WORDS) - AMBIGUOUS_IN_PROSE)) + r")(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+
+
+def other_backends_in_text(text: str) -> frozenset[str]:
+    """Other accelerator backends a source text names anywhere (a cheap test of a whole file, comments included)."""
+    return frozenset(OTHER_BACKEND_WORDS[match.lower()] for match in _OTHER_BACKEND_TEXT.findall(text))

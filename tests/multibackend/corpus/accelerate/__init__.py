@@ -1,0 +1,1 @@
+# Package marker of the excerpt (not from accelerate).
