@@ -309,9 +309,7 @@ def test_migrate_json_lists_every_file_with_its_rewrites_on_stdout_or_in_a_file(
     code, out, _ = invoke("migrate", str(EXAMPLES / "example-repo"), "--json")
     assert code == 0
     listed = json.loads(out)
-    code, out, _ = invoke(
-        "migrate", str(EXAMPLES / "example-repo"), "--format", "json", "-o", str(tmp_path / "m.json")
-    )
+    code, out, _ = invoke("migrate", str(EXAMPLES / "example-repo"), "--format", "json", "-o", str(tmp_path / "m.json"))
     assert code == 0 and out == "" and json.loads((tmp_path / "m.json").read_text(encoding="utf-8")) == listed
     patch = tmp_path / "port.patch"
     code, out, _ = invoke("migrate", str(EXAMPLES / "example-repo"), "--patch", str(patch), "-q")  # the old spelling
