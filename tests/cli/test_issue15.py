@@ -370,7 +370,6 @@ def test_estimate_numbers_are_whole_at_80_columns() -> None:
     assert re.search(r"│\s+\d,\d{3}\.\d\d │", out)  # the prefill FFN time (over a second), whole
 
 
-@pytest.mark.xfail(reason="scan's table is the scan engine's (scan/formats/table.py), another helper's", strict=True)
 def test_scan_findings_keep_file_and_line_at_160_columns() -> None:
     out = invoke("scan", str(EXAMPLES / "example-repo"), "--no-cache", "-q", columns=160)[1]
     assert "finetune.py:" in out and "…" not in out

@@ -63,8 +63,10 @@ class TableFormat(ScanWriter):
         shown = result.findings[: self.max_findings]
         title = f"findings ({len(shown)} of {len(result.findings)} shown)"
         table = Table(title=title)
-        for column in ("location", "rule", "severity", "what", *(f"{t}" for t in result.targets)):
-            table.add_column(column)
+        for column in ("location", "rule", "severity"):  # what a user types or greps: never cut
+            table.add_column(column, no_wrap=True)
+        for column in ("what", *(f"{t}" for t in result.targets)):  # free text: wraps, folds a long word
+            table.add_column(column, overflow="fold")
         for finding in shown:
             table.add_row(
                 plain(finding.location),
