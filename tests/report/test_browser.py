@@ -125,7 +125,7 @@ class DevTools:
                     else:
                         self.events.put(message)
 
-    def call(self, method: str, *, session: str | None = None, timeout: float = 30.0, **params: Any) -> Any:
+    def call(self, method: str, *, session: str | None = None, timeout: float = 300.0, **params: Any) -> Any:
         """Send one command and wait for its reply."""
         self._next_id += 1
         message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params}
@@ -163,7 +163,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Any:
     tools.close()
 
 
-def _open(tools: DevTools, path: Path, timeout: float = 30.0) -> dict[str, list[Any]]:
+def _open(tools: DevTools, path: Path, timeout: float = 300.0) -> dict[str, list[Any]]:
     """Load a file and collect errors and requests until the load event (and a short settle)."""
     while not tools.events.empty():
         tools.events.get_nowait()
