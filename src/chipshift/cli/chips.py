@@ -14,12 +14,12 @@ from chipshift.cli.choices import ChipKind, engine_enum
 from chipshift.cli.common import OutputFormat, catalog
 from chipshift.cli.output import (
     CATALOG_OPTION,
+    FORMAT_OPTION,
     JSON_OPTION,
     OUTPUT_OPTION,
     QUIET_OPTION,
-    Output,
     TableFormat,
-    use_options,
+    output_of,
 )
 from chipshift.cli.tables import DASH, figure_text, id_column, number_column, text_column
 from chipshift.csvtext import rows_to_csv
@@ -58,8 +58,7 @@ def list_command(
     from chipshift.catalog import ChipKind as Kind
     from chipshift.catalog.views import LIST_COLUMNS, ChipFilter, list_chips
 
-    use_options(quiet=quiet, catalog=catalog_dirs)
-    out = Output.of(fmt, as_json, output)
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
     rows = list_chips(catalog(), ChipFilter(vendor, country, engine_enum(Kind, kind) if kind else None))
     if out.json:
         out.data(rows)
@@ -82,7 +81,7 @@ def _cell(value: Any) -> str:
 @chips_app.command("show")
 def show_command(
     chip_id: str = typer.Argument(..., help="Chip id, alias or name (H20, 910C, 昇腾910B)."),
-    fmt: TableFormat = typer.Option(TableFormat.TABLE, "--format", help="Output format."),
+    fmt: TableFormat = FORMAT_OPTION,
     as_json: bool = JSON_OPTION,
     output: Path | None = OUTPUT_OPTION,
     quiet: bool = QUIET_OPTION,
@@ -92,8 +91,7 @@ def show_command(
     from chipshift.catalog import classify_chip
     from chipshift.catalog.views import classification_dict
 
-    use_options(quiet=quiet, catalog=catalog_dirs)
-    out = Output.of(fmt, as_json, output)
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
     cat = catalog()
     chip = cat.chip(chip_id)
     if out.json:
@@ -192,7 +190,7 @@ def _cited(chip: Any) -> list[str]:
 @chips_app.command("compare")
 def compare_command(
     chip_ids: list[str] = typer.Argument(..., help="Two or more chips; ratios are to the first."),
-    fmt: TableFormat = typer.Option(TableFormat.TABLE, "--format", help="Output format."),
+    fmt: TableFormat = FORMAT_OPTION,
     as_json: bool = JSON_OPTION,
     output: Path | None = OUTPUT_OPTION,
     quiet: bool = QUIET_OPTION,
@@ -201,8 +199,7 @@ def compare_command(
     """Compare chips side by side, with each figure's ratio to the first chip."""
     from chipshift.catalog.views import comparison
 
-    use_options(quiet=quiet, catalog=catalog_dirs)
-    out = Output.of(fmt, as_json, output)
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
     if len(chip_ids) < 2:
         raise ChipshiftError(
             f"chips compare needs two or more chips (ratios are to the first); for one chip: chipshift chips show "
@@ -273,7 +270,7 @@ def classify_command(
     transaction: str = typer.Option(
         "export", "--transaction", help="How the chips arrive: export (from the US), reexport, in-country-transfer."
     ),
-    fmt: TableFormat = typer.Option(TableFormat.TABLE, "--format", help="Output format."),
+    fmt: TableFormat = FORMAT_OPTION,
     as_json: bool = JSON_OPTION,
     output: Path | None = OUTPUT_OPTION,
     quiet: bool = QUIET_OPTION,
@@ -285,8 +282,7 @@ def classify_command(
     from chipshift.catalog.views import classification_dict
     from chipshift.cli.policy import buyer_report, buyer_report_lines
 
-    use_options(quiet=quiet, catalog=catalog_dirs)
-    out = Output.of(fmt, as_json, output)
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
     buyer = Buyer(
         sector=_choice(Sector, sector, "--for"),
         state_funded=state_funded,

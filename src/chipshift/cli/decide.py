@@ -20,6 +20,7 @@ from chipshift.cli.choices import ExecutorKind, Language, ReportFormat, engine_e
 from chipshift.cli.common import catalog, stderr
 from chipshift.cli.output import (
     CATALOG_OPTION,
+    FORMAT_OPTION,
     JSON_OPTION,
     OUTPUT_OPTION,
     QUIET_OPTION,
@@ -27,6 +28,7 @@ from chipshift.cli.output import (
     TableFormat,
     chosen_format,
     note,
+    output_of,
     use_options,
 )
 from chipshift.cli.progress import StepProgress
@@ -42,7 +44,6 @@ if TYPE_CHECKING:  # the engines (pymcdm, HiGHS) and the report are imported whe
 
 SCENARIO_ARG = typer.Argument(None, help="Scenario YAML file (see docs/scenario.md).", show_default=False)
 EXAMPLE_OPTION = typer.Option(False, "--example", help="Use the shipped example scenario instead of a file.")
-FORMAT_OPTION = typer.Option(TableFormat.TABLE, "--format", help="Output format.")
 EXECUTOR_OPTION = typer.Option(ExecutorKind.LOCAL, "--executor", help="Where the Monte Carlo runs run.")
 WORKERS_OPTION = typer.Option(None, "--workers", min=1, help="Worker processes for the Monte Carlo (default: CPUs).")
 FORCE_OPTION = typer.Option(
@@ -282,8 +283,7 @@ def compare_command(
     catalog_dirs: list[Path] = CATALOG_OPTION,
 ) -> None:
     """Rank the scenario's candidates: hard gates, then TOPSIS and weighted sum, with weight sensitivity."""
-    use_options(quiet=quiet, catalog=catalog_dirs)
-    out = Output.of(fmt, as_json, output)
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
     result = _run(scenario, example, plan=False, monte_carlo=False, executor="local", workers=None)
     if out.json:
         from chipshift.assess import comparison_section
@@ -309,8 +309,7 @@ def plan_command(
 ) -> None:
     """Solve the multi-year plan (MILP, HiGHS): what to buy, retire and move per site and year, in whole servers, and
     how it holds under uncertainty. Exit 1 when it cannot meet demand or a target."""
-    use_options(quiet=quiet, catalog=catalog_dirs)
-    out = Output.of(fmt, as_json, output)
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
     result = _run(
         scenario, example, plan=True, monte_carlo=monte_carlo, executor=executor.value, workers=workers,
         force=tuple(force), exclude=tuple(exclude),

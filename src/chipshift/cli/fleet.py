@@ -29,6 +29,7 @@ from chipshift.cli.output import (
     Output,
     TableFormat,
     note,
+    output_of,
     use_options,
 )
 from chipshift.cli.tables import id_column, number_column
@@ -226,8 +227,7 @@ def ingest_command(
     """Read inventories, match devices to the catalog and store each file as one snapshot, each device once."""
     from chipshift.fleet import FleetStore, IngestOptions, IngestOutcome
 
-    use_options(quiet=quiet, catalog=catalog_dirs)
-    out = Output.of(fmt, as_json, output)
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
     if not files and not local:
         raise ChipshiftError("give inventory files, folders, '-' for stdin, or --local")
     inputs = _inputs(files or [], local)
@@ -270,8 +270,7 @@ def status_command(
     from chipshift.fleet.views import Breakdown as ViewBreakdown
     from chipshift.fleet.views import status_rows, to_csv, used_metrics
 
-    use_options(quiet=quiet, catalog=catalog_dirs)
-    out = Output.of(fmt, as_json, output)
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
     split = engine_enum(ViewBreakdown, by)
     if fail_on_targets and targets is None:
         raise ChipshiftError("--fail-on-targets needs the targets to check: --targets FILE")
@@ -320,8 +319,7 @@ def history_command(
     from chipshift.fleet import DomesticRule, FleetStore, Metric
     from chipshift.fleet.views import HISTORY_COLUMNS, history_rows, metric_header, to_csv
 
-    use_options(quiet=quiet, catalog=catalog_dirs)
-    out = Output.of(fmt, as_json, output)
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
     store = FleetStore(db)
     points = store.history(catalog=catalog(), policy=_policy(targets, basis, country))
     store.close()

@@ -35,6 +35,8 @@ class TableFormat(enum.StrEnum):
     JSON = "json"
 
 
+FORMAT_OPTION = typer.Option(TableFormat.TABLE, "--format", help="Output format.")
+"""``--format`` of a command that prints a table or JSON."""
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON (the same as --format json).")
 OUTPUT_OPTION = typer.Option(
     None, "--output", "-o", metavar="FILE", help="Write the result to this file (atomically) instead of stdout."
@@ -136,3 +138,9 @@ def print_fitted(console: Console, item: RenderableType | str) -> None:
             )
         return
     console.print(item)
+
+
+def output_of(fmt: enum.Enum, as_json: bool, path: Path | None, quiet: bool, catalog_dirs: list[Path]) -> Output:
+    """Apply the options every command takes (``-q``, ``--catalog``) and say where the result goes."""
+    use_options(quiet=quiet, catalog=catalog_dirs)
+    return Output.of(fmt, as_json, path)

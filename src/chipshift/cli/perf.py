@@ -19,19 +19,20 @@ from chipshift.cli import perf_data
 from chipshift.cli.common import catalog
 from chipshift.cli.output import (
     CATALOG_OPTION,
+    FORMAT_OPTION,
     JSON_OPTION,
     OUTPUT_OPTION,
     QUIET_OPTION,
     Output,
     TableFormat,
+    output_of,
 )
-from chipshift.cli.perf_data import FORMAT_OPTION, output_of, show
+from chipshift.cli.perf_data import show
 from chipshift.cli.progress import StepProgress
 from chipshift.errors import ChipshiftError
 
 if TYPE_CHECKING:  # perf (numpy, scipy) is imported inside each command, so that every command starts fast
     from chipshift.perf import ReplicaSpec, RequestSet
-    from chipshift.perf.speculative import Speculative
 
 MAX_REQUESTS = 100_000
 """Most requests a generated request set may hold (the simulation steps through each)."""
@@ -146,10 +147,17 @@ def _spec(
     precision: str,
     kv_cache: str | None = None,
     stack: str | None = None,
-    speculative: Speculative | None = None,
+    mtp: float | None = None,
+    eagle: float | None = None,
+    suffix: float | None = None,
+    draft_tokens: int | None = None,
 ) -> ReplicaSpec:
+    """The replica the options name; speculative decoding from at most one acceptance rate (--mtp, --eagle,
+    --suffix) and --draft-tokens."""
     from chipshift.perf import ReplicaSpec
+    from chipshift.perf.speculative import speculative_from_rates
 
+    speculative = speculative_from_rates(mtp=mtp, eagle=eagle, suffix=suffix, tokens=draft_tokens)
     return ReplicaSpec.build(
         model,
         hardware,
@@ -258,14 +266,13 @@ def estimate_layout(
     meeting --ttft-ms and --tpot-ms); a target that cannot be met is an error that says by how much.
     """
     from chipshift.perf import ServingWorkload, estimate, estimate_view, to_plain
-    from chipshift.perf.speculative import speculative_from_rates
 
     out = output_of(fmt, as_json, output, quiet, catalog_dirs)
 
-    speculative = speculative_from_rates(mtp=mtp, eagle=eagle, suffix=suffix, tokens=draft_tokens)
     spec = _spec(
-        model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack, speculative=speculative
-    )
+        model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack,
+        mtp=mtp, eagle=eagle, suffix=suffix, draft_tokens=draft_tokens,
+    )  # fmt: skip
     work = ServingWorkload(input_tokens, output_tokens, ttft_ms, tpot_ms, prefix_hit_rate=prefix_hit_rate)
     result = estimate(_with_layout(spec, tp, pp, ep), work, batch_per_chip=batch)
     if out.json:
@@ -307,14 +314,13 @@ def estimate_search(
     for any chip count up to --max-chips.
     """
     from chipshift.perf import ServingWorkload, search_layouts, search_view, to_plain
-    from chipshift.perf.speculative import speculative_from_rates
 
     out = output_of(fmt, as_json, output, quiet, catalog_dirs)
 
-    speculative = speculative_from_rates(mtp=mtp, eagle=eagle, suffix=suffix, tokens=draft_tokens)
     spec = _spec(
-        model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack, speculative=speculative
-    )
+        model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack,
+        mtp=mtp, eagle=eagle, suffix=suffix, draft_tokens=draft_tokens,
+    )  # fmt: skip
     work = ServingWorkload(
         input_tokens, output_tokens, ttft_ms, tpot_ms, prefix_hit_rate=prefix_hit_rate, disaggregated=disaggregated
     )
@@ -364,14 +370,13 @@ def estimate_serve(
     that holds the longest request.
     """
     from chipshift.perf import estimate_serving, serving_view, to_plain
-    from chipshift.perf.speculative import speculative_from_rates
 
     out = output_of(fmt, as_json, output, quiet, catalog_dirs)
 
-    speculative = speculative_from_rates(mtp=mtp, eagle=eagle, suffix=suffix, tokens=draft_tokens)
     spec = _spec(
-        model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack, speculative=speculative
-    )
+        model, hardware, system=system, precision=precision, kv_cache=kv_cache, stack=stack,
+        mtp=mtp, eagle=eagle, suffix=suffix, draft_tokens=draft_tokens,
+    )  # fmt: skip
     request_set = _request_set(lengths, requests, input_tokens, output_tokens)
     with StepProgress(f"simulate {request_set.count:,} requests", "requests"):
         served = estimate_serving(

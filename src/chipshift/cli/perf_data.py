@@ -12,23 +12,16 @@ from rich.console import RenderableType
 from chipshift.cli.common import catalog
 from chipshift.cli.output import (
     CATALOG_OPTION,
+    FORMAT_OPTION,
     JSON_OPTION,
     OUTPUT_OPTION,
     QUIET_OPTION,
     Output,
     TableFormat,
     note,
-    use_options,
+    output_of,
 )
 from chipshift.cli.progress import StepProgress
-
-FORMAT_OPTION = typer.Option(TableFormat.TABLE, "--format", help="Output format.")
-
-
-def output_of(fmt: TableFormat, as_json: bool, path: Path | None, quiet: bool, catalog_dirs: list[Path]) -> Output:
-    """Apply the shared options and say where the result goes."""
-    use_options(quiet=quiet, catalog=catalog_dirs)
-    return Output.of(fmt, as_json, path)
 
 
 def show(out: Output, renderables: RenderableType | list[RenderableType]) -> None:

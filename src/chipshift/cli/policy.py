@@ -14,12 +14,12 @@ from rich.table import Table
 from chipshift.cli.common import settings
 from chipshift.cli.output import (
     CATALOG_OPTION,
+    FORMAT_OPTION,
     JSON_OPTION,
     OUTPUT_OPTION,
     QUIET_OPTION,
-    Output,
     TableFormat,
-    use_options,
+    output_of,
 )
 from chipshift.cli.tables import DASH
 from chipshift.errors import ChipshiftError
@@ -28,7 +28,6 @@ policy_app = typer.Typer(
     help="Policy rules of both sides (US, China), dated and sourced: list and show.", no_args_is_help=True
 )
 
-FORMAT_OPTION = typer.Option(TableFormat.TABLE, "--format", help="Output format.")
 RULE_ID_COLUMNS = frozenset({"id", "jurisdiction", "effective"})
 """Columns of ``policy list`` never cut (the rule id a user types, and the date)."""
 RULE_TABLE_COLUMNS = ("id", "jurisdiction", "effective", "title", "kind", "status", "confidence", "ends")
@@ -65,8 +64,7 @@ def list_command(
     from chipshift.catalog.policy import Jurisdiction, rules_in_force
     from chipshift.catalog.policy.views import rule_row
 
-    use_options(quiet=quiet, catalog=catalog_dirs)
-    out = Output.of(fmt, as_json, output)
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
     policy = _policy()
     when = _date(on)
     rules = list(rules_in_force(policy, when) if when else policy.rules)
@@ -107,8 +105,7 @@ def show_command(
     from chipshift.catalog.policy.views import rule_detail
     from chipshift.cli.common import catalog
 
-    use_options(quiet=quiet, catalog=catalog_dirs)
-    out = Output.of(fmt, as_json, output)
+    out = output_of(fmt, as_json, output, quiet, catalog_dirs)
     policy = _policy()
     rule = policy.rule(rule_id)
     data = rule_detail(rule, policy, catalog().chips.values())
