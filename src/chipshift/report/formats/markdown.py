@@ -465,5 +465,5 @@ def write_markdown(data: ReportData, lang: Language) -> str:
     return _UNSAFE_LINK.sub(r"\\](", html.escape(_Writer(data, lang).document(), quote=False))
 
 
-_UNSAFE_LINK = re.compile(r"(?<!\\)\]\((?=\s*<?\s*(?:javascript|vbscript|data|file):)", re.IGNORECASE)
+_UNSAFE_LINK = re.compile(r"(?<!\\)\]\((?=\s*(?:javascript|vbscript|data|file):)", re.IGNORECASE)
 """``](`` opening a link to a URL scheme that runs or embeds something."""
