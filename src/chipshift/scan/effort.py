@@ -115,10 +115,11 @@ class EffortItem:
 
     @property
     def label(self) -> str:
-        """The row in a few words, e.g. ``AMP ×12``, ``3 kernels in csrc/a.cu``, ``npu backend shipped``."""
+        """The row in a few words: ``AMP ×12``, ``3 kernels in a.cu`` (the file's name; :attr:`name` has its path),
+        ``ships a backend for ascend (PROJECT)``."""
         if self.kind == "kernels":
             features = f" with {self.note}" if self.note else ""
-            return f"{self.count} kernel{'s' if self.count != 1 else ''} in {self.name}{features}"
+            return f"{self.count} kernel{'s' if self.count != 1 else ''} in {posixpath.basename(self.name)}{features}"
         if self.kind == "backend":
             return f"{self.note.split(':', 1)[0]} ({self.name})"
         return f"{self.name} ×{self.count}"
