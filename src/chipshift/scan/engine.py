@@ -18,6 +18,7 @@ from chipshift.errors import InputFileError
 from chipshift.files import read_input
 from chipshift.multibackend import is_multi_backend_package
 from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, default_analyzers, own_package
+from chipshift.scan.backends import ShippedBackend, detect_backends
 from chipshift.scan.cache import OutcomeCache, content_key, default_cache_dir
 from chipshift.scan.config import ScanConfig, load_config
 from chipshift.scan.discover import FileKind, SourceFile, discover, is_vendored
@@ -62,7 +63,9 @@ def scan_paths(
                 result.skipped.append(item)
             elif not config.excludes(item.relative):
                 found.append(item)
-        found = _as_library(found) if _is_library(found) else found
+        python = [(s, _text(s)) for s in found if s.kind is FileKind.PYTHON]
+        found = _as_library(found) if _is_library(python) else found
+        result.backends += _backends(root, python, found)
         sources += found
         settings += [config] * len(found)
     outcomes = _first_pass(sources, analyzers, cache, jobs, progress)
@@ -111,12 +114,17 @@ def _configured(findings: Sequence[Finding], config: ScanConfig) -> list[Finding
     return [replace(f, severity=config.severity.get(f.rule_id, f.severity)) for f in kept]
 
 
-def _is_library(sources: list[SourceFile]) -> bool:
+def _is_library(python: list[tuple[SourceFile, str]]) -> bool:
     """Whether the Python files of one root form a multi-backend package (:mod:`chipshift.multibackend.library`)."""
-    python = [source for source in sources if source.kind is FileKind.PYTHON]
-    if not any(source.path.name == "__init__.py" for source in python):
+    if not any(source.path.name == "__init__.py" for source, _ in python):
         return False
-    return is_multi_backend_package((s.relative, _text(s)) for s in python)
+    return is_multi_backend_package((s.relative, text) for s, text in python)
+
+
+def _backends(root: Path, python: list[tuple[SourceFile, str]], found: list[SourceFile]) -> list[ShippedBackend]:
+    """Backends the project under ``root`` already ships (:mod:`chipshift.scan.backends`), vendored trees aside."""
+    own = [(s.path.as_posix(), text) for s, text in python if not is_vendored(s.relative)]
+    return detect_backends(root.as_posix(), own, (s.path.as_posix() for s in found))
 
 
 def _text(source: SourceFile) -> str:

@@ -6,7 +6,8 @@ import posixpath
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from chipshift.scan.effort import estimate_effort
+from chipshift.scan.backends import ShippedBackend
+from chipshift.scan.effort import EffortEstimate, estimate_effort
 from chipshift.scan.finding import Finding
 
 
@@ -59,21 +60,29 @@ class ScanResult:
     vendored: list[Finding] = field(default_factory=list)
     """Findings in vendored trees (``third_party/``, ``cutlass/`` ...) and in second copies of a file: reported apart,
     not in :attr:`findings`, not costed (``scan --include-vendored`` counts them as the project's own)."""
+    backends: list[ShippedBackend] = field(default_factory=list)
+    """Backends a scanned project already ships for a target (:mod:`chipshift.scan.backends`): costed as
+    configuration for that target."""
 
     def for_root(self, root: str) -> ScanResult:
         """The part of this result under one of its roots."""
         findings = [f for f in self.findings if _under(f.path, root)]
         skipped = [s for s in self.skipped if _under(s.path, root)]
         vendored = [f for f in self.vendored if _under(f.path, root)]
-        return ScanResult([root], self.targets, findings, skipped, vendored=vendored)
+        backends = [b for b in self.backends if _under(b.package, root) or _under(root, b.package)]
+        return ScanResult([root], self.targets, findings, skipped, vendored=vendored, backends=backends)
+
+    def effort(self, target: str) -> EffortEstimate:
+        """Porting effort for ``target`` with its working (model in :mod:`chipshift.scan.effort`)."""
+        return estimate_effort(self.findings, target, backends=self.backends)
 
     def effort_person_days(self, target: str) -> float:
-        """Estimated porting effort for ``target`` in person-days (model in :mod:`chipshift.scan.effort`)."""
-        return estimate_effort(self.findings, target).person_days
+        """Estimated porting effort for ``target`` in person-days."""
+        return self.effort(target).person_days
 
     def lock_in_score(self, target: str) -> float:
         """0 (runs as is) to 100 (deeply tied to CUDA) for ``target``."""
-        return estimate_effort(self.findings, target).lock_in_score
+        return self.effort(target).lock_in_score
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
@@ -88,6 +97,7 @@ class ScanResult:
             "findings": [asdict(f) for f in self.findings],
             "skipped": [asdict(s) for s in self.skipped],
             "vendored": [asdict(f) for f in self.vendored],
+            "backends": [asdict(b) for b in self.backends],
         }
 
     @classmethod
@@ -104,6 +114,10 @@ class ScanResult:
             cache_hits=int(data.get("cache_hits", 0)),
             cache_rejected=int(data.get("cache_rejected", 0)),
             vendored=[_finding(f) for f in data.get("vendored", [])],
+            backends=[
+                ShippedBackend(str(b["target"]), str(b["package"]), str(b["evidence"]))
+                for b in data.get("backends", [])
+            ],
         )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from chipshift.scan.effort import MODEL_TEXT, EffortEstimate, estimate_effort
+from chipshift.scan.effort import EffortEstimate
+from chipshift.scan.effort import model_text as effort_model_text
 from chipshift.scan.finding import Finding
 from chipshift.scan.model import ScanResult
 from chipshift.scan.rules import Rule, load_rules
@@ -44,7 +45,7 @@ def summarise(result: ScanResult) -> list[RepositorySummary]:
                 skipped=len(part.skipped),
                 by_category=dict(Counter(f.category for f in part.findings).most_common()),
                 by_severity=dict(Counter(f.severity for f in part.findings).most_common()),
-                efforts={t: estimate_effort(part.findings, t) for t in result.targets},
+                efforts={t: part.effort(t) for t in result.targets},
             )
         )
     return summaries
@@ -60,4 +61,4 @@ def fix_text(finding: Finding, target: str) -> str:
 
 def model_text() -> str:
     """The effort model in one line."""
-    return MODEL_TEXT
+    return effort_model_text()

@@ -48,7 +48,7 @@ class HtmlFormat(ScanWriter):
 def _summary(summary: RepositorySummary) -> str:
     rows = []
     for target, estimate in summary.efforts.items():
-        blockers = ", ".join(f"{b.rule_id}×{b.count}" for b in estimate.blockers[:5]) or "—"
+        blockers = ", ".join(f"{b.label} ({b.hours / 8:.1f} d)" for b in estimate.blockers[:5]) or "—"
         bar = f"<span class='bar'><span style='width:{estimate.lock_in_score:.0f}%'></span></span>"
         rows.append(
             f"<tr><td>{escape(target)}</td><td>{estimate.lock_in_score:.0f} {bar}</td>"

@@ -41,7 +41,9 @@ def _repositories(result: ScanResult) -> list[dict[str, Any]]:
                 "effort_person_days": estimate.person_days,
                 "effort_hours": estimate.hours,
                 "findings_by_support": estimate.by_support,
+                "predicted_changed_lines": estimate.lines,
                 "top_blockers": [asdict(b) for b in estimate.blockers[:10]],
+                "working": [asdict(item) for item in estimate.items],
             }
         out.append(
             {

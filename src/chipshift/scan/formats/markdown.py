@@ -28,7 +28,9 @@ class MarkdownFormat(ScanWriter):
             lines.append("")
             lines += ["| target | lock-in score | effort (person-days) | top blockers |", "| --- | ---: | ---: | --- |"]
             for target, estimate in summary.efforts.items():
-                blockers = ", ".join(f"{b.rule_id} ×{b.count} ({b.support.value})" for b in estimate.blockers[:5])
+                blockers = ", ".join(
+                    f"{b.label} ({b.support.value}, {b.hours / 8:.1f} d)" for b in estimate.blockers[:5]
+                )
                 lines.append(
                     f"| {markdown_text(target)} | {estimate.lock_in_score:.0f} | {estimate.person_days:.1f} | "
                     f"{markdown_text(blockers or '—')} |"

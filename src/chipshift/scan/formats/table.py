@@ -45,7 +45,7 @@ class TableFormat(ScanWriter):
                            "unsupported", "top blockers"):  # fmt: skip
                 targets.add_column(column, justify="left" if column in ("target", "top blockers") else "right")
             for target, estimate in summary.efforts.items():
-                blockers = ", ".join(f"{b.rule_id}×{b.count}" for b in estimate.blockers[:4]) or "—"
+                blockers = ", ".join(f"{b.label} ({b.hours / 8:.1f} d)" for b in estimate.blockers[:4]) or "—"
                 counts = [
                     str(estimate.by_support.get(level, 0)) for level in ("native", "auto", "equivalent", "unsupported")
                 ]
