@@ -61,9 +61,9 @@ def in_scope(path: str, root: str, category: str = "") -> bool:
 
 
 def load_cases(path: Path = CALIBRATION_FILE) -> list[Case]:
-    """The calibration cases as shipped."""
+    """The calibration cases as shipped, without those recorded as left out (``left_out``: the reason)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [_case(item) for item in data["cases"]]
+    return [_case(item) for item in data["cases"] if not item.get("left_out")]
 
 
 def _case(item: dict[str, Any]) -> Case:
@@ -107,3 +107,37 @@ def write_parameters(params: Parameters, path: Path = CALIBRATION_FILE) -> None:
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"^parameters:\n(?:  .*\n)+", block, text, count=1, flags=re.MULTILINE)
     path.write_text(text, encoding="utf-8")
+
+
+def raw_cases(path: Path = CALIBRATION_FILE) -> list[dict[str, Any]]:
+    """Every case as stored (left-out ones too), for :func:`write_cases`."""
+    cases: list[dict[str, Any]] = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
+    return cases
+
+
+def write_cases(cases: list[dict[str, Any]], path: Path = CALIBRATION_FILE) -> None:
+    """Store ``cases`` (as :func:`raw_cases` gives them) in the calibration file, its comments and parameters kept."""
+    text = path.read_text(encoding="utf-8")
+    head = text[: text.index("\ncases:\n") + 1]
+    path.write_text(head + "cases:\n" + "".join(_case_text(item) for item in cases), encoding="utf-8")
+
+
+def _case_text(item: dict[str, Any]) -> str:
+    lines = []
+    for key, value in item.items():
+        if key == "families":
+            lines.append("    families:" + ("" if value else " {}"))
+            lines += [f"      {name}: [{support}, {sites}]" for name, (support, sites) in value.items()]
+        elif key == "kernels":
+            lines.append("    kernels:" + ("" if value else " []"))
+            lines += [f"      - {_flow(row)}" for row in value]
+        else:
+            lines.append(f"    {key}: {_flow(value)}")
+    lines[0] = "  - " + lines[0].lstrip()
+    return "\n".join(lines) + "\n"
+
+
+def _flow(value: Any) -> str:
+    return (
+        yaml.safe_dump(value, default_flow_style=True, width=10_000, allow_unicode=True).strip().removesuffix("\n...")
+    )

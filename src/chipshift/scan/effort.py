@@ -160,6 +160,8 @@ class FamilyTable:
     absorbed: frozenset[str]
     """Kernel-body and header rules, costed with the kernels and calls beside them."""
     family_of: dict[str, str]
+    at_least: dict[tuple[str, str], Support] = field(default_factory=dict)
+    """(family, target) -> the least support the family has there, whatever its rules say (``support_floor``)."""
 
     def family(self, rule_id: str, title: str) -> str:
         """The family a rule belongs to: listed, else its own title."""
@@ -173,7 +175,11 @@ def family_table() -> FamilyTable:
     features = {rule: name for name, rules in data["kernel_features"].items() for rule in rules}
     family_of = {rule: name for name, rules in data["families"].items() for rule in rules}
     absorbed = frozenset(data["kernel_body"]) | frozenset(data["headers"])
-    return FamilyTable(data["kernel_rule"], features, absorbed, family_of)
+    floors = data.get("support_floor") or {}
+    at_least = {
+        (name, target): Support(level) for name, item in floors.items() for target, level in item["targets"].items()
+    }
+    return FamilyTable(data["kernel_rule"], features, absorbed, family_of, at_least)
 
 
 @functools.cache
@@ -225,6 +231,9 @@ def _use(name: str, count: int, rule_id: str, sites: Counter[str], book: RuleBoo
     table = family_table()
     rules = tuple(sorted({r for r in book.by_id if table.family(r, book.by_id[r].title) == name}))
     support = book.by_id[rule_id].support(target)
+    floor = table.at_least.get((name, target), Support.NATIVE)
+    if _ORDER.index(floor) > _ORDER.index(support.support):
+        return FamilyUse(count, floor, rules, support.replacement)
     return FamilyUse(count, support.support, rules, support.replacement)
 
 
