@@ -223,9 +223,17 @@ class SheetReader:
             return text == "1"
         number: float | int = int(text) if text.isdecimal() else float(text)
         if style is not None and int(style) in self.date_styles:
-            moment = self.epoch + timedelta(days=float(number))
-            return moment.date() if moment.time() == datetime.min.time() else moment
+            return self._moment(number)
         return number
+
+    def _moment(self, days: float) -> Any:
+        """The date (or date and time) a day number shows; a number no calendar reaches (1e300, NaN) stays a number,
+        for the register to name its line and column."""
+        try:
+            moment = self.epoch + timedelta(days=float(days))
+        except (OverflowError, ValueError):
+            return days
+        return moment.date() if moment.time() == datetime.min.time() else moment
 
     def place(self, cells: list[Any], reference: str, value: Any, row: int) -> None:
         """Put a cell's value in its column of the row (None in the columns skipped before it)."""
