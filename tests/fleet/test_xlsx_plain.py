@@ -202,3 +202,15 @@ def test_a_damaged_sheet_fails_as_it_does_with_the_event_parser(sheet: str, erro
 
 def test_xml_text_resolves_references_after_line_ends() -> None:
     assert xml_text("a&#13;\r\nb\r&amp;lt;") == "a\r\nb\n&lt;"
+
+
+def test_a_row_longer_than_the_bytes_held_is_read_by_the_event_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chipshift.fleet.parsers import xlsx_plain
+
+    monkeypatch.setattr(xlsx_plain, "BLOCK_BYTES", 64)
+    monkeypatch.setattr(xlsx_plain, "PENDING_BYTES", 256)
+    short = '<row r="1"><c r="A1" t="inlineStr"><is><t>model</t></is></c></row>'
+    long = '<row r="2">' + "".join(f'<c r="{c}2"><v>{n}</v></c>' for n, c in enumerate("ABCDEFGHIJKLMNOP")) + "</row>"
+    rows, parsed, plain = _both_ways(_inline(short + long + short.replace('"1"', '"3"').replace("A1", "A3")))
+    assert rows == parsed and not plain and [n for n, _ in rows] == [1, 2, 3]
+    assert _both_ways(_inline(short + short.replace('"1"', '"2"').replace("A1", "A2")))[2]

@@ -28,9 +28,9 @@ BLOCK_BYTES = 1 << 20
 PENDING_BYTES = 16 << 20
 """Most bytes held while waiting for a row to start (a sheet with a longer preamble or row is read by events)."""
 HEAD = re.compile(rb"(?:<\?xml[^<>?]*\?>)?\s*<worksheet((?:\s+[A-Za-z_][\w.:-]*=\"[^\"<]*\")*)\s*>")
+"""An XML declaration (or none) and the root's start tag; the root must declare the main namespace as default."""
 PROLOG_BYTES = 65_536
 """How far into the sheet its root's start tag must end."""
-"""An XML declaration (or none) and the root's start tag; the root must declare the main namespace as default."""
 ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
 DEFAULT_MAIN = re.compile(r'\sxmlns="' + re.escape(MAIN_NAMESPACE) + '"')
 CELL = (
