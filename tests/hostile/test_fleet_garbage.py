@@ -159,8 +159,10 @@ def test_status_never_shows_nan_after_refusals(tmp_path: Path) -> None:
     assert run.code == 0 and "NaN" not in run.stdout and "nan" not in run.stdout.lower().replace("unmatched", "")
 
 
-def _workbook_with_sheet(path: Path, sheet: bytes, part: str = "xl/worksheets/sheet1.xml") -> None:
-    """A real two-row workbook at ``path`` whose ``part`` is replaced by ``sheet``."""
+def _workbook_with_sheet(
+    path: Path, sheet: bytes, part: str = "xl/worksheets/sheet1.xml", styles: bytes | None = None
+) -> None:
+    """A real two-row workbook at ``path`` whose ``part`` is replaced by ``sheet`` (and its styles by ``styles``)."""
     import zipfile
 
     import openpyxl
@@ -174,7 +176,12 @@ def _workbook_with_sheet(path: Path, sheet: bytes, part: str = "xl/worksheets/sh
     with zipfile.ZipFile(io.BytesIO(original)) as source, zipfile.ZipFile(path, "w") as target:
         assert part in source.namelist(), part
         for item in source.infolist():
-            target.writestr(item, sheet if item.filename == part else source.read(item.filename))
+            if item.filename == part:
+                target.writestr(item, sheet)
+            elif item.filename == "xl/styles.xml" and styles is not None:
+                target.writestr(item, styles)
+            else:
+                target.writestr(item, source.read(item.filename))
 
 
 @pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/styles.xml"])
@@ -184,6 +191,25 @@ def test_bogus_xml_encoding_inside_an_xlsx(tmp_path: Path, part: str) -> None:
     book = tmp_path / "bogus.xlsx"
     _workbook_with_sheet(book, b'<?xml version="1.0" encoding="bogus"?>\n<worksheet/>\n', part=part)
     fleet("ingest", book, "--db", database).refused(str(book), "not a readable XLSX workbook", "encoding: bogus")
+    assert stored(database) == (1, 2)
+
+
+@pytest.mark.parametrize("days", ["1e300", "3000000", "-1e20", "nan"])
+def test_a_date_cell_no_calendar_reaches(tmp_path: Path, days: str) -> None:
+    """A date-styled cell holding 1e300 days raised OverflowError (exit 70); now its line and column are named."""
+    database = seeded_database(tmp_path)
+    book = tmp_path / "dates.xlsx"
+    _workbook_with_sheet(
+        book,
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>model</t></is></c>'
+        b'<c r="B1" t="inlineStr"><is><t>purchase_date</t></is></c></row>'
+        b'<row r="2"><c r="A2" t="inlineStr"><is><t>H20</t></is></c><c r="B2" s="1"><v>' + days.encode() + b"</v></c>"
+        b"</row></sheetData></worksheet>",
+        styles=b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>',
+    )
+    fleet("ingest", book, "--db", database).refused(f"{book}:2:", "'purchase_date'", "date must be YYYY-MM-DD")
     assert stored(database) == (1, 2)
 
 

@@ -1,23 +1,28 @@
 """Rows of the first worksheet of an XLSX workbook, streamed: a million-row register read in seconds, in little memory.
 
-openpyxl builds a Python object per cell (about 140 µs a row); registers need only values, so this reader walks the
-sheet's XML once with ElementTree's C parser (calling a small target, without building elements) and yields each row
-as a list of values: text (shared or inline), numbers (``int`` when whole), booleans, and dates for cells whose style
-is a date format (Excel stores dates as day numbers). Empty cells are None; a row keeps its spreadsheet row number.
-A part that declares a DTD (the only way to define entities: billion laughs, external references) is refused before
-it is parsed; the small parts (workbook, styles) are read with defusedxml.
+openpyxl builds a Python object per cell (about 140 µs a row); registers need only values, so this reader yields each
+row as a list of values: text (shared or inline), numbers (``int`` when whole), booleans, and dates for cells whose
+style is a date format (Excel stores dates as day numbers). Empty cells are None; a row keeps its spreadsheet row
+number. Rows in the plain shape spreadsheet programs write are read whole by :mod:`~.xlsx_plain` (after expat has
+checked their bytes); any other sheet is walked once with ElementTree's C parser, calling a small target without
+building elements. A part that declares a DTD (the only way to define entities: billion laughs, external references)
+is refused before it is parsed; the small parts (workbook, styles) are read with defusedxml.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
+from collections import deque
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import IO, Any
 from xml.etree.ElementTree import XMLParser
 
 from defusedxml.ElementTree import parse
+
+from chipshift.fleet.parsers.xlsx_plain import BLOCK_BYTES, NotPlain, PlainRows
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -32,8 +37,6 @@ LITERALS = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
 EPOCH_1900, EPOCH_1904 = datetime(1899, 12, 30), datetime(1904, 1, 1)
 COLUMN = re.compile(r"[A-Z]{1,3}")
 DIGITS = "0123456789"
-BLOCK_BYTES = 1 << 20
-"""Bytes of worksheet XML fed to the parser at a time."""
 PROLOG_BYTES = 65_536
 """How much of a part may come before its root element (an XML declaration, a comment or two)."""
 MAX_COLUMNS = 16_384
@@ -188,15 +191,10 @@ class _SheetTarget:
             self.phonetic = False
 
     def _place(self, value: Any) -> None:
-        cells = self.cells
-        index = _column_index(self.reference, self.reader.columns)
-        if index is None or index == len(cells):
-            cells.append(value)
-            return
-        if index >= MAX_COLUMNS or index < len(cells):
-            raise ValueError(f"cell {self.reference} is out of place in row {self.number}")
-        cells.extend([None] * (index - len(cells)))
-        cells.append(value)
+        if self.reference is None:
+            self.cells.append(value)
+        else:
+            self.reader.place(self.cells, self.reference, value, self.number)
 
     def close(self) -> None:
         return None
@@ -225,12 +223,50 @@ class SheetReader:
             return text == "1"
         number: float | int = int(text) if text.isdecimal() else float(text)
         if style is not None and int(style) in self.date_styles:
-            moment = self.epoch + timedelta(days=float(number))
-            return moment.date() if moment.time() == datetime.min.time() else moment
+            return self._moment(number)
         return number
 
+    def _moment(self, days: float) -> Any:
+        """The date (or date and time) a day number shows; a number no calendar reaches (1e300, NaN) stays a number,
+        for the register to name its line and column."""
+        try:
+            moment = self.epoch + timedelta(days=float(days))
+        except (OverflowError, ValueError):
+            return days
+        return moment.date() if moment.time() == datetime.min.time() else moment
+
+    def place(self, cells: list[Any], reference: str, value: Any, row: int) -> None:
+        """Put a cell's value in its column of the row (None in the columns skipped before it)."""
+        index = _column_index(reference, self.columns)
+        if index is None or index == len(cells):
+            cells.append(value)
+            return
+        if index >= MAX_COLUMNS or index < len(cells):
+            raise ValueError(f"cell {reference} is out of place in row {row}")
+        cells.extend([None] * (index - len(cells)))
+        cells.append(value)
+
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
-        """(row number, values) of every row that has a cell, in order."""
+        """(row number, values) of every row, in order: read as plain rows while the sheet is plain, else by events.
+
+        Where the sheet stops being plain, the event parser reads it again from the start and goes on after the rows
+        already given (the plain reader gives only rows the event parser reads alike).
+        """
+        given = 0
+        try:
+            with _without_dtd(self.book, self.path) as stream:
+                for row in PlainRows(self).rows(stream):
+                    yield row
+                    given += 1
+            return
+        except NotPlain:
+            pass
+        rows = self.parsed_rows()
+        deque(islice(rows, given), maxlen=0)
+        yield from rows
+
+    def parsed_rows(self) -> Iterator[tuple[int, list[Any]]]:
+        """The rows as the event parser reads them (any sheet; the reference for the plain reader)."""
         target = _SheetTarget(self)
         parser = XMLParser(target=target)
         with _without_dtd(self.book, self.path) as stream:
