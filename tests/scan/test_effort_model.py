@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chipshift.scan.effort import CONFIGURATION_DAYS, effort_features, estimate_effort
+import pytest
+
+from chipshift.scan.effort import (
+    CONFIGURATION_DAYS,
+    REWRITE_KERNEL_LINES,
+    effort_features,
+    estimate_effort,
+    shipped_parameters,
+)
 from chipshift.scan.engine import scan_paths
 
 KERNEL = """
@@ -63,3 +71,14 @@ def test_the_json_report_keeps_the_backends(tmp_path: Path) -> None:
     again = ScanResult.from_dict(result.to_dict())
     assert again.backends == result.backends
     assert again.effort_person_days("ascend") == CONFIGURATION_DAYS
+
+
+def test_a_kernel_written_anew_costs_the_stated_prior_and_a_translated_one_the_fit(tmp_path: Path) -> None:
+    """Ascend has no kernel translator: 2 kernels x 50 lines x (1 + 1 hard feature) x 3 (unsupported) = 600 lines;
+    hipify translates them for Hygon DCU, so they cost the fitted K instead (equivalent, factor 1)."""
+    result = scan_paths([_project(tmp_path, npu_backend=False)], ["ascend", "hygon-dcu"], use_cache=False)
+    ascend = next(i for i in result.effort("ascend").items if i.kind == "kernels")
+    assert ascend.lines == pytest.approx(2 * REWRITE_KERNEL_LINES * 2 * 3) and "written anew" in ascend.note
+    dcu = next(i for i in result.effort("hygon-dcu").items if i.kind == "kernels")
+    assert dcu.lines == pytest.approx(2 * shipped_parameters().kernel_lines * 2, abs=0.1)
+    assert "written anew" not in dcu.note

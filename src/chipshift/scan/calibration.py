@@ -19,6 +19,7 @@ import yaml
 
 from chipshift.scan.effort import (
     HAND_FACTOR,
+    TRANSLATING_TARGETS,
     FamilyUse,
     Features,
     KernelFile,
@@ -68,7 +69,8 @@ def load_cases(path: Path = CALIBRATION_FILE) -> list[Case]:
 
 def _case(item: dict[str, Any]) -> Case:
     families = {name: FamilyUse(int(sites), Support(support)) for name, (support, sites) in item["families"].items()}
-    kernels = [KernelFile(p, int(n), Support(s), tuple(f)) for p, n, s, f in item.get("kernels") or []]
+    translated = item["target"] in TRANSLATING_TARGETS
+    kernels = [KernelFile(p, int(n), Support(s), tuple(f), translated) for p, n, s, f in item.get("kernels") or []]
     return Case(item["project"], item["target"], item["url"], int(item["size"]["lines"]), Features(families, kernels))
 
 

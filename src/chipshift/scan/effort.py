@@ -6,7 +6,7 @@ scaled by the hard features used in their folder (a kernel's
 warp helpers often sit in a header beside it) (warp intrinsics, tensor cores, inline PTX), never by token counts:
 
     lines(family) = factor(support) x (FAMILY_LINES + SITE_LINES x sqrt(sites))
-    lines(kernel) = factor(support) x KERNEL_LINES x (1 + FEATURE_WEIGHT x hard features in its folder)
+    lines(kernel) = factor(support) x K(target) x (1 + FEATURE_WEIGHT x hard features in its folder)
     person-days  = sum of lines / LINES_PER_DAY
 
 ``support`` is the family's least supported rule on the target; factor: native 0, auto 0.1 (the rewrite is
@@ -45,6 +45,13 @@ HAND_FACTOR: dict[Support, float] = {**SUPPORT_FACTOR, Support.AUTO: 1.0}
 """The factors of a port written by hand, as the calibration's upstream pull requests were: auto is equivalent."""
 FEATURE_WEIGHT = 1.0
 """Each distinct hard feature in a kernel's folder (warp intrinsics, tensor cores, inline PTX) adds a kernel's work."""
+TRANSLATING_TARGETS: dict[str, str] = {"hygon-dcu": "hipify (DTK)", "musa": "musify"}
+"""Targets whose toolchain translates a CUDA kernel mechanically. Their kernel cost is the fitted ``kernel_lines``
+(the calibration's HIP ports: the kernels were hipified at build time, the work was the build and a few constructs)."""
+REWRITE_KERNEL_LINES = 50.0
+"""Changed lines to write one kernel anew, before the support factor, on a target with no translator (Ascend C, BANG
+C, a PyTorch reference for portable): an assumption, 2 person-days a kernel (the 16 h the rule data gave CS401). No
+public port in the calibration rewrites CUDA kernels in another kernel language, so nothing fits it."""
 LINES_PER_DAY = 25.0
 """Changed lines of a port per person-day, including reading, building and testing on the target (assumption)."""
 HOURS_PER_DAY = 8.0
@@ -84,6 +91,8 @@ class KernelFile:
     kernels: int
     support: Support
     features: tuple[str, ...] = ()
+    translated: bool = True
+    """The target's toolchain translates these kernels (:data:`TRANSLATING_TARGETS`); else they are written anew."""
 
 
 @dataclass(frozen=True)
@@ -222,7 +231,8 @@ def effort_features(findings: Iterable[Finding], target: str, book: RuleBook | N
             if name not in worst or rank > worst[name][0]:
                 worst[name] = (rank, rule.id)
     families = {name: _use(name, count, worst[name][1], sites, book, target) for name, count in sites.items()}
-    files = [KernelFile(p, n, kernel_support[p], tuple(sorted(file_features[posixpath.dirname(p)])))
+    translated = target in TRANSLATING_TARGETS
+    files = [KernelFile(p, n, kernel_support[p], tuple(sorted(file_features[posixpath.dirname(p)])), translated)
              for p, n in sorted(kernels.items())]  # fmt: skip
     return Features(families, files)
 
@@ -244,7 +254,8 @@ def family_lines(use: FamilyUse, params: Parameters, factors: Mapping[Support, f
 
 def kernel_lines(kernels: KernelFile, params: Parameters, factors: Mapping[Support, float] = SUPPORT_FACTOR) -> float:
     """Changed lines to port the kernels of one file."""
-    per_kernel = params.kernel_lines * (1.0 + FEATURE_WEIGHT * len(kernels.features))
+    base = params.kernel_lines if kernels.translated else REWRITE_KERNEL_LINES
+    per_kernel = base * (1.0 + FEATURE_WEIGHT * len(kernels.features))
     return factors[kernels.support] * kernels.kernels * per_kernel
 
 
@@ -300,7 +311,7 @@ def _items(features: Features, params: Parameters) -> list[EffortItem]:
         )
     for k in features.kernels:
         lines = kernel_lines(k, params)
-        note = ", ".join(k.features)
+        note = ", ".join((*k.features, *(() if k.translated else ("written anew",))))
         items.append(EffortItem("kernels", k.path, k.kernels, k.support, _hours(lines), round(lines, 1), note=note))
     return items
 
@@ -312,7 +323,8 @@ def _configuration(shipped: ShippedBackend, count: int) -> EffortItem:
 
 
 MODEL_TEXT = (
-    "per API family: factor × (F + S × √sites); per kernel: factor × K × (1 + hard features in its folder); "
+    "per API family: factor × (F + S × √sites); per kernel: factor × K × (1 + hard features in its folder), K "
+    "fitted where hipify or musify translates the kernel, 50 lines where it is written anew; "
     "factor: native 0, auto 0.1, equivalent 1, unsupported 3; lines / 25 a person-day; a shipped backend for "
     "the target costs 2 person-days; lock-in score = 100 × (1 − exp(−hours / 40))"
 )
