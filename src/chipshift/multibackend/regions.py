@@ -20,11 +20,15 @@ reports nothing in it, because the CUDA parts of a dispatch over backends are co
   "cuda"; MLU = "mlu"``);
 - in **library mode** (a package that supports several backends), a **backend-specific implementation**: a class
   or module whose name names one backend (Lightning's ``CUDAAccelerator``, DeepSpeed's ``HPU_Accelerator`` and
-  ``accelerator/cpu_accelerator.py``) and a function whose name names one accelerator backend (accelerate's
+  ``accelerator/cpu_accelerator.py``), a module under a ``backends/`` folder (bitsandbytes' ``backends/triton/``,
+  written for XPU) and a function whose name names one accelerator backend (accelerate's
   ``is_cuda_available``, ``is_npu_available``) or that a decorator registers for CUDA (diffusers'
   ``@_custom_op(..., device_types="cuda")``): each is right for its backend as written; and **CUDA-guarded
   code**, an ``if`` (or conditional expression) whose condition names CUDA alone, with its branch
-  (``if is_cuda_available(): torch.cuda.get_rng_state_all()``): a library runs it on CUDA only, so it stays CUDA.
+  (``if is_cuda_available(): torch.cuda.get_rng_state_all()``): a library runs it on CUDA only, so it stays CUDA;
+- in any mode, a **module of another backend**: one whose path names one accelerator backend other than CUDA
+  (flash-attn's ``flash_attn_triton_amd/`` and ``tests/test_flash_attn_ck.py``, ``ck`` being AMD's
+  composable_kernel): its ``"cuda"`` is ROCm's device name, its Triton kernels are AMD's.
 
 Positions are the syntax tree's: 1-based lines, 0-based columns counted in UTF-8 bytes (:func:`in_characters`
 converts them for LibCST, which counts characters).
@@ -36,7 +40,13 @@ import ast
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from chipshift.multibackend.names import CUDA, backends_in, names_one_backend, names_other_backend
+from chipshift.multibackend.names import (
+    CUDA,
+    backend_of_path_part,
+    backends_in,
+    names_one_backend,
+    names_other_backend,
+)
 
 Position = tuple[int, int]
 """(line, column)."""
@@ -66,7 +76,9 @@ class Region:
 def kept_regions(tree: ast.Module, *, library: bool = False, module_path: str = "") -> tuple[Region, ...]:
     """The regions of ``tree`` kept as written; ``module_path`` (``pkg/cuda_accelerator.py``) matters in library
     mode only."""
-    if library and _names_backend_module(module_path):
+    if _names_other_backend_module(module_path):
+        return (Region((1, 0), WHOLE_FILE_END, "module of another backend"),)
+    if library and (_names_backend_module(module_path) or _in_backends_folder(module_path)):
         return (Region((1, 0), WHOLE_FILE_END, "backend-specific module"),)
     found = [*_dispatches(tree), *_literals(tree), *_selections(tree)]
     if library:
@@ -239,9 +251,25 @@ def _registers_for_cuda(decorator: ast.expr) -> bool:
     )
 
 
-def _names_backend_module(module_path: str) -> bool:
+def _path_parts(module_path: str) -> list[str]:
     parts = module_path.replace("\\", "/").removesuffix(".py").split("/")
-    return any(names_one_backend(part, cpu=True) for part in parts if part and part != "__init__")
+    return [part for part in parts if part and part != "__init__"]
+
+
+def _names_backend_module(module_path: str) -> bool:
+    return any(names_one_backend(part, cpu=True) for part in _path_parts(module_path))
+
+
+def _names_other_backend_module(module_path: str) -> bool:
+    """A module whose path names one accelerator backend other than CUDA (flash-attn's ``flash_attn_triton_amd/``,
+    ``tests/test_flash_attn_ck.py``, a project's ``npu/`` port): that backend's code, in any mode."""
+    return any(backend_of_path_part(part) is not None for part in _path_parts(module_path))
+
+
+def _in_backends_folder(module_path: str) -> bool:
+    """A module under a ``backends/`` folder of a multi-backend library (bitsandbytes' ``backends/triton/``, written
+    for XPU, and ``backends/default/``): one implementation among several, each right for its devices."""
+    return "backends" in _path_parts(module_path)[:-1]
 
 
 def _selections(tree: ast.Module) -> Iterator[Region]:
