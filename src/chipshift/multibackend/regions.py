@@ -15,6 +15,8 @@ reports nothing in it, because the CUDA parts of a dispatch over backends are co
   different backends (``accelerator_name = "xpu"`` ... ``accelerator_name = "cuda"``) and the ``if`` statements
   directly around them (DeepSpeed's ``if torch.cuda.is_available(): accelerator_name = "cuda"``), and the
   ``return`` statements of a function that returns different backends;
+- **one probe per backend**: adjacent assignments or ``print`` calls that each name one backend, CUDA and another
+  among them (``IS_CUDA_SYSTEM = torch.version.cuda is not None`` beside ``IS_XPU_SYSTEM = ...``);
 - a **backend table**: a dict whose keys name two backends or more, the CPU counted (``{"cpu": ProfilerActivity.CPU,
   "cuda": ProfilerActivity.CUDA}``), and a class body that assigns different backends (``class RNGType: CUDA =
   "cuda"; MLU = "mlu"``);
@@ -80,7 +82,7 @@ def kept_regions(tree: ast.Module, *, library: bool = False, module_path: str = 
         return (Region((1, 0), WHOLE_FILE_END, "module of another backend"),)
     if library and (_names_backend_module(module_path) or _in_backends_folder(module_path)):
         return (Region((1, 0), WHOLE_FILE_END, "backend-specific module"),)
-    found = [*_dispatches(tree), *_literals(tree), *_selections(tree)]
+    found = [*_dispatches(tree), *_literals(tree), *_selections(tree), *_probes(tree)]
     if library:
         found += [*_implementations(tree), *_cuda_guarded(tree)]
     return tuple(sorted(_outermost(found)))
@@ -347,6 +349,49 @@ def _set_by(statement: ast.stmt) -> set[str]:
     """Backends a statement (or the statements right under an ``if``) sets or returns."""
     inner = statement.body if isinstance(statement, ast.If) else [statement]
     return {backend for s in inner if (backend := _backend_literal(s)) is not None}
+
+
+def _probes(tree: ast.Module) -> Iterator[Region]:
+    """Runs of adjacent assignments or ``print`` calls that each name one backend, CUDA and another among them: one
+    probe or report line per backend (``IS_CUDA_SYSTEM = torch.version.cuda is not None`` beside ``IS_XPU_SYSTEM =
+    ...``, ``pt_cuda_available = torch.cuda.is_available()`` beside ``pt_xpu_available = is_xpu_available()``)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            continue  # a class body that assigns backends is a table (_selections)
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            run: list[tuple[ast.stmt, str]] = []
+            for statement in [*block, None]:
+                backend = _probed(statement) if statement is not None else None
+                if backend is not None:
+                    run.append((statement, backend))
+                    continue
+                named = {b for _, b in run}
+                if CUDA in named and names_other_backend(named):
+                    yield Region(_start(run[0][0]), _end(run[-1][0]), "one probe per backend")
+                run = []
+
+
+def _probed(statement: ast.stmt) -> str | None:
+    """The one backend (CPU not counted) that a probe names: an assignment whose target and value name it alone
+    (``IS_XPU_SYSTEM = ...xpu...``), or a ``print`` whose text and values do (``print(f"CUDA: {torch.version.cuda}")``).
+    """
+    if isinstance(statement, ast.Assign | ast.AnnAssign):
+        labels: list[ast.AST] = list(statement.targets) if isinstance(statement, ast.Assign) else [statement.target]
+    elif _is_print(statement):
+        labels = [node for node in ast.walk(statement) if isinstance(node, ast.Constant)]
+    else:
+        return None
+    named = backends_of(statement)
+    labelled = frozenset().union(*(backends_of(label) for label in labels))
+    return next(iter(named)) if len(named) == 1 and labelled == named else None
+
+
+def _is_print(statement: ast.stmt) -> bool:
+    call = statement.value if isinstance(statement, ast.Expr) else None
+    return isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "print"
 
 
 def _outermost(regions: list[Region]) -> list[Region]:

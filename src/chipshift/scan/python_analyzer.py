@@ -142,7 +142,9 @@ class _Context:
     positions: PositionFacts = field(default_factory=PositionFacts)
     kept: tuple[Region, ...] = ()
     typing_only: list[Region] = field(default_factory=list)
-    """Bodies of ``if TYPE_CHECKING:``: imported for type checkers, never run."""
+    """Bodies of ``if TYPE_CHECKING:`` and annotations: for type checkers, not a device or an API chosen."""
+    constant_targets: set[int] = field(default_factory=set)
+    """Names assigned a constant (``torch.backends.cudnn.benchmark = True``)."""
     own_package: str = ""
     """The top-level package the file belongs to (``bitsandbytes``): its own API is no dependency on itself."""
 
@@ -246,10 +248,12 @@ class PythonAnalyzer:
                 ctx.skip_strings.update(id(v) for v in node.values)
             elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
                 ctx.skip_strings.add(id(node.value))  # docstrings and bare strings are prose
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+                ctx.constant_targets.update(id(target) for target in node.targets)
             elif isinstance(node, ast.If) and _is_type_checking(node.test):
                 ctx.typing_only.append(_span(node.body[0], node.body[-1]))
-            for annotation in _annotations(node):  # Literal["cpu", "cuda"]: accepted values, not a device chosen
-                ctx.skip_strings.update(id(n) for n in ast.walk(annotation) if isinstance(n, ast.Constant))
+            for annotation in _annotations(node):  # Literal["cpu", "cuda"], -> torch.cuda.CUDAGraph: types only
+                ctx.typing_only.append(_span(annotation, annotation))
         ctx.aliases = {name: self._resolve(qn) for name, qn in ctx.aliases.items()}
         return ctx
 
@@ -429,7 +433,7 @@ class _Run(ast.NodeVisitor):
         qualified = self.qualified_name(node)
         if qualified and not self._own(qualified):
             found = self.rules.references.best(qualified)
-            if found:
+            if found and not (found[1].match.set_to_constant and id(node) not in self.ctx.constant_targets):
                 self._hit(found[1], node, qualified)
 
     def visit_Constant(self, node: ast.Constant) -> None:

@@ -94,6 +94,9 @@ class Matcher(BaseModel):
     """Qualified names of called functions, ``fnmatch`` patterns (``torch.cuda.*``), resolved through imports."""
     reference: list[str] | None = None
     """Qualified names used without a call (``torch.backends.cudnn.benchmark``, decorators)."""
+    set_to_constant: bool = False
+    """For ``reference``: only where a constant is assigned to the name (``cudnn.benchmark = True``), not where it is
+    read or set from a variable (a launcher copying the setting into a worker)."""
     import_module: list[str] | None = None
     """Imported modules, ``fnmatch`` patterns (``flash_attn``, ``flash_attn.*``)."""
     method_call: list[str] | None = None
