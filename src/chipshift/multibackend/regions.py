@@ -75,11 +75,16 @@ class Region:
         return self.start <= start and end <= self.end
 
 
-def kept_regions(tree: ast.Module, *, library: bool = False, module_path: str = "") -> tuple[Region, ...]:
-    """The regions of ``tree`` kept as written; ``module_path`` (``pkg/cuda_accelerator.py``) matters in library
-    mode only."""
+def kept_regions(
+    tree: ast.Module, *, library: bool = False, module_path: str = "", default_backend: bool = False
+) -> tuple[Region, ...]:
+    """The regions of ``tree`` kept as written; ``module_path`` (``pkg/cuda_accelerator.py``) names the module's
+    backend; ``default_backend``: in library mode, the module is the default backend's in a folder that dispatches
+    over per-backend subfolders (DeepSpeed's ``op_builder/``)."""
     if _names_other_backend_module(module_path):
         return (Region((1, 0), WHOLE_FILE_END, "module of another backend"),)
+    if library and default_backend:
+        return (Region((1, 0), WHOLE_FILE_END, "default backend beside per-backend folders"),)
     if library and (_names_backend_module(module_path) or _in_backends_folder(module_path)):
         return (Region((1, 0), WHOLE_FILE_END, "backend-specific module"),)
     found = [*_dispatches(tree), *_literals(tree), *_selections(tree), *_probes(tree)]

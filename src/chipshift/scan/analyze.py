@@ -206,6 +206,7 @@ def _python(
         module=module_name(relative),
         is_package=relative.endswith("__init__.py"),
         library=source.library,
+        default_backend=source.default_backend,
         relative_path=relative,
         own_package=own_package(source),
     )

@@ -112,6 +112,9 @@ class SourceFile:
     library: bool = False
     """Part of a multi-backend package (:mod:`chipshift.multibackend.library`): its backend-specific
     implementations are not lock-in."""
+    default_backend: bool = False
+    """In such a package, a module beside the per-backend folders of a dispatch folder (DeepSpeed's ``op_builder/``
+    next to ``cpu/``, ``npu/``, ``xpu/`` ...): the default (CUDA) backend's implementation, not lock-in."""
 
     @property
     def relative(self) -> str:

@@ -205,13 +205,15 @@ class PythonAnalyzer:
         library: bool = False,
         relative_path: str = "",
         own_package: str = "",
+        default_backend: bool = False,
     ) -> _Run:
         """All hits in ``tree``; ``lines`` are the source lines for snippets. Code that already handles several
         backends (and, for a ``library``, backend-specific implementations) is not reported: ``migrate`` keeps it
-        as written (:mod:`chipshift.multibackend.regions`)."""
+        as written (:mod:`chipshift.multibackend.regions`); ``default_backend``: the module is the default backend's
+        implementation in a library's dispatch folder."""
         ctx = self._context(tree, module, is_package)
         ctx.kept = (
-            *kept_regions(tree, library=library, module_path=relative_path),
+            *kept_regions(tree, library=library, module_path=relative_path, default_backend=default_backend),
             *ctx.positions.guarded_spans,
             *ctx.typing_only,
         )
