@@ -44,8 +44,19 @@ OTHER_BACKEND_WORDS: dict[str, str] = {
     "dcu": "rocm",
     "maia": "maia",
     "privateuseone": "privateuseone",
+    "webgpu": "webgpu",
+    "dml": "directml",
+    "directml": "directml",
+    "xnnpack": "xnnpack",
+    "mlx": "mlx",
+    "coreml": "coreml",
+    "vulkan": "vulkan",
+    "openvino": "openvino",
+    "qnn": "qnn",
 }
-"""Words that name another accelerator backend, and the backend each names (``hccl`` is Ascend's, ``tpu`` XLA's).
+"""Words that name another accelerator backend, and the backend each names (``hccl`` is Ascend's, ``tpu`` XLA's);
+also the execution providers and export targets that tables of ONNX Runtime or ExecuTorch key beside ``"cuda"``
+(``webgpu``, ``dml``, ``xnnpack``, ``mlx`` ...).
 
 ``cpu`` is not here: a CPU fallback does not make code multi-backend."""
 
@@ -114,7 +125,10 @@ def names_one_backend(text: str, *, cpu: bool = False) -> bool:
     return len(named) == 1
 
 
-AMBIGUOUS_IN_PROSE = frozenset({"ccl", "hip", "ascend", "neuron", "amd"})
+AMBIGUOUS_IN_PROSE = frozenset(
+    {"ccl", "hip", "ascend", "neuron", "amd", "webgpu", "dml", "directml", "xnnpack", "mlx", "coreml", "vulkan",
+     "openvino", "qnn"}
+)  # fmt: skip
 """Words too common in comments and prose for :func:`other_backends_in_text`."""
 _OTHER_BACKEND_TEXT = re.compile(
     r"(?<![A-Za-z0-9])(" + "|".join(sorted(set(OTHER_BACKEND_WORDS) - AMBIGUOUS_IN_PROSE)) + r")(?![A-Za-z0-9])",
