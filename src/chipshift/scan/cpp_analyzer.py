@@ -78,10 +78,10 @@ _HIP_CONDITION = re.compile(
     r"__HIP_PLATFORM_(?:AMD|HCC)__|\bUSE_ROCM\b|__HIPCC__|\b__HIP__\b|__HIP_DEVICE_COMPILE__|\bROCM_VERSION\b|__gfx"
 )
 """A preprocessor condition that selects HIP (``#ifdef __HIP_PLATFORM_AMD__``, ``#if defined(USE_ROCM)``)."""
-_HIP_FILE_MARKERS = (
-    b"hipLaunchKernelGGL", b"ck_tile::", b"ck::", b"namespace ck ", b"namespace ck_tile", b"<ck/", b'"ck/',
-    b"<ck_tile/", b'"ck_tile/',
-)  # fmt: skip
+_HIP_FILE_MARKER = re.compile(
+    rb"hipLaunchKernelGGL|(?<![\w])(?:ck|ck_tile)::|namespace[ \t]+(?:ck|ck_tile)\b|[<\"](?:ck|ck_tile)/"
+)
+"""A launch or a use of AMD's Composable Kernel that makes a whole file HIP (``ck_tile::index_t``, not ``Block::``)."""
 _GCN_ASM = re.compile(r"(?:^|[\s\";{(])(?:v|s|ds|buffer|global|flat|scratch)_[a-z][a-z0-9_]*")
 """An AMD GCN/CDNA instruction (``v_add_f32``, ``s_waitcnt``, ``ds_bpermute_b32``); PTX spells them with dots."""
 
@@ -93,7 +93,7 @@ def is_hip_source(relative_path: str, data: bytes) -> bool:
     parts = relative_path.replace("\\", "/").split("/")
     if relative_path.lower().endswith(".hip") or any(backend_of_path_part(p) == "rocm" for p in parts[:-1]):
         return True
-    if any(marker in data for marker in _HIP_FILE_MARKERS):
+    if _HIP_FILE_MARKER.search(data):
         return True
     return b"hip/hip_runtime" in data and b"__HIP_PLATFORM" not in data and b"USE_ROCM" not in data
 
