@@ -56,7 +56,7 @@ def rules_table() -> str:
             f'<a id="{rule.id.lower()}"></a>`{rule.name}`',
             rule.category,
             rule.severity.label,
-            _cell(rule.title),
+            _cell(rule.title) + (f" (in HIP code: [{rule.hip}](#{rule.hip.lower()}))" if rule.hip else ""),
             f"{rule.effort_hours:g}",
             *(_support(rule, target) for target in targets),
         ]

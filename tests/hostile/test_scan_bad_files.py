@@ -135,7 +135,7 @@ def test_huge_single_line_files_of_every_kind_are_scanned(tmp_path: Path) -> Non
 
 
 def test_an_analyzer_that_raises_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(*args: Any) -> None:
+    def broken(*args: Any, **options: Any) -> None:
         raise IndexError("a bug in the C++ analyzer")
 
     monkeypatch.setattr(scan_analyze, "analyze_cpp", broken)

@@ -40,6 +40,11 @@ EXPECTED = {
         "13:CS450", "15:CS421", "16:CS403", "17:CS441", "18:CS461", "19:CS423",
     },
     "cuda/host.cpp": {"2:CS475", "3:CS472", "5:CS449", "5:CS430", "6:CS448", "7:CS464"},
+    # HIP told apart from CUDA (real code, see fixtures/cuda/README.md): flash-attn's Composable Kernel backend is HIP
+    # by its path, CK's GCN assembly is not PTX, DeepSpeed's #ifdef __HIP_PLATFORM_AMD__ branch is HIP, its #else CUDA
+    "cuda/flash_attn_ck/flash_common.hpp": {"10:CS483", "11:CS483", "16:CS483", "25:CS481"},
+    "cuda/amd_inline_asm.hpp": {"14:CS482", "17:CS486", "21:CS482", "24:CS486"},
+    "cuda/general_kernels.h": {"6:CS471", "7:CS474", "11:CS484", "12:CS489", "14:CS473", "16:CS472"},
     "deps/requirements.txt": {"2:CS516", "3:CS515", "4:CS501", "6:CS502"},
     "deps/pyproject.toml": {"5:CS504", "9:CS506", "9:CS512"},
     "deps/environment.yml": {"4:CS523", "7:CS523", "9:CS505"},

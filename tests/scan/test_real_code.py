@@ -2,8 +2,8 @@
 
 The independent count is made with the standard library's ``tokenize``: every ``torch . cuda`` name sequence
 outside import statements is one use of the torch.cuda API. The scanner must report a finding at exactly each of
-those positions (rules CS101-CS125, CS151-CS154) outside code that already handles several backends, no more and no
-fewer; and turning the prefilter off must not change a single finding.
+those positions (rules CS101-CS125, CS151-CS154) outside code that already handles several backends and outside
+type annotations, no more and no fewer; and turning the prefilter off must not change a single finding.
 
 These trees are packages that name several backends, so they are scanned as libraries: PyTorch's own CUDA backend
 (``backends/cuda/``, ``cuda/nccl.py``) and its dispatches over backends are not lock-in, and the count leaves out what
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from chipshift.multibackend import holds, is_multi_backend_package, kept_regions
+from chipshift.multibackend import Region, holds, is_multi_backend_package, kept_regions
 from chipshift.scan import ScanResult, scan_paths
 from chipshift.scan.prefilter import Prefilter
 
@@ -76,7 +76,8 @@ _FSTRING_USE = re.compile(r"(?<![\w.])torch\.cuda\b")
 
 @pytest.fixture(scope="module")
 def torch_scan() -> ScanResult:
-    return scan_paths(TREES, jobs=2, use_cache=False)
+    # the virtual environment may lie in a git checkout that ignores it: scan its files all the same
+    return scan_paths(TREES, jobs=2, use_cache=False, use_gitignore=False)
 
 
 def _kept(tree: Path) -> set[tuple[str, int, int]]:
@@ -86,12 +87,30 @@ def _kept(tree: Path) -> set[tuple[str, int, int]]:
     kept = set()
     for path in files:
         source = path.read_bytes()
-        regions = kept_regions(ast.parse(source), library=library, module_path=path.relative_to(tree).as_posix())
+        module = ast.parse(source)
+        regions = kept_regions(module, library=library, module_path=path.relative_to(tree).as_posix())
+        regions += _annotations(module)
         for name, line, column in _torch_cuda_positions(path):
             byte_column = len(source.splitlines()[line - 1].decode("utf-8")[: column - 1].encode("utf-8"))
             if holds(regions, (line, byte_column)):
                 kept.add((name, line, column))
     return kept
+
+
+def _annotations(module: ast.Module) -> tuple[Region, ...]:
+    """Type annotations: ``stream: torch.cuda.Stream`` names a type, not a use of the API."""
+    found = []
+    for node in ast.walk(module):
+        if isinstance(node, ast.arg | ast.AnnAssign):
+            annotation = node.annotation
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            annotation = node.returns
+        else:
+            continue
+        if annotation is not None:
+            start = (annotation.lineno, annotation.col_offset)
+            found.append(Region(start, (annotation.end_lineno or 0, annotation.end_col_offset or 0), "annotation"))
+    return tuple(found)
 
 
 def test_every_torch_cuda_use_is_found_exactly(torch_scan: ScanResult) -> None:
@@ -100,7 +119,7 @@ def test_every_torch_cuda_use_is_found_exactly(torch_scan: ScanResult) -> None:
         for path in tree.rglob("*.py"):
             expected |= _torch_cuda_positions(path)
         expected -= _kept(tree)
-    assert len(expected) > 60  # a real sample, counted independently
+    assert len(expected) >= 50  # a real sample, counted independently (60 with torch 2.13)
     found = set()
     for finding in torch_scan.findings:
         line = Path(finding.path).read_text(encoding="utf-8").splitlines()[finding.line - 1]
@@ -111,6 +130,6 @@ def test_every_torch_cuda_use_is_found_exactly(torch_scan: ScanResult) -> None:
 
 def test_prefilter_loses_nothing(torch_scan: ScanResult, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Prefilter, "may_match", lambda self, data: True)
-    unfiltered = scan_paths(TREES, jobs=1, use_cache=False)
+    unfiltered = scan_paths(TREES, jobs=1, use_cache=False, use_gitignore=False)
     assert unfiltered.findings == torch_scan.findings
     assert len(torch_scan.findings) > 100

@@ -39,6 +39,7 @@ def _run_scan(
     cache_dir: Path | None,
     use_cache: bool,
     include_vendored: bool = False,
+    use_gitignore: bool = True,
 ) -> ScanResult:
     from chipshift.cli.progress import StepProgress
     from chipshift.scan import scan_paths
@@ -52,6 +53,7 @@ def _run_scan(
             cache_dir=cache_dir,
             use_cache=use_cache,
             include_vendored=include_vendored,
+            use_gitignore=use_gitignore,
             progress=progress.update,
         )
 
@@ -82,6 +84,12 @@ def scan_command(
         help="Count findings in vendored trees (third_party/, vendor/, cutlass/, composable_kernel/) as the "
         "project's own; by default they are reported apart and not costed.",
     ),
+    no_gitignore: bool = typer.Option(
+        False,
+        "--no-gitignore",
+        help="Also scan files that the .gitignore of the scanned git repository leaves out (by default they are "
+        "skipped and counted).",
+    ),
     as_json: bool = JSON_OPTION,
     quiet: bool = QUIET_OPTION,
     catalog_dirs: list[Path] = CATALOG_OPTION,
@@ -100,7 +108,7 @@ def scan_command(
     if output is not None:
         check_output_path(output, what="scan report")
     formatter = engine_enum(Format, output_format).formatter()
-    result = _run_scan(paths, target, jobs, cache_dir, not no_cache, include_vendored)
+    result = _run_scan(paths, target, jobs, cache_dir, not no_cache, include_vendored, not no_gitignore)
     if output is not None:
         try:
             _write_report(output, formatter.format(result))
@@ -121,6 +129,8 @@ def scan_command(
             f"{len(result.vendored)} findings in vendored code or copies not counted ({', '.join(folders[:5])}"
             f"{' ...' if len(folders) > 5 else ''}); --include-vendored counts them"
         )
+    if result.gitignored:
+        note(f"{result.gitignored} files left out by .gitignore; --no-gitignore scans them")
     if fails(result, fail_on):
         raise typer.Exit(1)
 

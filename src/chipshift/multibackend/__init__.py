@@ -10,6 +10,8 @@ from chipshift.multibackend.library import is_multi_backend_package
 from chipshift.multibackend.names import (
     CUDA,
     INDEXED_CUDA_TEMPLATE,
+    INTEGER_DEVICE_NAME,
+    backend_of_path_part,
     backends_in,
     names_cuda_only,
     other_backends_in_text,
@@ -20,7 +22,9 @@ from chipshift.multibackend.regions import Region, holds, in_characters, kept_re
 __all__ = [
     "CUDA",
     "INDEXED_CUDA_TEMPLATE",
+    "INTEGER_DEVICE_NAME",
     "Region",
+    "backend_of_path_part",
     "backends_in",
     "holds",
     "in_characters",

@@ -40,11 +40,23 @@ OTHER_BACKEND_WORDS: dict[str, str] = {
     "neuron": "neuron",
     "hip": "rocm",
     "rocm": "rocm",
+    "amd": "rocm",
     "dcu": "rocm",
     "maia": "maia",
     "privateuseone": "privateuseone",
+    "webgpu": "webgpu",
+    "dml": "directml",
+    "directml": "directml",
+    "xnnpack": "xnnpack",
+    "mlx": "mlx",
+    "coreml": "coreml",
+    "vulkan": "vulkan",
+    "openvino": "openvino",
+    "qnn": "qnn",
 }
-"""Words that name another accelerator backend, and the backend each names (``hccl`` is Ascend's, ``tpu`` XLA's).
+"""Words that name another accelerator backend, and the backend each names (``hccl`` is Ascend's, ``tpu`` XLA's);
+also the execution providers and export targets that tables of ONNX Runtime or ExecuTorch key beside ``"cuda"``
+(``webgpu``, ``dml``, ``xnnpack``, ``mlx`` ...).
 
 ``cpu`` is not here: a CPU fallback does not make code multi-backend."""
 
@@ -83,6 +95,27 @@ def names_cuda_only(text: str) -> bool:
     return backends_in([text]) == {CUDA}
 
 
+PATH_BACKEND_WORDS: dict[str, str] = {**OTHER_BACKEND_WORDS, "ck": "rocm"}
+"""Words that name a backend in a file or folder name: the code words, and ``ck`` (AMD's composable_kernel, as in
+flash-attn's ``flash_attn_ck``), too short to read in code."""
+
+
+def backend_of_path_part(part: str) -> str | None:
+    """The one accelerator backend other than CUDA that a file or folder name names (``flash_attn_triton_amd`` ->
+    ``rocm``, ``npu_accelerator`` -> ``npu``), or None: no backend, CUDA, or several."""
+    named = {CUDA if word in CUDA_WORDS else PATH_BACKEND_WORDS.get(word) for word in words(part)} - {None}
+    return next(iter(named)) if len(named) == 1 and CUDA not in named else None
+
+
+INTEGER_DEVICE_NAME = re.compile(
+    r"(?:local_?)?rank|gpus?|gpu_?(?:id|idx|index|num|no)|(?:cuda_)?device_?(?:id|idx|index|num|no)|dev_?id|cuda_?device",
+    re.IGNORECASE,
+)
+"""Names of integer device indexes, as training scripts call them (``gpu``, ``gpu_id``, ``local_rank``, ``rank``,
+``device_id`` ...): to PyTorch an integer device is a CUDA device. Migrate rewrites such an index in a device position
+(``model.to(self.gpu_id)``) and scan reports it (CS134), from this one pattern."""
+
+
 def names_one_backend(text: str, *, cpu: bool = False) -> bool:
     """Whether ``text`` (a class, function or module name) names exactly one backend: CUDA, another accelerator's,
     or (with ``cpu``) the CPU (``CUDA_Accelerator``, ``HPU_Accelerator``, ``cpu_accelerator``, ``is_npu_available``)."""
@@ -92,7 +125,10 @@ def names_one_backend(text: str, *, cpu: bool = False) -> bool:
     return len(named) == 1
 
 
-AMBIGUOUS_IN_PROSE = frozenset({"ccl", "hip", "ascend", "neuron"})
+AMBIGUOUS_IN_PROSE = frozenset(
+    {"ccl", "hip", "ascend", "neuron", "amd", "webgpu", "dml", "directml", "xnnpack", "mlx", "coreml", "vulkan",
+     "openvino", "qnn"}
+)  # fmt: skip
 """Words too common in comments and prose for :func:`other_backends_in_text`."""
 _OTHER_BACKEND_TEXT = re.compile(
     r"(?<![A-Za-z0-9])(" + "|".join(sorted(set(OTHER_BACKEND_WORDS) - AMBIGUOUS_IN_PROSE)) + r")(?![A-Za-z0-9])",

@@ -15,16 +15,22 @@ reports nothing in it, because the CUDA parts of a dispatch over backends are co
   different backends (``accelerator_name = "xpu"`` ... ``accelerator_name = "cuda"``) and the ``if`` statements
   directly around them (DeepSpeed's ``if torch.cuda.is_available(): accelerator_name = "cuda"``), and the
   ``return`` statements of a function that returns different backends;
+- **one probe per backend**: adjacent assignments or ``print`` calls that each name one backend, CUDA and another
+  among them (``IS_CUDA_SYSTEM = torch.version.cuda is not None`` beside ``IS_XPU_SYSTEM = ...``);
 - a **backend table**: a dict whose keys name two backends or more, the CPU counted (``{"cpu": ProfilerActivity.CPU,
   "cuda": ProfilerActivity.CUDA}``), and a class body that assigns different backends (``class RNGType: CUDA =
   "cuda"; MLU = "mlu"``);
 - in **library mode** (a package that supports several backends), a **backend-specific implementation**: a class
   or module whose name names one backend (Lightning's ``CUDAAccelerator``, DeepSpeed's ``HPU_Accelerator`` and
-  ``accelerator/cpu_accelerator.py``) and a function whose name names one accelerator backend (accelerate's
+  ``accelerator/cpu_accelerator.py``), a module under a ``backends/`` folder (bitsandbytes' ``backends/triton/``,
+  written for XPU) and a function whose name names one accelerator backend (accelerate's
   ``is_cuda_available``, ``is_npu_available``) or that a decorator registers for CUDA (diffusers'
   ``@_custom_op(..., device_types="cuda")``): each is right for its backend as written; and **CUDA-guarded
   code**, an ``if`` (or conditional expression) whose condition names CUDA alone, with its branch
-  (``if is_cuda_available(): torch.cuda.get_rng_state_all()``): a library runs it on CUDA only, so it stays CUDA.
+  (``if is_cuda_available(): torch.cuda.get_rng_state_all()``): a library runs it on CUDA only, so it stays CUDA;
+- in any mode, a **module of another backend**: one whose path names one accelerator backend other than CUDA
+  (flash-attn's ``flash_attn_triton_amd/`` and ``tests/test_flash_attn_ck.py``, ``ck`` being AMD's
+  composable_kernel): its ``"cuda"`` is ROCm's device name, its Triton kernels are AMD's.
 
 Positions are the syntax tree's: 1-based lines, 0-based columns counted in UTF-8 bytes (:func:`in_characters`
 converts them for LibCST, which counts characters).
@@ -36,7 +42,13 @@ import ast
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from chipshift.multibackend.names import CUDA, backends_in, names_one_backend, names_other_backend
+from chipshift.multibackend.names import (
+    CUDA,
+    backend_of_path_part,
+    backends_in,
+    names_one_backend,
+    names_other_backend,
+)
 
 Position = tuple[int, int]
 """(line, column)."""
@@ -63,12 +75,19 @@ class Region:
         return self.start <= start and end <= self.end
 
 
-def kept_regions(tree: ast.Module, *, library: bool = False, module_path: str = "") -> tuple[Region, ...]:
-    """The regions of ``tree`` kept as written; ``module_path`` (``pkg/cuda_accelerator.py``) matters in library
-    mode only."""
-    if library and _names_backend_module(module_path):
+def kept_regions(
+    tree: ast.Module, *, library: bool = False, module_path: str = "", default_backend: bool = False
+) -> tuple[Region, ...]:
+    """The regions of ``tree`` kept as written; ``module_path`` (``pkg/cuda_accelerator.py``) names the module's
+    backend; ``default_backend``: in library mode, the module is the default backend's in a folder that dispatches
+    over per-backend subfolders (DeepSpeed's ``op_builder/``)."""
+    if _names_other_backend_module(module_path):
+        return (Region((1, 0), WHOLE_FILE_END, "module of another backend"),)
+    if library and default_backend:
+        return (Region((1, 0), WHOLE_FILE_END, "default backend beside per-backend folders"),)
+    if library and (_names_backend_module(module_path) or _in_backends_folder(module_path)):
         return (Region((1, 0), WHOLE_FILE_END, "backend-specific module"),)
-    found = [*_dispatches(tree), *_literals(tree), *_selections(tree)]
+    found = [*_dispatches(tree), *_literals(tree), *_selections(tree), *_probes(tree)]
     if library:
         found += [*_implementations(tree), *_cuda_guarded(tree)]
     return tuple(sorted(_outermost(found)))
@@ -239,9 +258,25 @@ def _registers_for_cuda(decorator: ast.expr) -> bool:
     )
 
 
-def _names_backend_module(module_path: str) -> bool:
+def _path_parts(module_path: str) -> list[str]:
     parts = module_path.replace("\\", "/").removesuffix(".py").split("/")
-    return any(names_one_backend(part, cpu=True) for part in parts if part and part != "__init__")
+    return [part for part in parts if part and part != "__init__"]
+
+
+def _names_backend_module(module_path: str) -> bool:
+    return any(names_one_backend(part, cpu=True) for part in _path_parts(module_path))
+
+
+def _names_other_backend_module(module_path: str) -> bool:
+    """A module whose path names one accelerator backend other than CUDA (flash-attn's ``flash_attn_triton_amd/``,
+    ``tests/test_flash_attn_ck.py``, a project's ``npu/`` port): that backend's code, in any mode."""
+    return any(backend_of_path_part(part) is not None for part in _path_parts(module_path))
+
+
+def _in_backends_folder(module_path: str) -> bool:
+    """A module under a ``backends/`` folder of a multi-backend library (bitsandbytes' ``backends/triton/``, written
+    for XPU, and ``backends/default/``): one implementation among several, each right for its devices."""
+    return "backends" in _path_parts(module_path)[:-1]
 
 
 def _selections(tree: ast.Module) -> Iterator[Region]:
@@ -319,6 +354,49 @@ def _set_by(statement: ast.stmt) -> set[str]:
     """Backends a statement (or the statements right under an ``if``) sets or returns."""
     inner = statement.body if isinstance(statement, ast.If) else [statement]
     return {backend for s in inner if (backend := _backend_literal(s)) is not None}
+
+
+def _probes(tree: ast.Module) -> Iterator[Region]:
+    """Runs of adjacent assignments or ``print`` calls that each name one backend, CUDA and another among them: one
+    probe or report line per backend (``IS_CUDA_SYSTEM = torch.version.cuda is not None`` beside ``IS_XPU_SYSTEM =
+    ...``, ``pt_cuda_available = torch.cuda.is_available()`` beside ``pt_xpu_available = is_xpu_available()``)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            continue  # a class body that assigns backends is a table (_selections)
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            run: list[tuple[ast.stmt, str]] = []
+            for statement in [*block, None]:
+                backend = _probed(statement) if statement is not None else None
+                if backend is not None:
+                    run.append((statement, backend))
+                    continue
+                named = {b for _, b in run}
+                if CUDA in named and names_other_backend(named):
+                    yield Region(_start(run[0][0]), _end(run[-1][0]), "one probe per backend")
+                run = []
+
+
+def _probed(statement: ast.stmt) -> str | None:
+    """The one backend (CPU not counted) that a probe names: an assignment whose target and value name it alone
+    (``IS_XPU_SYSTEM = ...xpu...``), or a ``print`` whose text and values do (``print(f"CUDA: {torch.version.cuda}")``).
+    """
+    if isinstance(statement, ast.Assign | ast.AnnAssign):
+        labels: list[ast.AST] = list(statement.targets) if isinstance(statement, ast.Assign) else [statement.target]
+    elif _is_print(statement):
+        labels = [node for node in ast.walk(statement) if isinstance(node, ast.Constant)]
+    else:
+        return None
+    named = backends_of(statement)
+    labelled = frozenset().union(*(backends_of(label) for label in labels))
+    return next(iter(named)) if len(named) == 1 and labelled == named else None
+
+
+def _is_print(statement: ast.stmt) -> bool:
+    call = statement.value if isinstance(statement, ast.Expr) else None
+    return isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "print"
 
 
 def _outermost(regions: list[Region]) -> list[Region]:

@@ -10,7 +10,7 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from chipshift.scan.cpp_analyzer import CppRules, analyze_cpp, grammar_for
+from chipshift.scan.cpp_analyzer import CppRules, analyze_cpp, grammar_for, is_hip_source
 from chipshift.scan.dependency_analyzer import analyze_dependencies
 from chipshift.scan.discover import FileKind, SourceFile
 from chipshift.scan.finding import Finding
@@ -142,7 +142,8 @@ def _dispatch(
     if kind is FileKind.NOTEBOOK:
         return _notebook(source, data, analyzers, reexports), {}
     if kind in (FileKind.CUDA, FileKind.CPP):  # tree-sitter reads bytes: a stray non-UTF-8 byte is harmless
-        return analyze_cpp(data, path, analyzers.cpp, grammar_for(source.path.suffix.lower(), data)), {}
+        grammar = grammar_for(source.path.suffix.lower(), data)
+        return analyze_cpp(data, path, analyzers.cpp, grammar, hip=is_hip_source(source.relative, data)), {}
     text = _utf8(data)
     if kind in _DEPENDENCY_KINDS:
         try:
@@ -205,6 +206,7 @@ def _python(
         module=module_name(relative),
         is_package=relative.endswith("__init__.py"),
         library=source.library,
+        default_backend=source.default_backend,
         relative_path=relative,
         own_package=own_package(source),
     )

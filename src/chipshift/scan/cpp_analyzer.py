@@ -9,10 +9,11 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
+from chipshift.multibackend import backend_of_path_part
 from chipshift.scan.finding import Finding
 from chipshift.scan.rules import Rule
 
@@ -37,6 +38,8 @@ class CppRules:
 
     by_kind: dict[str, tuple[tuple[str, Rule], ...]]
     """Matcher kind -> (pattern, rule), most specific first."""
+    by_id: dict[str, Rule] = field(default_factory=dict)
+    """Rules by id (the HIP rule a CUDA rule names)."""
 
     @classmethod
     def build(cls, rules: list[Rule]) -> CppRules:
@@ -47,9 +50,14 @@ class CppRules:
             if not kind.startswith("cpp_"):
                 continue
             value = getattr(rule.match, kind)
-            patterns = value if isinstance(value, list) else ["*"]
+            patterns = value if isinstance(value, list) else [rule.match.isa if kind == "cpp_asm" else "*"]
             by_kind.setdefault(kind, []).extend((p, rule) for p in patterns)
-        return cls({k: tuple(sorted(v, key=lambda pr: -len(pr[0].replace("*", "")))) for k, v in by_kind.items()})
+        ordered = {k: tuple(sorted(v, key=lambda pr: -len(pr[0].replace("*", "")))) for k, v in by_kind.items()}
+        return cls(ordered, {rule.id: rule for rule in rules})
+
+    def in_hip(self, rule: Rule) -> Rule:
+        """The rule that reports ``rule``'s construct in HIP code (itself where it names none)."""
+        return self.by_id.get(rule.hip, rule) if rule.hip else rule
 
     def best(self, kind: str, name: str) -> Rule | None:
         """The most specific rule of ``kind`` matching ``name``."""
@@ -60,19 +68,43 @@ class CppRules:
 
 
 def grammar_for(suffix: str, data: bytes) -> str:
-    """``cuda`` for .cu/.cuh and for C++ that uses CUDA syntax; ``cpp`` otherwise."""
-    if suffix in (".cu", ".cuh") or b"<<<" in data or b"__global__" in data or b"__device__" in data:
+    """``cuda`` for .cu/.cuh/.hip and for C++ that uses CUDA syntax; ``cpp`` otherwise."""
+    if suffix in (".cu", ".cuh", ".hip") or b"<<<" in data or b"__global__" in data or b"__device__" in data:
         return "cuda"
     return "cpp"
 
 
-def analyze_cpp(data: bytes, path: str, rules: CppRules, grammar: str) -> list[Finding]:
-    """Findings in one C/C++/CUDA source."""
+_HIP_CONDITION = re.compile(
+    r"__HIP_PLATFORM_(?:AMD|HCC)__|\bUSE_ROCM\b|__HIPCC__|\b__HIP__\b|__HIP_DEVICE_COMPILE__|\bROCM_VERSION\b|__gfx"
+)
+"""A preprocessor condition that selects HIP (``#ifdef __HIP_PLATFORM_AMD__``, ``#if defined(USE_ROCM)``)."""
+_HIP_FILE_MARKER = re.compile(
+    rb"hipLaunchKernelGGL|(?<![\w])(?:ck|ck_tile)::|namespace[ \t]+(?:ck|ck_tile)\b|[<\"](?:ck|ck_tile)/"
+)
+"""A launch or a use of AMD's Composable Kernel that makes a whole file HIP (``ck_tile::index_t``, not ``Block::``)."""
+_GCN_ASM = re.compile(r"(?:^|[\s\";{(])(?:v|s|ds|buffer|global|flat|scratch)_[a-z][a-z0-9_]*")
+"""An AMD GCN/CDNA instruction (``v_add_f32``, ``s_waitcnt``, ``ds_bpermute_b32``); PTX spells them with dots."""
+
+
+def is_hip_source(relative_path: str, data: bytes) -> bool:
+    """Whether a C/C++ file is HIP as a whole: a ``.hip`` file, one whose path names AMD or ROCm (flash-attn's
+    ``csrc/flash_attn_ck/``), or one that launches with ``hipLaunchKernelGGL``, uses Composable Kernel or includes
+    ``hip/hip_runtime.h`` without a CUDA/HIP switch."""
+    parts = relative_path.replace("\\", "/").split("/")
+    if relative_path.lower().endswith(".hip") or any(backend_of_path_part(p) == "rocm" for p in parts[:-1]):
+        return True
+    if _HIP_FILE_MARKER.search(data):
+        return True
+    return b"hip/hip_runtime" in data and b"__HIP_PLATFORM" not in data and b"USE_ROCM" not in data
+
+
+def analyze_cpp(data: bytes, path: str, rules: CppRules, grammar: str, *, hip: bool = False) -> list[Finding]:
+    """Findings in one C/C++/CUDA source; ``hip``: the whole file is HIP (:func:`is_hip_source`)."""
     tree = _parser(grammar).parse(data)
     lines = data.decode("utf-8", errors="replace").splitlines()
     seen: set[tuple[str, int, int]] = set()
     findings = []
-    for rule, node, text in _hits(tree.root_node, rules):
+    for rule, node, text in _hits(tree.root_node, rules, hip):
         line, column = node.start_point[0] + 1, node.start_point[1] + 1
         if (rule.id, line, column) in seen:
             continue
@@ -85,25 +117,45 @@ def analyze_cpp(data: bytes, path: str, rules: CppRules, grammar: str) -> list[F
     return findings
 
 
-def _hits(root: Any, rules: CppRules) -> Iterator[tuple[Rule, Any, str]]:
-    """Every rule hit under ``root``, walking the tree with an explicit stack.
+def _hits(root: Any, rules: CppRules, hip: bool) -> Iterator[tuple[Rule, Any, str]]:
+    """Every rule hit under ``root``, walking the tree with an explicit stack; in HIP code (the whole file, or a
+    branch of an ``#if`` that selects HIP) a CUDA construct is reported as the HIP rule its rule names.
 
-    Each node travels with its parent and whether it is its parent's first child: tree-sitter finds a node's parent
-    by walking down from the root, which made deeply nested code (``f<a<a<a...``) cost the cube of its depth.
+    Each node travels with its parent, whether it is its parent's first child and whether it is HIP: tree-sitter
+    finds a node's parent by walking down from the root, which made deeply nested code (``f<a<a<a...``) cost the
+    cube of its depth.
     """
-    stack: list[tuple[Any, Any, bool]] = [(root, None, True)]
+    stack: list[tuple[Any, Any, bool, bool]] = [(root, None, True, hip)]
     while stack:
-        node, parent, first = stack.pop()
-        children = node.children
-        stack.extend((child, node, index == 0) for index, child in reversed(list(enumerate(children))))
-        yield from _node_hits(node, parent, first, rules)
+        node, parent, first, in_hip = stack.pop()
+        branch, other = _branches(node, in_hip)
+        alternative = node.child_by_field_name("alternative") if branch != other else None
+        children = list(enumerate(node.children))
+        stack.extend(
+            (child, node, index == 0, other if alternative is not None and child == alternative else branch)
+            for index, child in reversed(children)
+        )
+        for rule, hit, text in _node_hits(node, parent, first, rules, in_hip):
+            yield (rules.in_hip(rule) if in_hip else rule), hit, text
+
+
+def _branches(node: Any, in_hip: bool) -> tuple[bool, bool]:
+    """(HIP in the branch, HIP in the ``#else``) of a preprocessor conditional on HIP; ``in_hip`` twice otherwise."""
+    if node.type not in ("preproc_if", "preproc_ifdef", "preproc_elif", "preproc_elifdef"):
+        return in_hip, in_hip
+    condition = node.child_by_field_name("condition") or node.child_by_field_name("name")
+    text = _text(condition) if condition is not None else ""
+    if not _HIP_CONDITION.search(text):
+        return in_hip, in_hip
+    negated = text.lstrip().startswith("!") or (node.child_count > 0 and node.children[0].type == "#ifndef")
+    return (not negated), negated
 
 
 def _text(node: Any) -> str:
     return node.text.decode("utf-8", errors="replace") if node.text is not None else ""
 
 
-def _node_hits(node: Any, parent: Any, first: bool, rules: CppRules) -> Iterator[tuple[Rule, Any, str]]:
+def _node_hits(node: Any, parent: Any, first: bool, rules: CppRules, in_hip: bool) -> Iterator[tuple[Rule, Any, str]]:
     kind = node.type
     if kind == "call_expression":
         yield from _call_hits(node, rules)
@@ -133,9 +185,10 @@ def _node_hits(node: Any, parent: Any, first: bool, rules: CppRules) -> Iterator
             function = parent.child_by_field_name("function") if parent is not None else None
             yield rule, node, _text(function or node)
     elif kind == "gnu_asm_expression":
-        rule = rules.best("cpp_asm", "*")
+        text = _text(node)
+        rule = rules.best("cpp_asm", "gcn" if in_hip or _GCN_ASM.search(text) else "ptx")
         if rule:
-            yield rule, node, re.sub(r"\s+", " ", _text(node))[:80]
+            yield rule, node, re.sub(r"\s+", " ", text)[:80]
     elif kind in _QUALIFIERS and node.child_count == 0:
         rule = rules.best("cpp_kernel_qualifier", kind)
         if rule:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import enum
 import os
 import re
-from collections.abc import Iterator
+import shutil
+import subprocess
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +47,7 @@ _BY_SUFFIX = {
     ".ipynb": FileKind.NOTEBOOK,
     ".cu": FileKind.CUDA,
     ".cuh": FileKind.CUDA,
+    ".hip": FileKind.CUDA,
     ".c": FileKind.CPP,
     ".cc": FileKind.CPP,
     ".cpp": FileKind.CPP,
@@ -109,6 +112,9 @@ class SourceFile:
     library: bool = False
     """Part of a multi-backend package (:mod:`chipshift.multibackend.library`): its backend-specific
     implementations are not lock-in."""
+    default_backend: bool = False
+    """In such a package, a module beside the per-backend folders of a dispatch folder (DeepSpeed's ``op_builder/``
+    next to ``cpu/``, ``npu/``, ``xpu/`` ...): the default (CUDA) backend's implementation, not lock-in."""
 
     @property
     def relative(self) -> str:
@@ -183,3 +189,34 @@ def _enter(
 
 def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
+
+
+GIT_TIMEOUT_S = 300
+"""A guard against a git that hangs (a locked or network file system), far beyond what asking about files takes."""
+
+
+def gitignored(root: Path, paths: Sequence[Path]) -> frozenset[Path]:
+    """The files of ``paths`` (found under ``root``) that the ``.gitignore`` rules of the git repository holding
+    ``root`` leave out, as ``git check-ignore`` says (tracked files never are). Empty when git is missing, ``root`` is
+    in no repository (or one git refuses to read), or git fails: then everything is scanned, as without git.
+
+    Only git runs, with its file-system monitor hook turned off; nothing of the repository is executed.
+    """
+    git = shutil.which("git")
+    directory = root if root.is_dir() else root.parent
+    if git is None or not paths:
+        return frozenset()
+    relative = [os.path.relpath(path, directory) for path in paths]
+    command = [git, "-c", "core.fsmonitor=false", "-C", str(directory), "check-ignore", "--stdin", "-z"]
+    environment = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    feed = b"".join(os.fsencode(name) + b"\0" for name in relative)
+    try:
+        done = subprocess.run(
+            command, input=feed, capture_output=True, timeout=GIT_TIMEOUT_S, env=environment, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    if done.returncode not in (0, 1):  # 1: nothing ignored; 128: not a repository, or git refused
+        return frozenset()
+    ignored = {os.fsdecode(name) for name in done.stdout.split(b"\0") if name}
+    return frozenset(path for path, name in zip(paths, relative, strict=True) if name in ignored)

@@ -16,12 +16,13 @@ from pathlib import Path
 from chipshift.catalog import Catalog
 from chipshift.errors import InputFileError
 from chipshift.files import read_input
-from chipshift.multibackend import is_multi_backend_package
+from chipshift.multibackend import backend_of_path_part, is_multi_backend_package
+from chipshift.multibackend.names import names_one_backend
 from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, default_analyzers, own_package
 from chipshift.scan.backends import ShippedBackend, detect_backends
 from chipshift.scan.cache import OutcomeCache, content_key, default_cache_dir
 from chipshift.scan.config import ScanConfig, load_config
-from chipshift.scan.discover import FileKind, SourceFile, discover, is_vendored
+from chipshift.scan.discover import FileKind, SourceFile, discover, gitignored, is_vendored
 from chipshift.scan.finding import Finding
 from chipshift.scan.model import FileOutcome, ScanResult, SkippedFile
 from chipshift.scan.python_analyzer import module_name
@@ -42,12 +43,14 @@ def scan_paths(
     use_cache: bool = True,
     progress: Progress | None = None,
     include_vendored: bool = False,
+    use_gitignore: bool = True,
 ) -> ScanResult:
     """Scan files and directories for CUDA lock-in; nothing scanned is imported or run.
 
     ``targets`` are porting targets of ``catalog`` (the shipped catalog when none is given), all of them by default;
     an unknown one is a :class:`ChipshiftError`. Findings in vendored trees (:func:`is_vendored`) go to
-    ``result.vendored``, not costed, unless ``include_vendored``."""
+    ``result.vendored``, not costed, unless ``include_vendored``. Files the ``.gitignore`` of a root's git repository
+    leaves out are not scanned (counted in ``result.gitignored``) unless ``use_gitignore`` is false."""
     chosen = chosen_targets(targets, catalog)
     started = time.perf_counter()
     analyzers = default_analyzers()
@@ -63,6 +66,10 @@ def scan_paths(
                 result.skipped.append(item)
             elif not config.excludes(item.relative):
                 found.append(item)
+        if use_gitignore:
+            ignored = gitignored(root, [source.path for source in found])
+            result.gitignored += len(ignored)
+            found = [source for source in found if source.path not in ignored]
         python = [(s, _text(s)) for s in found if s.kind is FileKind.PYTHON]
         found = _as_library(found) if _is_library(python) else found
         result.backends += _backends(root, python, found)
@@ -133,16 +140,37 @@ def _text(source: SourceFile) -> str:
 
 
 def _library_key(source: SourceFile) -> str:
-    """Part of the cache key of a Python file whose place decides what is reported: in a multi-backend package its
-    path, in any package the package's name (its own API is not reported)."""
+    """Part of the cache key of a file whose place decides what is reported: a path that names another backend (its
+    code is that backend's, or HIP), in a multi-backend package the path, in any package the package's name (its own
+    API is not reported)."""
+    other = next((part for part in source.relative.split("/")[:-1] if backend_of_path_part(part)), "")
+    place = f"backend:{other}" if other or backend_of_path_part(source.path.stem) else ""
     if source.kind is not FileKind.PYTHON:
-        return ""
+        return place if source.kind in (FileKind.CUDA, FileKind.CPP) else ""
     own = own_package(source)
-    return (f"library:{source.relative}" if source.library else "") + (f"own:{own}" if own else "")
+    default = "default-backend:" if source.default_backend else ""
+    return place + default + (f"library:{source.relative}" if source.library else "") + (f"own:{own}" if own else "")
 
 
 def _as_library(sources: list[SourceFile]) -> list[SourceFile]:
-    return [replace(source, library=True) if source.kind is FileKind.PYTHON else source for source in sources]
+    dispatch = _dispatch_folders(sources)
+    return [
+        replace(source, library=True, default_backend=source.path.parent in dispatch)
+        if source.kind is FileKind.PYTHON
+        else source
+        for source in sources
+    ]
+
+
+def _dispatch_folders(sources: list[SourceFile]) -> set[Path]:
+    """Folders holding at least two subfolders named for one backend each (``op_builder/`` with ``cpu/``, ``npu/``,
+    ``xpu/``): the modules beside those subfolders are the default backend's."""
+    named: dict[Path, set[str]] = {}
+    for source in sources:
+        folder = source.path.parent
+        if folder != source.root and names_one_backend(folder.name, cpu=True):
+            named.setdefault(folder.parent, set()).add(folder.name)
+    return {folder for folder, children in named.items() if len(children) >= 2}
 
 
 def _read(source: SourceFile) -> bytes | SkippedFile:

@@ -57,6 +57,8 @@ class ScanResult:
     """Files whose result came from the cache."""
     cache_rejected: int = 0
     """Cache entries found for these files but not trusted (bad shape, HMAC, rule or line), so analysed again."""
+    gitignored: int = 0
+    """Files left out because the ``.gitignore`` rules of the repository holding a root say so."""
     vendored: list[Finding] = field(default_factory=list)
     """Findings in vendored trees (``third_party/``, ``cutlass/`` ...) and in second copies of a file: reported apart,
     not in :attr:`findings`, not costed (``scan --include-vendored`` counts them as the project's own)."""
@@ -94,6 +96,7 @@ class ScanResult:
             "duration_s": round(self.duration_s, 3),
             "cache_hits": self.cache_hits,
             "cache_rejected": self.cache_rejected,
+            "gitignored": self.gitignored,
             "findings": [asdict(f) for f in self.findings],
             "skipped": [asdict(s) for s in self.skipped],
             "vendored": [asdict(f) for f in self.vendored],
@@ -113,6 +116,7 @@ class ScanResult:
             duration_s=float(data.get("duration_s", 0.0)),
             cache_hits=int(data.get("cache_hits", 0)),
             cache_rejected=int(data.get("cache_rejected", 0)),
+            gitignored=int(data.get("gitignored", 0)),
             vendored=[_finding(f) for f in data.get("vendored", [])],
             backends=[
                 ShippedBackend(str(b["target"]), str(b["package"]), str(b["evidence"]))

@@ -86,6 +86,7 @@ class PythonRules:
     attributes: PatternIndex
     strings: tuple[tuple[re.Pattern[str], Rule], ...]
     fstrings: tuple[tuple[re.Pattern[str], Rule], ...]
+    device_indexes: tuple[Rule, ...] = ()
     relevant_cache: dict[str, bool] = field(default_factory=dict, compare=False)
 
     @classmethod
@@ -103,6 +104,7 @@ class PythonRules:
             attributes=PatternIndex.build(rules, "attribute_name"),
             strings=tuple(strings),
             fstrings=tuple(fstrings),
+            device_indexes=tuple(r for r in rules if r.match.kind == "device_index"),
         )
 
     def is_relevant(self, qualified: str) -> bool:
@@ -139,8 +141,34 @@ class _Context:
     exports: dict[str, str] = field(default_factory=dict)
     positions: PositionFacts = field(default_factory=PositionFacts)
     kept: tuple[Region, ...] = ()
+    typing_only: list[Region] = field(default_factory=list)
+    """Bodies of ``if TYPE_CHECKING:`` and annotations: for type checkers, not a device or an API chosen."""
+    constant_targets: set[int] = field(default_factory=set)
+    """Names assigned a constant (``torch.backends.cudnn.benchmark = True``)."""
     own_package: str = ""
     """The top-level package the file belongs to (``bitsandbytes``): its own API is no dependency on itself."""
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    """``TYPE_CHECKING`` or ``typing.TYPE_CHECKING``."""
+    name = test.attr if isinstance(test, ast.Attribute) else test.id if isinstance(test, ast.Name) else ""
+    return name == "TYPE_CHECKING"
+
+
+def _span(first: ast.AST, last: ast.AST) -> Region:
+    start = (getattr(first, "lineno", 1), getattr(first, "col_offset", 0))
+    return Region(start, (getattr(last, "end_lineno", None) or 1, getattr(last, "end_col_offset", None) or 0), "typing")
+
+
+def _annotations(node: ast.AST) -> list[ast.expr]:
+    """The type annotations ``node`` holds directly (an argument's, a function's return, an annotated assignment's)."""
+    if isinstance(node, ast.arg):
+        return [node.annotation] if node.annotation else []
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return [node.returns] if node.returns else []
+    if isinstance(node, ast.AnnAssign):
+        return [node.annotation]
+    return []
 
 
 def module_name(relative_path: str) -> str:
@@ -177,12 +205,18 @@ class PythonAnalyzer:
         library: bool = False,
         relative_path: str = "",
         own_package: str = "",
+        default_backend: bool = False,
     ) -> _Run:
         """All hits in ``tree``; ``lines`` are the source lines for snippets. Code that already handles several
         backends (and, for a ``library``, backend-specific implementations) is not reported: ``migrate`` keeps it
-        as written (:mod:`chipshift.multibackend.regions`)."""
+        as written (:mod:`chipshift.multibackend.regions`); ``default_backend``: the module is the default backend's
+        implementation in a library's dispatch folder."""
         ctx = self._context(tree, module, is_package)
-        ctx.kept = (*kept_regions(tree, library=library, module_path=relative_path), *ctx.positions.guarded_spans)
+        ctx.kept = (
+            *kept_regions(tree, library=library, module_path=relative_path, default_backend=default_backend),
+            *ctx.positions.guarded_spans,
+            *ctx.typing_only,
+        )
         ctx.own_package = own_package
         run = _Run(self, lines, ctx)
         run.visit(tree)
@@ -216,6 +250,12 @@ class PythonAnalyzer:
                 ctx.skip_strings.update(id(v) for v in node.values)
             elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
                 ctx.skip_strings.add(id(node.value))  # docstrings and bare strings are prose
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+                ctx.constant_targets.update(id(target) for target in node.targets)
+            elif isinstance(node, ast.If) and _is_type_checking(node.test):
+                ctx.typing_only.append(_span(node.body[0], node.body[-1]))
+            for annotation in _annotations(node):  # Literal["cpu", "cuda"], -> torch.cuda.CUDAGraph: types only
+                ctx.typing_only.append(_span(annotation, annotation))
         ctx.aliases = {name: self._resolve(qn) for name, qn in ctx.aliases.items()}
         return ctx
 
@@ -339,10 +379,22 @@ class _Run(ast.NodeVisitor):
             self.consumed.add(id(func))
         elif qualified is None and isinstance(func, ast.Attribute):
             found = self.rules.methods.best(func.attr)
-            if found:
+            if found and not (found[1].match.bare and self._decided(node)):
                 self._hit(found[1], func, f".{func.attr}()")
                 self.consumed.add(id(func))
+        self._device_indexes(node)
         self.generic_visit(node)
+
+    def _decided(self, node: ast.Call) -> bool:
+        """A call with arguments, or the branch of a conditional expression (``x.pin_memory() if ... else x``)."""
+        return bool(node.args or node.keywords) or id(node) in self.ctx.positions.conditional_bodies
+
+    def _device_indexes(self, node: ast.Call) -> None:
+        values = [*node.args[:1], *(keyword.value for keyword in node.keywords)]
+        for value in values:
+            if id(value) in self.ctx.positions.device_indexes:
+                for rule in self.rules.device_indexes:
+                    self._hit(rule, value, ast.unparse(value))
 
     def _call_rule(self, node: ast.Call, qualified: str) -> bool:
         for pattern, rule in self.rules.calls.candidates(qualified):
@@ -353,6 +405,11 @@ class _Run(ast.NodeVisitor):
                 self._hit(rule, node, f"{qualified}()")
                 return True
             argument = _argument(node, condition.position, condition.keyword)
+            if condition.value is None:
+                if _given(argument):
+                    self._hit(rule, node, f"{qualified}({condition.keyword or condition.position}=...)")
+                    return True
+                continue
             is_string = isinstance(argument, ast.Constant) and isinstance(argument.value, str)
             if is_string and re.fullmatch(condition.value, argument.value):  # type: ignore[union-attr]
                 self.consumed.add(id(argument))
@@ -378,7 +435,7 @@ class _Run(ast.NodeVisitor):
         qualified = self.qualified_name(node)
         if qualified and not self._own(qualified):
             found = self.rules.references.best(qualified)
-            if found:
+            if found and not (found[1].match.set_to_constant and id(node) not in self.ctx.constant_targets):
                 self._hit(found[1], node, qualified)
 
     def visit_Constant(self, node: ast.Constant) -> None:
@@ -424,6 +481,12 @@ def built_device_template(node: ast.expr) -> ast.Constant | None:
     text = template.value
     ends_right = text.endswith(":") if wanted == ":" else wanted in text
     return template if INDEXED_CUDA_TEMPLATE.fullmatch(text) and ends_right else None
+
+
+def _given(argument: ast.expr | None) -> bool:
+    """An argument that is there, not ``None`` and not a conditional expression (a choice already made)."""
+    none = isinstance(argument, ast.Constant) and argument.value is None
+    return argument is not None and not none and not isinstance(argument, ast.IfExp)
 
 
 def _argument(node: ast.Call, position: int | None, keyword: str | None) -> ast.expr | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from chipshift.multibackend import Region
+from chipshift.multibackend import INTEGER_DEVICE_NAME, Region
 
 DEVICE_KEYWORDS = frozenset({"device", "map_location", "output_device"})
 """Keyword arguments whose ``"cuda"`` or ``"cuda:N"`` value migrate rewrites."""
@@ -63,6 +63,10 @@ class PositionFacts:
     guarded_lines: set[int] = field(default_factory=set)
     guarded_spans: list[Region] = field(default_factory=list)
     """The first branches of conditional expressions guarded by ``<x>.type == "cuda"``."""
+    device_indexes: set[int] = field(default_factory=set)
+    """Integer device indexes in a device position (``model.to(self.gpu_id)``), as migrate's device flow finds them."""
+    conditional_bodies: set[int] = field(default_factory=set)
+    """Branches of conditional expressions (``x.pin_memory() if ... else x``): a choice already made."""
 
     def visit(self, node: ast.AST) -> None:
         """Record what ``node`` contributes (called for every node of a module)."""
@@ -74,6 +78,7 @@ class PositionFacts:
         elif isinstance(node, ast.arguments):
             self._defaults(node)
         elif isinstance(node, ast.IfExp):
+            self.conditional_bodies.add(id(node.body))
             if _string(node.body) == CUDA and _is_cuda_availability(node.test):
                 self.device_strings.add(id(node.body))
             if (constant := _guard_constant(node.test)) is not None:
@@ -100,10 +105,25 @@ class PositionFacts:
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr == "to" and node.args:
             self._add_device(node.args[0], indexed=True)
+        self._device_indexes(node)
         is_option = isinstance(func, ast.Attribute) and func.attr == "add_argument" and node.args
         if is_option and "device" in (_string(node.args[0]) or ""):
             default = next((k.value for k in node.keywords if k.arg == "default"), None)
             self._add_device(default, indexed=False)
+
+    def _device_indexes(self, node: ast.Call) -> None:
+        """Names of integer device indexes passed where migrate rewrites them: ``.to(x)``, ``torch.device(x)``,
+        ``device=x``, ``map_location=x`` (``output_device`` is DDP's: the distributed rewrite guards it)."""
+        found = [k.value for k in node.keywords if k.arg in ("device", "map_location")]
+        func = node.func
+        first = node.args[0] if node.args else None
+        to_or_device = (isinstance(func, ast.Attribute) and func.attr == "to") or ast.unparse(func) == "torch.device"
+        if first is not None and to_or_device:
+            found.append(first)
+        for value in found:
+            name = _assigned_name(value)
+            if name and INTEGER_DEVICE_NAME.fullmatch(name):
+                self.device_indexes.add(id(value))
 
     def _defaults(self, node: ast.arguments) -> None:
         positional = [*node.posonlyargs, *node.args]

@@ -40,6 +40,7 @@ MATCHER_ANALYZER: dict[str, str] = {
     "cpp_kernel_launch": "cpp",
     "cpp_kernel_qualifier": "cpp",
     "cpp_asm": "cpp",
+    "device_index": "python",
     "package": "dependencies",
     "requirement_regex": "dependencies",
     "line_regex": "lines",
@@ -79,8 +80,9 @@ class ArgCondition(BaseModel):
     """0-based positional index to look at."""
     keyword: str | None = None
     """Keyword argument name to look at."""
-    value: str
-    """Regular expression the string value must fully match."""
+    value: str | None = None
+    """Regular expression the string value must fully match; without one, the argument only has to be given (not
+    ``None``, not a conditional expression: a choice already made)."""
 
 
 class Matcher(BaseModel):
@@ -92,10 +94,15 @@ class Matcher(BaseModel):
     """Qualified names of called functions, ``fnmatch`` patterns (``torch.cuda.*``), resolved through imports."""
     reference: list[str] | None = None
     """Qualified names used without a call (``torch.backends.cudnn.benchmark``, decorators)."""
+    set_to_constant: bool = False
+    """For ``reference``: only where a constant is assigned to the name (``cudnn.benchmark = True``), not where it is
+    read or set from a variable (a launcher copying the setting into a worker)."""
     import_module: list[str] | None = None
     """Imported modules, ``fnmatch`` patterns (``flash_attn``, ``flash_attn.*``)."""
     method_call: list[str] | None = None
     """Method names called on any object that is not a resolved import (``.cuda()``)."""
+    bare: bool = False
+    """For ``method_call``: only calls without arguments, and not the branch of a conditional expression."""
     attribute_name: list[str] | None = None
     """Attribute names read on any object (``.is_cuda``)."""
     string: str | None = None
@@ -117,7 +124,12 @@ class Matcher(BaseModel):
     cpp_kernel_qualifier: list[str] | None = None
     """Function qualifiers (``__global__``, ``__device__``)."""
     cpp_asm: bool | None = None
-    """Inline assembly (PTX)."""
+    """Inline assembly, of the instruction set named by ``isa``."""
+    isa: Literal["ptx", "gcn"] = "ptx"
+    """For ``cpp_asm``: NVIDIA PTX, or AMD GCN/CDNA (``v_add_f32``, ``s_waitcnt``, ``ds_bpermute_b32``)."""
+    device_index: bool | None = None
+    """An integer device index (``model.to(self.gpu_id)``, ``device=local_rank``) where migrate rewrites it: a
+    name like :data:`chipshift.multibackend.INTEGER_DEVICE_NAME` in a device position."""
     package: list[str] | None = None
     """Python package names in dependency files (normalised, ``fnmatch``)."""
     requirement_regex: str | None = None
@@ -179,6 +191,8 @@ class Rule(BaseModel):
     """What to do, in one or two sentences."""
     docs: str | None = None
     """A link that explains the fix."""
+    hip: str | None = Field(default=None, pattern=r"^CS\d{3}$")
+    """For C/C++ rules: the HIP rule that reports this construct in HIP code (a ``.hip`` file, a ROCm branch)."""
 
     @field_validator("severity", mode="before")
     @classmethod
@@ -247,6 +261,9 @@ def parse_rules(documents: Iterable[tuple[str, str]]) -> RuleBook:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise InputFileError("scan rules", f"duplicate rule ids {duplicates}")
+    unknown = sorted(f"{rule.id} -> {rule.hip}" for rule in rules if rule.hip and rule.hip not in ids)
+    if unknown:
+        raise InputFileError("scan rules", f"'hip' names no rule: {', '.join(unknown)}")
     return RuleBook(rules=tuple(rules), digest=digest.hexdigest()[:16])
 
 

@@ -16,8 +16,6 @@ indexes, and device variables followed through the module.
 
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 
 from chipshift.migrate.codemods.base import (
@@ -31,13 +29,10 @@ from chipshift.migrate.codemods.base import (
     string_value,
     with_arg_value,
 )
-from chipshift.multibackend import INDEXED_CUDA_TEMPLATE
+from chipshift.multibackend import INDEXED_CUDA_TEMPLATE, INTEGER_DEVICE_NAME
 
-INDEX_NAME = re.compile(
-    r"(?:local_?)?rank|gpus?|gpu_?(?:id|idx|index|num|no)|(?:cuda_)?device_?(?:id|idx|index|num|no)|dev_?id|cuda_?device",
-    re.IGNORECASE,
-)
-"""Names of integer device indexes, as training scripts call them."""
+INDEX_NAME = INTEGER_DEVICE_NAME
+"""Names of integer device indexes, as training scripts call them (shared with scan's CS134)."""
 DEVICE_KEYWORDS = frozenset({"device", "map_location", "output_device"})
 
 

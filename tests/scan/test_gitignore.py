@@ -1,0 +1,81 @@
+"""``.gitignore``d files are left out of a scan in a git repository (issue 14, item 4) and counted; ``--no-gitignore``
+scans them; outside a repository everything is scanned; nothing of the repository runs (its file-system monitor hook
+is turned off)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chipshift.cli.main import app
+from chipshift.scan import scan_paths
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+CUDA = "import torch\ntorch.cuda.synchronize()\n"
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, timeout=300)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / "build" / "lib").mkdir(parents=True)
+    git(root, "init", "-q")
+    (root / ".gitignore").write_text("build/\n*.gen.py\n")
+    (root / "train.py").write_text(CUDA)
+    (root / "build" / "lib" / "copy.py").write_text(CUDA)
+    (root / "kernel.gen.py").write_text(CUDA)
+    (root / "kept.gen.py").write_text(CUDA)
+    git(root, "add", "-f", "kept.gen.py")  # tracked: never left out, whatever .gitignore says
+    return root
+
+
+def scanned(root: Path, **options: bool) -> tuple[set[str], int]:
+    result = scan_paths([root], ["portable"], use_cache=False, jobs=1, **options)
+    return {Path(f.path).relative_to(root).as_posix() for f in result.findings}, result.gitignored
+
+
+def test_ignored_files_are_left_out_and_counted(repo: Path) -> None:
+    assert scanned(repo) == ({"train.py", "kept.gen.py"}, 2)
+
+
+def test_a_subfolder_of_the_repository_follows_its_gitignore(repo: Path) -> None:
+    assert scanned(repo / "build") == (set(), 1)
+
+
+def test_no_gitignore_scans_everything(repo: Path) -> None:
+    assert scanned(repo, use_gitignore=False) == ({"train.py", "kept.gen.py", "build/lib/copy.py", "kernel.gen.py"}, 0)
+
+
+def test_outside_a_repository_everything_is_scanned(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text("*.py\n")  # no repository: no git rules apply
+    (tmp_path / "train.py").write_text(CUDA)
+    assert scanned(tmp_path) == ({"train.py"}, 0)
+
+
+def test_the_repository_s_fsmonitor_hook_never_runs(repo: Path) -> None:
+    marker = repo.parent / "hook-ran"
+    hook = repo.parent / "hook.sh"
+    hook.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    hook.chmod(0o755)
+    git(repo, "config", "core.fsmonitor", str(hook))
+    assert scanned(repo) == ({"train.py", "kept.gen.py"}, 2)
+    assert not marker.exists()
+
+
+def test_the_cli_says_how_many_and_json_carries_the_count(repo: Path) -> None:
+    runner = CliRunner()
+    done = runner.invoke(app, ["scan", str(repo), "-t", "portable", "--no-cache", "--json"])
+    assert done.exit_code == 0, done.output
+    assert "2 files left out by .gitignore; --no-gitignore scans them" in done.stderr
+    assert json.loads(done.stdout)["result"]["gitignored"] == 2
+    again = runner.invoke(app, ["scan", str(repo), "-t", "portable", "--no-cache", "--json", "--no-gitignore"])
+    assert json.loads(again.stdout)["result"]["gitignored"] == 0
+    assert "left out by .gitignore" not in again.stderr

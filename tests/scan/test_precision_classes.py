@@ -1,0 +1,56 @@
+"""False-positive classes of issue 14 on real code (``precision/``, see its README): a library's backend folders,
+the default backend beside per-backend folders (DeepSpeed's NVMe AsyncIO builder), an AMD backend's tests, imports for
+type checkers only and one probe per backend are not findings; the same code elsewhere, and real CUDA beside it, is."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from chipshift.scan import scan_paths
+
+PRECISION = Path(__file__).parent / "precision"
+
+
+def found(root: Path) -> set[tuple[str, int, str]]:
+    result = scan_paths([root], ["portable"], use_cache=False, jobs=1)
+    return {(Path(f.path).relative_to(root).as_posix(), f.line, f.rule_id) for f in result.findings}
+
+
+@pytest.mark.parametrize(
+    "tree", ["deepspeed", "bitsandbytes", "flash_attn_tests", "lightning_precision", "transformers_testing"]
+)
+def test_what_is_not_lock_in_is_not_reported(tree: str) -> None:
+    expected = {
+        "bitsandbytes": {("diagnostics/main.py", 30, "CS131"), ("diagnostics/main.py", 31, "CS131")},  # real CUDA
+    }
+    assert found(PRECISION / tree) == expected.get(tree, set())
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("deepspeed/op_builder/async_io.py", {69: "CS193"}),  # no longer beside npu/ and xpu/
+        ("bitsandbytes/backends/triton/kernels_optim.py", {6: "CS201", 7: "CS201", 11: "CS202"}),
+        ("flash_attn_tests/flash_attn_triton_amd_tests.py", {7: "CS301", 16: "CS301", 17: "CS301", 18: "CS303"}),
+    ],
+)
+def test_the_same_code_elsewhere_is_reported(source: str, expected: dict[int, str], tmp_path: Path) -> None:
+    shutil.copy(PRECISION / source, tmp_path / "module.py")
+    hits = {line: rule for _, line, rule in found(tmp_path)}
+    assert expected.items() <= hits.items()
+
+
+def test_a_type_checking_import_outside_the_guard_is_reported(tmp_path: Path) -> None:
+    text = (PRECISION / "lightning_precision" / "transformer_engine.py").read_text(encoding="utf-8")
+    (tmp_path / "te.py").write_text(text.replace("if TYPE_CHECKING:\n    from", "if True:\n    from"))
+    assert ("te.py", 34, "CS319") in found(tmp_path)
+
+
+def test_one_probe_per_backend_is_not_reported_but_a_lone_cuda_check_is(tmp_path: Path) -> None:
+    text = (PRECISION / "transformers_testing" / "testing_utils.py").read_text(encoding="utf-8")
+    lone = "\n".join(line for line in text.splitlines() if "IS_ROCM" not in line and "IS_XPU" not in line)
+    (tmp_path / "probe.py").write_text(lone.replace("IS_NPU_SYSTEM", "OTHER").replace('"npu"', '"other"') + "\n")
+    assert {rule for _, _, rule in found(tmp_path)} == {"CS117"}
