@@ -61,6 +61,8 @@ class ChipshiftGroup(TyperGroup):
             raise typer.Exit(USAGE_ERROR_EXIT) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
+        except BrokenPipeError:  # the reader went away (`chipshift ... | head`): not a bug; click exits quietly
+            raise
         except Exception as error:  # never a traceback for users
             if os.environ.get("CHIPSHIFT_DEBUG"):
                 traceback.print_exc()
