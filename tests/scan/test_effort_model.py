@@ -82,3 +82,15 @@ def test_a_kernel_written_anew_costs_the_stated_prior_and_a_translated_one_the_f
     dcu = next(i for i in result.effort("hygon-dcu").items if i.kind == "kernels")
     assert dcu.lines == pytest.approx(2 * shipped_parameters().kernel_lines * 2, abs=0.1)
     assert "written anew" not in dcu.note
+
+
+def test_a_hip_kernel_is_a_kernel_written_anew_off_hygon_and_costs_nothing_there(tmp_path: Path) -> None:
+    """HIP code is told apart from CUDA (CS481); it is still a kernel to write for Ascend, and native on Hygon DCU."""
+    root = tmp_path / "hipproj"
+    root.mkdir()
+    (root / "scale.hip").write_text("#include <hip/hip_runtime.h>\n" + KERNEL)
+    result = scan_paths([root], ["ascend", "hygon-dcu"], use_cache=False)
+    assert {f.rule_id for f in result.findings} >= {"CS481"}
+    ascend = [i for i in result.effort("ascend").items if i.kind == "kernels"]
+    assert len(ascend) == 1 and ascend[0].count == 1 and "written anew" in ascend[0].note
+    assert not [i for i in result.effort("hygon-dcu").items if i.kind == "kernels" and i.hours > 0]

@@ -163,7 +163,8 @@ class EffortEstimate:
 class FamilyTable:
     """The family of each rule (``scan/data/effort_families.yaml``)."""
 
-    kernel_rule: str
+    kernel_rules: frozenset[str]
+    """The rules of a kernel definition: CUDA's ``__global__`` (CS401) and HIP's (CS481)."""
     kernel_features: dict[str, str]
     """Rule id -> the hard feature it shows."""
     absorbed: frozenset[str]
@@ -188,7 +189,7 @@ def family_table() -> FamilyTable:
     at_least = {
         (name, target): Support(level) for name, item in floors.items() for target, level in item["targets"].items()
     }
-    return FamilyTable(data["kernel_rule"], features, absorbed, family_of, at_least)
+    return FamilyTable(frozenset(data["kernel_rules"]), features, absorbed, family_of, at_least)
 
 
 @functools.cache
@@ -219,7 +220,7 @@ def effort_features(findings: Iterable[Finding], target: str, book: RuleBook | N
         if rule is None:
             continue
         support = rule.support(target).support
-        if finding.rule_id == table.kernel_rule:
+        if finding.rule_id in table.kernel_rules:
             kernels[finding.path] += 1
             kernel_support[finding.path] = support
         elif finding.rule_id in table.kernel_features:
