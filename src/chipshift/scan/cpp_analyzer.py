@@ -114,7 +114,39 @@ def analyze_cpp(data: bytes, path: str, rules: CppRules, grammar: str, *, hip: b
             Finding(rule.id, path, line, column, f"{rule.title}: {text}", rule.category, rule.severity.label,
                     rule.confidence, snippet)
         )  # fmt: skip
+    findings += _macro_kernels(lines, path, rules, hip)
     return findings
+
+
+_DEFINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)((?:[^\n]*\\\n)*[^\n]*)", re.MULTILINE)
+"""A macro definition with its continued lines."""
+_GLOBAL = re.compile(r"\b__global__\b")
+
+
+def _macro_kernels(lines: list[str], path: str, rules: CppRules, hip: bool) -> list[Finding]:
+    """Kernels defined through a macro (flash-attn's ``DEFINE_FLASH_FORWARD_KERNEL(name, ...) { ... }``): tree-sitter
+    sees a macro's body as opaque text, so a ``__global__`` there is found here, one kernel per line that starts with
+    the macro's use, or one at the definition when the file never uses it."""
+    rule = rules.best("cpp_kernel_qualifier", "__global__")
+    if rule is None:
+        return []
+    rule = rules.in_hip(rule) if hip else rule
+    text = "\n".join(lines)
+    found = []
+    for define in _DEFINE.finditer(text):
+        if not _GLOBAL.search(define.group(2)):
+            continue
+        name = define.group(1)
+        use = re.compile(rf"^[ \t]*{re.escape(name)}[ \t]*\(", re.MULTILINE)
+        places = [m.start() + len(m.group()) - len(m.group().lstrip()) for m in use.finditer(text)] or [define.start()]
+        for offset in places:
+            line = text.count("\n", 0, offset) + 1
+            column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+            found.append(
+                Finding(rule.id, path, line, column, f"{rule.title}: __global__ through the macro {name}",
+                        rule.category, rule.severity.label, rule.confidence, lines[line - 1].strip()[:_SNIPPET_CHARS])
+            )  # fmt: skip
+    return found
 
 
 def _hits(root: Any, rules: CppRules, hip: bool) -> Iterator[tuple[Rule, Any, str]]:
