@@ -22,7 +22,7 @@ EXPECTED = {
         "22:CS171",  # init_process_group(backend="nccl")
         "23:CS151",  # cuda_amp.autocast() through the re-export in pkg/devices.py
         "25:CS152",
-        "26:CS161",
+        "26:CS161",  # cudnn.deterministic = True with no use_deterministic_algorithms: a decision off CUDA
         "27:CS181",
         "28:CS109",
         "29:CS195",  # torch.compile(backend="cudagraphs")

@@ -1,6 +1,7 @@
 """False-positive classes of issue 14 on real code (``precision/``, see its README): a library's backend folders,
 the default backend beside per-backend folders (DeepSpeed's NVMe AsyncIO builder), an AMD backend's tests, imports for
-type checkers only and one probe per backend are not findings; the same code elsewhere, and real CUDA beside it, is."""
+type checkers only, one probe per backend and choices already made per device (``device_choices/``) are not findings;
+the same code elsewhere, and real CUDA beside it, is."""
 
 from __future__ import annotations
 
@@ -54,3 +55,29 @@ def test_one_probe_per_backend_is_not_reported_but_a_lone_cuda_check_is(tmp_path
     lone = "\n".join(line for line in text.splitlines() if "IS_ROCM" not in line and "IS_XPU" not in line)
     (tmp_path / "probe.py").write_text(lone.replace("IS_NPU_SYSTEM", "OTHER").replace('"npu"', '"other"') + "\n")
     assert {rule for _, _, rule in found(tmp_path)} == {"CS117"}
+
+
+TWINS = [  # (excerpt in precision/device_choices/, what the code would be without the choice made, line, rule)
+    ("accelerate_modeling.py", ("torch.device(device).index if", "torch.device(device).index  #"), 16, "CS134"),
+    ("deepspeed_stream.py", ("get_accelerator().Stream(", "torch.Stream("), 8, "CS134"),
+    ("lightning_ddp.py", ("device_ids=device_ids", "device_ids=[self.root_device.index]"), 11, "CS177"),
+    ("lightning_amp.py", ("if _TORCH_GREATER_EQUAL_2_4", "if precision"), 7, "CS152"),
+    ("transformers_determinism.py", ("torch.use_deterministic_algorithms", "print"), 28, "CS161"),
+]
+
+
+def test_choices_already_made_are_not_reported() -> None:
+    """Real code that already chose per device: an index set only for the device types named (accelerate), an index
+    through DeepSpeed's accelerator, Lightning's DDP device_ids (None on a CPU) and its old-torch scaler fallback,
+    cuDNN settings beside torch.use_deterministic_algorithms (transformers). Only Lightning's torch.cuda.stream is."""
+    assert found(PRECISION / "device_choices") == {("lightning_ddp.py", 9, "CS110")}
+
+
+@pytest.mark.parametrize(("source", "change", "line", "rule"), TWINS, ids=[twin[0] for twin in TWINS])
+def test_the_same_code_without_the_choice_is_reported(
+    source: str, change: tuple[str, str], line: int, rule: str, tmp_path: Path
+) -> None:
+    text = (PRECISION / "device_choices" / source).read_text(encoding="utf-8")
+    assert change[0] in text
+    (tmp_path / source).write_text(text.replace(change[0], change[1]), encoding="utf-8")
+    assert (source, line, rule) in found(tmp_path)

@@ -256,6 +256,7 @@ class PythonAnalyzer:
                 ctx.typing_only.append(_span(node.body[0], node.body[-1]))
             for annotation in _annotations(node):  # Literal["cpu", "cuda"], -> torch.cuda.CUDAGraph: types only
                 ctx.typing_only.append(_span(annotation, annotation))
+        ctx.constant_targets -= ctx.positions.finish()  # cuDNN settings without effect off CUDA
         ctx.aliases = {name: self._resolve(qn) for name, qn in ctx.aliases.items()}
         return ctx
 
@@ -406,7 +407,7 @@ class _Run(ast.NodeVisitor):
                 return True
             argument = _argument(node, condition.position, condition.keyword)
             if condition.value is None:
-                if _given(argument):
+                if _given(argument) and (not condition.written_out or isinstance(argument, ast.List | ast.Tuple)):
                     self._hit(rule, node, f"{qualified}({condition.keyword or condition.position}=...)")
                     return True
                 continue

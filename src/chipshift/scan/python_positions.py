@@ -10,16 +10,28 @@ person; rule CS141 matches the first kind and CS149 the second, so the scan's "a
 branch of ``<a> if <device>.type == "cuda" else <b>``. The block runs only
 on CUDA, so its CUDA-only settings and calls are portable as written; migrate inserts such guards itself. Findings in
 a guarded block, and the guard's own ``"cuda"`` (in an ``if``, a conditional expression or as the first operand of an
-``and``), are not lock-in.
+``and``), are not lock-in. So is the *old-torch fallback*, the other branch of a torch version check
+(``torch.amp.GradScaler(device) if _TORCH_GREATER_EQUAL_2_4 else torch.cuda.amp.GradScaler()``).
+
+*Settings without effect* off CUDA: ``cudnn.benchmark = ...`` (a speed hint every other backend ignores) and
+``cudnn.deterministic = True`` in a module that also calls ``torch.use_deterministic_algorithms`` (which covers every
+device) need no change and no decision on any target.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from chipshift.multibackend import INTEGER_DEVICE_NAME, Region
 
+CUDNN_SETTINGS = frozenset({"benchmark", "deterministic"})
+"""cuDNN settings that can be without effect off CUDA (see the module's docstring)."""
+NEUTRAL_CALLEE = re.compile(r"^torch\.accelerator\.|\bget_accelerator\(\)\.")
+"""Callees whose integer device is an index of the active accelerator, not a CUDA device."""
+NEWER_TORCH = re.compile(r"torch\w*(greater|newer|at_least)|(greater|newer|at_least)\w*torch", re.IGNORECASE)
+"""Names of checks that torch is at least some version (Lightning's ``_TORCH_GREATER_EQUAL_2_4``)."""
 DEVICE_KEYWORDS = frozenset({"device", "map_location", "output_device"})
 """Keyword arguments whose ``"cuda"`` or ``"cuda:N"`` value migrate rewrites."""
 CUDA = "cuda"
@@ -67,14 +79,22 @@ class PositionFacts:
     """Integer device indexes in a device position (``model.to(self.gpu_id)``), as migrate's device flow finds them."""
     conditional_bodies: set[int] = field(default_factory=set)
     """Branches of conditional expressions (``x.pin_memory() if ... else x``): a choice already made."""
+    index_names: dict[int, str] = field(default_factory=dict)
+    """Integer device indexes in a device position, by id, with their names (before :meth:`finish`)."""
+    typed_indexes: set[str] = field(default_factory=set)
+    """Names set to an index only for the device types a test names, else ``None`` (``device_index =
+    torch.device(d).index if torch.device(d).type in ["cuda", "xpu"] else None``): the index is used only there."""
+    cudnn_settings: dict[int, str] = field(default_factory=dict)
+    """Assigned ``cudnn.benchmark`` and ``cudnn.deterministic`` targets, by id, with the setting's name."""
+    deterministic_everywhere: bool = False
+    """The module calls ``torch.use_deterministic_algorithms``."""
 
     def visit(self, node: ast.AST) -> None:
         """Record what ``node`` contributes (called for every node of a module)."""
         if isinstance(node, ast.Call):
             self._call(node)
         elif isinstance(node, ast.Assign):
-            if len(node.targets) == 1 and "device" in _assigned_name(node.targets[0]):
-                self._add_device(node.value, indexed=True)  # device = "cuda:1": migrate's device variables
+            self._assign(node)
         elif isinstance(node, ast.arguments):
             self._defaults(node)
         elif isinstance(node, ast.IfExp):
@@ -84,13 +104,34 @@ class PositionFacts:
             if (constant := _guard_constant(node.test)) is not None:
                 self.guard_strings.add(id(constant))
                 body = node.body
-                self.guarded_spans.append(
-                    Region((body.lineno, body.col_offset), (body.end_lineno or 0, body.end_col_offset or 0), "guard")
-                )
+                self.guarded_spans.append(_region(body, "guard"))
+            if _is_newer_torch(node.test):
+                self.guarded_spans.append(_region(node.orelse, "old-torch fallback"))
         elif isinstance(node, ast.If):
             self._guard(node)
+            if _is_newer_torch(node.test) and node.orelse:
+                self.guarded_lines.update(range(node.orelse[0].lineno, (node.orelse[-1].end_lineno or 0) + 1))
         elif isinstance(node, ast.BoolOp) and (constant := _guard_constant(node)) is not None:
             self.guard_strings.add(id(constant))
+
+    def _assign(self, node: ast.Assign) -> None:
+        if len(node.targets) != 1:
+            return
+        target = node.targets[0]
+        name = _assigned_name(target)
+        if "device" in name:
+            self._add_device(node.value, indexed=True)  # device = "cuda:1": migrate's device variables
+        if isinstance(node.value, ast.IfExp) and _device_type_test(node.value.test) and _none_branch(node.value):
+            self.typed_indexes.add(name)
+        if isinstance(target, ast.Attribute) and target.attr in CUDNN_SETTINGS and "cudnn" in ast.unparse(target.value):
+            self.cudnn_settings[id(target)] = target.attr
+
+    def finish(self) -> set[int]:
+        """Settle what needs the whole module, once every node is visited: the device indexes (less the typed
+        ones); the ids of the cuDNN settings without effect, returned."""
+        self.device_indexes = {key for key, name in self.index_names.items() if name not in self.typed_indexes}
+        noop = {"benchmark", "deterministic"} if self.deterministic_everywhere else {"benchmark"}
+        return {key for key, setting in self.cudnn_settings.items() if setting in noop}
 
     def _add_device(self, value: ast.AST | None, *, indexed: bool) -> None:
         if _is_cuda_device(_string(value), indexed=indexed):
@@ -106,6 +147,8 @@ class PositionFacts:
         if isinstance(func, ast.Attribute) and func.attr == "to" and node.args:
             self._add_device(node.args[0], indexed=True)
         self._device_indexes(node)
+        if isinstance(func, ast.Attribute | ast.Name) and _assigned_name(func) == "use_deterministic_algorithms":
+            self.deterministic_everywhere = True
         is_option = isinstance(func, ast.Attribute) and func.attr == "add_argument" and node.args
         if is_option and "device" in (_string(node.args[0]) or ""):
             default = next((k.value for k in node.keywords if k.arg == "default"), None)
@@ -113,9 +156,13 @@ class PositionFacts:
 
     def _device_indexes(self, node: ast.Call) -> None:
         """Names of integer device indexes passed where migrate rewrites them: ``.to(x)``, ``torch.device(x)``,
-        ``device=x``, ``map_location=x`` (``output_device`` is DDP's: the distributed rewrite guards it)."""
-        found = [k.value for k in node.keywords if k.arg in ("device", "map_location")]
+        ``device=x``, ``map_location=x`` (``output_device`` is DDP's: the distributed rewrite guards it). Not in a
+        call through a device-neutral API (``torch.accelerator.*``, DeepSpeed's ``get_accelerator().*``), where an
+        index is one of the active accelerator's devices."""
         func = node.func
+        if NEUTRAL_CALLEE.search(ast.unparse(func)):
+            return
+        found = [k.value for k in node.keywords if k.arg in ("device", "map_location")]
         first = node.args[0] if node.args else None
         to_or_device = (isinstance(func, ast.Attribute) and func.attr == "to") or ast.unparse(func) == "torch.device"
         if first is not None and to_or_device:
@@ -123,7 +170,7 @@ class PositionFacts:
         for value in found:
             name = _assigned_name(value)
             if name and INTEGER_DEVICE_NAME.fullmatch(name):
-                self.device_indexes.add(id(value))
+                self.index_names[id(value)] = name
 
     def _defaults(self, node: ast.arguments) -> None:
         positional = [*node.posonlyargs, *node.args]
@@ -159,3 +206,25 @@ def _device_type_compare(test: ast.expr) -> ast.Constant | None:
             assert isinstance(constant, ast.Constant)
             return constant
     return None
+
+
+def _region(node: ast.expr, reason: str) -> Region:
+    return Region((node.lineno, node.col_offset), (node.end_lineno or 0, node.end_col_offset or 0), reason)
+
+
+def _is_newer_torch(test: ast.expr) -> bool:
+    """A test that torch is at least some version (a name or call such as ``_TORCH_GREATER_EQUAL_2_4``)."""
+    if isinstance(test, ast.Call):
+        test = test.func
+    return isinstance(test, ast.Name | ast.Attribute) and bool(NEWER_TORCH.search(_assigned_name(test)))
+
+
+def _device_type_test(test: ast.expr) -> bool:
+    """``<x>.type == "..."`` or ``<x>.type in [...]``: a test of which device type a value is."""
+    return isinstance(test, ast.Compare) and any(
+        isinstance(side, ast.Attribute) and side.attr == "type" for side in (test.left, *test.comparators)
+    )
+
+
+def _none_branch(node: ast.IfExp) -> bool:
+    return any(isinstance(side, ast.Constant) and side.value is None for side in (node.body, node.orelse))

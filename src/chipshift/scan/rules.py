@@ -83,6 +83,9 @@ class ArgCondition(BaseModel):
     value: str | None = None
     """Regular expression the string value must fully match; without one, the argument only has to be given (not
     ``None``, not a conditional expression: a choice already made)."""
+    written_out: bool = False
+    """Without ``value``: only a list or tuple written at the call (``device_ids=[local_rank]``), not a value computed
+    elsewhere (Lightning's ``device_ids`` come from its accelerator, ``None`` on a CPU)."""
 
 
 class Matcher(BaseModel):
