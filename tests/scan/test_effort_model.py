@@ -94,3 +94,23 @@ def test_a_hip_kernel_is_a_kernel_written_anew_off_hygon_and_costs_nothing_there
     ascend = [i for i in result.effort("ascend").items if i.kind == "kernels"]
     assert len(ascend) == 1 and ascend[0].count == 1 and "written anew" in ascend[0].note
     assert not [i for i in result.effort("hygon-dcu").items if i.kind == "kernels" and i.hours > 0]
+
+
+def test_an_example_that_imports_torch_npu_is_not_a_shipped_backend(tmp_path: Path) -> None:
+    root = _project(tmp_path, npu_backend=False)
+    (root / "examples").mkdir()
+    (root / "examples" / "demo.py").write_text("import torch\nimport torch_npu\n")
+    result = scan_paths([root], ["ascend"], use_cache=False)
+    assert result.backends == []
+    assert {i.kind for i in result.effort("ascend").items} == {"family", "kernels"}
+
+
+def test_cuda_and_hip_kernels_of_one_file_each_keep_their_support(tmp_path: Path) -> None:
+    """Two CUDA kernels and a HIP one under ``#ifdef __HIP_PLATFORM_AMD__``: on Hygon DCU the CUDA ones are hipified
+    (equivalent) and the HIP one is native, whatever their order in the file."""
+    hip = "#ifdef __HIP_PLATFORM_AMD__\n" + KERNEL.replace("scale", "scale_hip") + "#endif\n"
+    for text in (KERNEL + KERNEL.replace("scale", "scale2") + hip, hip + KERNEL + KERNEL.replace("scale", "scale2")):
+        (tmp_path / "k.cu").write_text(text)
+        result = scan_paths([tmp_path / "k.cu"], ["hygon-dcu"], use_cache=False)
+        features = effort_features(result.findings, "hygon-dcu")
+        assert sorted((k.kernels, k.support.value) for k in features.kernels) == [(1, "native"), (2, "equivalent")]

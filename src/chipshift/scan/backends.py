@@ -50,14 +50,21 @@ def detect_backends(root: str, python_files: Iterable[tuple[str, str]], paths: I
     found: dict[tuple[str, str], ShippedBackend] = {}
     for path, text in sorted(python_files):
         path = posixpath.normpath(path)
+        aside = bool(
+            _ASIDE.search(posixpath.relpath(path, posixpath.normpath(root)) if root not in ("", ".") else path)
+        )
         for target in BACKEND_WORDS:
-            evidence = _evidence(path, text, target, packages)
+            evidence = None if aside else _evidence(path, text, target, packages)
             if evidence is None:
                 continue
             project = _project(path, root, known)
             shown = posixpath.relpath(path, project) if project != "." else path
             found.setdefault((target, project), ShippedBackend(target, project, f"{shown} ({evidence})"))
     return sorted(found.values(), key=lambda b: (b.package, b.target))
+
+
+_ASIDE = re.compile(r"(^|/)(tests?|docs?|examples?|benchmarks?|scripts?)/|(^|/)test_[^/]*$|_test\.py$")
+"""Files that do not make a backend part of the project: an example or a test that imports ``torch_npu`` is a demo."""
 
 
 def _evidence(path: str, text: str, target: str, packages: set[str]) -> str | None:

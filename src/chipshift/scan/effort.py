@@ -45,9 +45,13 @@ HAND_FACTOR: dict[Support, float] = {**SUPPORT_FACTOR, Support.AUTO: 1.0}
 """The factors of a port written by hand, as the calibration's upstream pull requests were: auto is equivalent."""
 FEATURE_WEIGHT = 1.0
 """Each distinct hard feature in a kernel's folder (warp intrinsics, tensor cores, inline PTX) adds a kernel's work."""
-TRANSLATING_TARGETS: dict[str, str] = {"hygon-dcu": "hipify (DTK)", "musa": "musify"}
-"""Targets whose toolchain translates a CUDA kernel mechanically. Their kernel cost is the fitted ``kernel_lines``
-(the calibration's HIP ports: the kernels were hipified at build time, the work was the build and a few constructs)."""
+TRANSLATING_TARGETS: dict[str, frozenset[str]] = {
+    "hygon-dcu": frozenset({"CS401", "CS481"}),  # hipify (DTK) for CUDA; HIP runs as it is
+    "musa": frozenset({"CS401"}),  # musify reads CUDA, not HIP
+}
+"""Targets whose toolchain translates a kernel mechanically, with the kernel rules it translates. Their kernel cost
+is the fitted ``kernel_lines`` (the calibration's HIP ports: the kernels were hipified at build time, the work was the
+build and a few constructs)."""
 REWRITE_KERNEL_LINES = 50.0
 """Changed lines to write one kernel anew, before the support factor, on a target with no translator (Ascend C, BANG
 C, a PyTorch reference for portable): an assumption, 2 person-days a kernel (the 16 h the rule data gave CS401). No
@@ -212,17 +216,16 @@ def effort_features(findings: Iterable[Finding], target: str, book: RuleBook | N
     book, table = book or load_rules(), family_table()
     sites: Counter[str] = Counter()
     worst: dict[str, tuple[int, str]] = {}
-    kernels: Counter[str] = Counter()
+    kernels: Counter[tuple[str, Support, bool]] = Counter()
+    """(file, support, translated) -> kernels: a file may hold kernels of both CUDA and HIP (under an ``#if``)."""
     file_features: defaultdict[str, set[str]] = defaultdict(set)
-    kernel_support: dict[str, Support] = {}
     for finding in findings:
         rule = book.by_id.get(finding.rule_id)
         if rule is None:
             continue
         support = rule.support(target).support
         if finding.rule_id in table.kernel_rules:
-            kernels[finding.path] += 1
-            kernel_support[finding.path] = support
+            kernels[finding.path, support, _translated(target, finding.rule_id)] += 1
         elif finding.rule_id in table.kernel_features:
             file_features[posixpath.dirname(finding.path)].add(table.kernel_features[finding.rule_id])
         elif finding.rule_id not in table.absorbed:
@@ -232,10 +235,14 @@ def effort_features(findings: Iterable[Finding], target: str, book: RuleBook | N
             if name not in worst or rank > worst[name][0]:
                 worst[name] = (rank, rule.id)
     families = {name: _use(name, count, worst[name][1], sites, book, target) for name, count in sites.items()}
-    translated = target in TRANSLATING_TARGETS
-    files = [KernelFile(p, n, kernel_support[p], tuple(sorted(file_features[posixpath.dirname(p)])), translated)
-             for p, n in sorted(kernels.items())]  # fmt: skip
+    files = [KernelFile(p, n, support, tuple(sorted(file_features[posixpath.dirname(p)])), translated)
+             for (p, support, translated), n in sorted(kernels.items(), key=lambda item: item[0][0])]  # fmt: skip
     return Features(families, files)
+
+
+def _translated(target: str, rule_id: str) -> bool:
+    """Whether ``target``'s toolchain translates a kernel of this rule (musify reads CUDA, not HIP)."""
+    return rule_id in TRANSLATING_TARGETS.get(target, ())
 
 
 def _use(name: str, count: int, rule_id: str, sites: Counter[str], book: RuleBook, target: str) -> FamilyUse:
