@@ -29,3 +29,13 @@ def test_a_macro_never_used_in_its_file_is_one_kernel_at_its_definition(tmp_path
     )
     result = scan_paths([tmp_path], ["ascend"], use_cache=False)
     assert [(f.line, f.rule_id) for f in result.findings if f.rule_id == "CS401"] == [(1, "CS401")]
+
+
+def test_a_qualifier_macro_counts_its_uses_and_a_form_feed_moves_no_line(tmp_path: Path) -> None:
+    (tmp_path / "q.cu").write_text(
+        "// a\x0c b\n#define CUDA_KERNEL __global__\nCUDA_KERNEL void f(float* x) {}\nCUDA_KERNEL void g(float* x) {}\n"
+    )
+    (tmp_path / "only.cuh").write_text("#define CUDA_KERNEL __global__\n")  # defines it, holds no kernel
+    result = scan_paths([tmp_path], ["ascend"], use_cache=False)
+    found = sorted((Path(f.path).name, f.line) for f in result.findings if f.rule_id == "CS401")
+    assert found == [("q.cu", 3), ("q.cu", 4)]

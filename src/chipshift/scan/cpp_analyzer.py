@@ -6,6 +6,7 @@ error nodes, so a missing header or an unknown macro never stops the analysis.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Iterator
@@ -101,7 +102,8 @@ def is_hip_source(relative_path: str, data: bytes) -> bool:
 def analyze_cpp(data: bytes, path: str, rules: CppRules, grammar: str, *, hip: bool = False) -> list[Finding]:
     """Findings in one C/C++/CUDA source; ``hip``: the whole file is HIP (:func:`is_hip_source`)."""
     tree = _parser(grammar).parse(data)
-    lines = data.decode("utf-8", errors="replace").splitlines()
+    source = data.decode("utf-8", errors="replace")
+    lines = source.split("\n")  # tree-sitter counts lines by "\n" only (not form feeds, U+2028 ...)
     seen: set[tuple[str, int, int]] = set()
     findings = []
     for rule, node, text in _hits(tree.root_node, rules, hip):
@@ -114,39 +116,55 @@ def analyze_cpp(data: bytes, path: str, rules: CppRules, grammar: str, *, hip: b
             Finding(rule.id, path, line, column, f"{rule.title}: {text}", rule.category, rule.severity.label,
                     rule.confidence, snippet)
         )  # fmt: skip
-    findings += _macro_kernels(lines, path, rules, hip)
+    findings += _macro_kernels(source, path, rules, hip)
     return findings
 
 
-_DEFINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)((?:[^\n]*\\\n)*[^\n]*)", re.MULTILINE)
-"""A macro definition with its continued lines."""
+_DEFINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\()?((?:[^\n]*\\\n)*[^\n]*)", re.MULTILINE)
+"""A macro definition: its name, ``(`` for a function-like macro, and its body with the continued lines."""
 _GLOBAL = re.compile(r"\b__global__\b")
+_LINE_START_CALL = re.compile(r"^[ \t]*([A-Za-z_]\w*)[ \t]*\(", re.MULTILINE)
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 
 
-def _macro_kernels(lines: list[str], path: str, rules: CppRules, hip: bool) -> list[Finding]:
-    """Kernels defined through a macro (flash-attn's ``DEFINE_FLASH_FORWARD_KERNEL(name, ...) { ... }``): tree-sitter
-    sees a macro's body as opaque text, so a ``__global__`` there is found here, one kernel per line that starts with
-    the macro's use, or one at the definition when the file never uses it."""
+def _macro_kernels(text: str, path: str, rules: CppRules, hip: bool) -> list[Finding]:
+    """Kernels defined through a macro, which tree-sitter sees as opaque text. A function-like macro whose body holds
+    ``__global__`` (flash-attn's ``DEFINE_FLASH_FORWARD_KERNEL(name, ...) { ... }``) is one kernel per line that
+    starts with its use, or one at its definition when the file never uses it (it is used from other files); an
+    object-like one (``#define CUDA_KERNEL __global__``) is one kernel per use. Linear in the file's size."""
     rule = rules.best("cpp_kernel_qualifier", "__global__")
-    if rule is None:
+    defines = [d for d in _DEFINE.finditer(text) if _GLOBAL.search(d.group(3))]
+    if rule is None or not defines:
         return []
     rule = rules.in_hip(rule) if hip else rule
-    text = "\n".join(lines)
+    function_like = {d.group(1): d.start() for d in defines if d.group(2)}
+    object_like = {d.group(1) for d in defines if not d.group(2)}
+    inside = [(d.start(), d.end()) for d in _DEFINE.finditer(text)]
+    uses = [m.start(1) for m in _LINE_START_CALL.finditer(text) if m.group(1) in function_like]
+    if object_like:
+        uses += [m.start() for m in _IDENTIFIER.finditer(text) if m.group() in object_like]
+    uses = [offset for offset in uses if not _within_any(offset, inside)]
+    used = {_IDENTIFIER.match(text, offset).group() for offset in uses}  # type: ignore[union-attr]
+    places = sorted(uses + [start for name, start in function_like.items() if name not in used])
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    lines = text.split("\n")
     found = []
-    for define in _DEFINE.finditer(text):
-        if not _GLOBAL.search(define.group(2)):
-            continue
-        name = define.group(1)
-        use = re.compile(rf"^[ \t]*{re.escape(name)}[ \t]*\(", re.MULTILINE)
-        places = [m.start() + len(m.group()) - len(m.group().lstrip()) for m in use.finditer(text)] or [define.start()]
-        for offset in places:
-            line = text.count("\n", 0, offset) + 1
-            column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-            found.append(
-                Finding(rule.id, path, line, column, f"{rule.title}: __global__ through the macro {name}",
-                        rule.category, rule.severity.label, rule.confidence, lines[line - 1].strip()[:_SNIPPET_CHARS])
-            )  # fmt: skip
+    for offset in places:
+        line = bisect.bisect_right(starts, offset)
+        column = offset - starts[line - 1] + 1
+        name = _IDENTIFIER.match(text, offset)
+        shown = name.group() if name and name.group() in function_like.keys() | object_like else "a macro"
+        found.append(
+            Finding(rule.id, path, line, column, f"{rule.title}: __global__ through the macro {shown}", rule.category,
+                    rule.severity.label, rule.confidence, lines[line - 1].strip()[:_SNIPPET_CHARS])
+        )  # fmt: skip
     return found
+
+
+def _within_any(offset: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether ``offset`` falls inside one of the sorted, disjoint ``spans``."""
+    index = bisect.bisect_right(spans, (offset, float("inf"))) - 1
+    return index >= 0 and spans[index][0] <= offset < spans[index][1]
 
 
 def _hits(root: Any, rules: CppRules, hip: bool) -> Iterator[tuple[Rule, Any, str]]:
