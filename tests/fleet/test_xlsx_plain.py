@@ -214,3 +214,11 @@ def test_a_row_longer_than_the_bytes_held_is_read_by_the_event_parser(monkeypatc
     rows, parsed, plain = _both_ways(_inline(short + long + short.replace('"1"', '"3"').replace("A1", "A3")))
     assert rows == parsed and not plain and [n for n, _ in rows] == [1, 2, 3]
     assert _both_ways(_inline(short + short.replace('"1"', '"2"').replace("A1", "A2")))[2]
+
+
+def test_a_long_run_of_whitespace_after_the_rows_stays_plain_and_reads_the_same() -> None:
+    """Rows are matched where the last one ended, never searched for: a run of whitespace that no row follows is read
+    once (a search tried it again from each of its characters, quadratic in its length)."""
+    sheet = _excel('<row r="1"><c r="A1" t="s"><v>0</v></c></row>' + "\n" * 200_000)
+    rows, parsed, plain = _both_ways(sheet)
+    assert rows == parsed and len(rows) == 1 and plain
