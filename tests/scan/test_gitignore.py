@@ -79,3 +79,21 @@ def test_the_cli_says_how_many_and_json_carries_the_count(repo: Path) -> None:
     again = runner.invoke(app, ["scan", str(repo), "-t", "portable", "--no-cache", "--json", "--no-gitignore"])
     assert json.loads(again.stdout)["result"]["gitignored"] == 0
     assert "left out by .gitignore" not in again.stderr
+
+
+def test_a_submodule_or_a_linked_folder_does_not_turn_gitignore_off_for_the_rest(repo: Path, tmp_path: Path) -> None:
+    """git refuses the whole list (exit 128: "is in submodule", "is beyond a symbolic link") when one path is in a
+    submodule or under a symbolic link; such files are scanned as without git, and the rest still follows .gitignore."""
+    other = tmp_path / "other"
+    other.mkdir()
+    git(other, "init", "-q")
+    (other / "s.py").write_text(CUDA)
+    git(other, "add", "s.py")
+    git(other, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "s")
+    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(other), "sub")
+    (repo / "real").mkdir()
+    (repo / "real" / "r.py").write_text(CUDA)
+    (repo / "linked").symlink_to(repo / "real")
+    found, ignored = scanned(repo)
+    assert ignored == 2 and {"train.py", "kept.gen.py", "sub/s.py", "real/r.py"} <= found
+    assert not {"build/lib/copy.py", "kernel.gen.py"} & found

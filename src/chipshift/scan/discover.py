@@ -7,11 +7,12 @@ a symlink loop and not entered. Broken links and unreadable directories are repo
 from __future__ import annotations
 
 import enum
+import functools
 import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,9 +207,14 @@ def gitignored(root: Path, paths: Sequence[Path]) -> frozenset[Path]:
     directory = root if root.is_dir() else root.parent
     if git is None or not paths:
         return frozenset()
+    askable = _askable(directory)
+    paths = [path for path in paths if askable(os.path.dirname(os.path.relpath(path, directory)))]
+    if not paths:
+        return frozenset()
     relative = [os.path.relpath(path, directory) for path in paths]
     command = [git, "-c", "core.fsmonitor=false", "-C", str(directory), "check-ignore", "--stdin", "-z"]
-    environment = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    environment = {name: value for name, value in os.environ.items() if name not in _GIT_LOCATION_VARIABLES}
+    environment.update(GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0", LC_ALL="C")
     feed = b"".join(os.fsencode(name) + b"\0" for name in relative)
     try:
         done = subprocess.run(
@@ -220,3 +226,26 @@ def gitignored(root: Path, paths: Sequence[Path]) -> frozenset[Path]:
         return frozenset()
     ignored = {os.fsdecode(name) for name in done.stdout.split(b"\0") if name}
     return frozenset(path for path, name in zip(paths, relative, strict=True) if name in ignored)
+
+
+_GIT_LOCATION_VARIABLES = frozenset(
+    {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_CEILING_DIRECTORIES"}
+)
+"""The user's git location variables would point git at another repository than the one holding the scanned path."""
+
+
+def _askable(directory: Path) -> Callable[[str], bool]:
+    """Whether git may be asked about the files of a folder (relative to ``directory``): not one reached through a
+    symbolic link or inside a submodule or nested repository, where ``git check-ignore`` refuses the whole list (exit
+    128). Their files are scanned, as without git. Each folder is looked at once."""
+
+    @functools.cache
+    def askable(folder: str) -> bool:
+        if folder in ("", "."):
+            return True
+        here = directory / folder
+        if here.is_symlink() or (here / ".git").exists():
+            return False
+        return askable(os.path.dirname(folder))
+
+    return askable
