@@ -39,7 +39,6 @@ converts them for LibCST, which counts characters).
 from __future__ import annotations
 
 import ast
-import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -156,17 +155,10 @@ def _dispatch(head: ast.AST, tests: list[ast.expr], orelse: Sequence[ast.AST], l
     yield Region(_start(head), end, "dispatch over backends")
 
 
-@functools.lru_cache(maxsize=8)
-def _walk(tree: ast.Module) -> tuple[ast.AST, ...]:
-    """Every node of a module, walked once: the region finders each went over the whole tree (ten walks a file made
-    the scan of transformers three times slower). Keyed by the tree object, which the cache keeps alive."""
-    return tuple(ast.walk(tree))
-
-
 def if_chains(tree: ast.Module) -> Iterator[list[ast.If]]:
     """``if``/``elif`` chains, each from its head (an ``else:`` holding only an ``if`` counts as an ``elif``)."""
-    inner = {id(node.orelse[0]) for node in _walk(tree) if isinstance(node, ast.If) and _elif(node) is not None}
-    for node in _walk(tree):
+    inner = {id(node.orelse[0]) for node in ast.walk(tree) if isinstance(node, ast.If) and _elif(node) is not None}
+    for node in ast.walk(tree):
         if isinstance(node, ast.If) and id(node) not in inner:
             chain = [node]
             while (following := _elif(chain[-1])) is not None:
@@ -179,8 +171,8 @@ def _elif(node: ast.If) -> ast.If | None:
 
 
 def _ifexp_chains(tree: ast.Module) -> Iterator[list[ast.IfExp]]:
-    inner = {id(node.orelse) for node in _walk(tree) if isinstance(node, ast.IfExp)}
-    for node in _walk(tree):
+    inner = {id(node.orelse) for node in ast.walk(tree) if isinstance(node, ast.IfExp)}
+    for node in ast.walk(tree):
         if isinstance(node, ast.IfExp) and id(node) not in inner:
             chain = [node]
             while isinstance(chain[-1].orelse, ast.IfExp):
@@ -189,7 +181,7 @@ def _ifexp_chains(tree: ast.Module) -> Iterator[list[ast.IfExp]]:
 
 
 def _literals(tree: ast.Module) -> Iterator[Region]:
-    for node in _walk(tree):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Tuple | ast.List | ast.Set):
             parts: list[ast.AST] = list(node.elts)
         elif isinstance(node, ast.Dict):
@@ -218,7 +210,7 @@ def _key_backends(node: ast.Dict) -> set[str]:
 
 def _cuda_guarded(tree: ast.Module) -> Iterator[Region]:
     """``if`` statements and conditional expressions whose condition names CUDA alone, with their first branch."""
-    for node in _walk(tree):
+    for node in ast.walk(tree):
         if isinstance(node, ast.If | ast.IfExp) and backends_of(node.test) == {CUDA}:
             end = _end(node.body[-1]) if isinstance(node, ast.If) else _end(node.test)
             yield Region(_start(node), end, "CUDA-guarded code")
@@ -233,7 +225,7 @@ def _names_several(parts: Sequence[ast.AST]) -> bool:
 
 
 def _implementations(tree: ast.Module) -> Iterator[Region]:
-    for node in _walk(tree):
+    for node in ast.walk(tree):
         if not isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         if not (_implements_class(node) or _implements_function(node)):
@@ -310,7 +302,9 @@ def _selections(tree: ast.Module) -> Iterator[Region]:
 
 def _scopes(tree: ast.Module) -> Iterator[ast.AST]:
     yield tree
-    yield from (node for node in _walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef))
+    yield from (
+        node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    )
 
 
 def _statements(scope: ast.AST) -> Iterator[tuple[ast.stmt, ast.AST]]:
@@ -366,7 +360,7 @@ def _probes(tree: ast.Module) -> Iterator[Region]:
     """Runs of adjacent assignments or ``print`` calls that each name one backend, CUDA and another among them: one
     probe or report line per backend (``IS_CUDA_SYSTEM = torch.version.cuda is not None`` beside ``IS_XPU_SYSTEM =
     ...``, ``pt_cuda_available = torch.cuda.is_available()`` beside ``pt_xpu_available = is_xpu_available()``)."""
-    for node in _walk(tree):
+    for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
             continue  # a class body that assigns backends is a table (_selections)
         for field in ("body", "orelse", "finalbody"):
