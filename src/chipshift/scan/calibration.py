@@ -19,12 +19,12 @@ import yaml
 
 from chipshift.scan.effort import (
     HAND_FACTOR,
-    TRANSLATING_TARGETS,
     FamilyUse,
     Features,
     KernelFile,
     Parameters,
     predicted_lines,
+    translated,
 )
 from chipshift.scan.finding import Support
 
@@ -69,8 +69,8 @@ def load_cases(path: Path = CALIBRATION_FILE) -> list[Case]:
 
 def _case(item: dict[str, Any]) -> Case:
     families = {name: FamilyUse(int(sites), Support(support)) for name, (support, sites) in item["families"].items()}
-    translated = item["target"] in TRANSLATING_TARGETS
-    kernels = [KernelFile(p, int(n), Support(s), tuple(f), translated) for p, n, s, f in item.get("kernels") or []]
+    cuda = translated(item["target"], "CS401")  # the pre-port trees are CUDA
+    kernels = [KernelFile(p, int(n), Support(s), tuple(f), cuda) for p, n, s, f in item.get("kernels") or []]
     return Case(item["project"], item["target"], item["url"], int(item["size"]["lines"]), Features(families, kernels))
 
 

@@ -225,7 +225,7 @@ def effort_features(findings: Iterable[Finding], target: str, book: RuleBook | N
             continue
         support = rule.support(target).support
         if finding.rule_id in table.kernel_rules:
-            kernels[finding.path, support, _translated(target, finding.rule_id)] += 1
+            kernels[finding.path, support, translated(target, finding.rule_id)] += 1
         elif finding.rule_id in table.kernel_features:
             file_features[posixpath.dirname(finding.path)].add(table.kernel_features[finding.rule_id])
         elif finding.rule_id not in table.absorbed:
@@ -240,7 +240,7 @@ def effort_features(findings: Iterable[Finding], target: str, book: RuleBook | N
     return Features(families, files)
 
 
-def _translated(target: str, rule_id: str) -> bool:
+def translated(target: str, rule_id: str) -> bool:
     """Whether ``target``'s toolchain translates a kernel of this rule (musify reads CUDA, not HIP)."""
     return rule_id in TRANSLATING_TARGETS.get(target, ())
 
