@@ -47,7 +47,17 @@ def test_ignored_files_are_left_out_and_counted(repo: Path) -> None:
 
 
 def test_a_subfolder_of_the_repository_follows_its_gitignore(repo: Path) -> None:
-    assert scanned(repo / "build") == (set(), 1)
+    (repo / "src").mkdir()
+    (repo / "src" / "model.py").write_text(CUDA)
+    (repo / "src" / "model.gen.py").write_text(CUDA)
+    assert scanned(repo / "src") == ({"model.py"}, 1)
+
+
+def test_an_ignored_folder_named_to_scan_is_scanned_whole(repo: Path) -> None:
+    """A package unpacked into an ignored folder (``build/``, a benchmark's ``.cache/``) and scanned by name: the
+    rules of the repository around it do not empty the scan."""
+    assert scanned(repo / "build") == ({"lib/copy.py"}, 0)
+    assert scanned(repo / "build" / "lib") == ({"copy.py"}, 0)
 
 
 def test_no_gitignore_scans_everything(repo: Path) -> None:

@@ -199,7 +199,9 @@ GIT_TIMEOUT_S = 300
 def gitignored(root: Path, paths: Sequence[Path]) -> frozenset[Path]:
     """The files of ``paths`` (found under ``root``) that the ``.gitignore`` rules of the git repository holding
     ``root`` leave out, as ``git check-ignore`` says (tracked files never are). Empty when git is missing, ``root`` is
-    in no repository (or one git refuses to read), or git fails: then everything is scanned, as without git.
+    in no repository (or one git refuses to read), or git fails: then everything is scanned, as without git. Empty
+    too when ``root`` itself is ignored (a package unpacked into an ignored ``.cache/`` or ``vendor/`` folder): a
+    folder named on the command line is scanned whole, whatever the repository around it leaves out.
 
     Only git runs, with its file-system monitor hook turned off; nothing of the repository is executed.
     """
@@ -211,7 +213,16 @@ def gitignored(root: Path, paths: Sequence[Path]) -> frozenset[Path]:
     paths = [path for path in paths if askable(os.path.dirname(os.path.relpath(path, directory)))]
     if not paths:
         return frozenset()
+    if _check_ignore(git, directory.parent, [directory.name]):
+        return frozenset()  # the folder itself is ignored: scan it whole
     relative = [os.path.relpath(path, directory) for path in paths]
+    ignored = _check_ignore(git, directory, relative)
+    return frozenset(path for path, name in zip(paths, relative, strict=True) if name in ignored)
+
+
+def _check_ignore(git: str, directory: Path, relative: Sequence[str]) -> set[str]:
+    """Which of ``relative`` (paths under ``directory``) git ignores; none when git cannot say: not a repository
+    (``directory`` above the work tree included), a refusal or a failure."""
     command = [git, "-c", "core.fsmonitor=false", "-C", str(directory), "check-ignore", "--stdin", "-z"]
     environment = {name: value for name, value in os.environ.items() if name not in _GIT_LOCATION_VARIABLES}
     environment.update(GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0", LC_ALL="C")
@@ -221,11 +232,10 @@ def gitignored(root: Path, paths: Sequence[Path]) -> frozenset[Path]:
             command, input=feed, capture_output=True, timeout=GIT_TIMEOUT_S, env=environment, check=False
         )
     except (OSError, subprocess.SubprocessError):
-        return frozenset()
+        return set()
     if done.returncode not in (0, 1):  # 1: nothing ignored; 128: not a repository, or git refused
-        return frozenset()
-    ignored = {os.fsdecode(name) for name in done.stdout.split(b"\0") if name}
-    return frozenset(path for path, name in zip(paths, relative, strict=True) if name in ignored)
+        return set()
+    return {os.fsdecode(name) for name in done.stdout.split(b"\0") if name}
 
 
 _GIT_LOCATION_VARIABLES = frozenset(
