@@ -22,7 +22,7 @@ from chipshift.migrate.notebook import NotebookError, migrate_notebook
 from chipshift.migrate.outcome import UTF8_BOM, FileFailed, FileMigrated, FileOutcome, MigrationResult
 from chipshift.migrate.source import migrate_source
 from chipshift.migrate.target import MigrationTarget
-from chipshift.multibackend import is_multi_backend_package
+from chipshift.multibackend import dispatch_folders, is_multi_backend_package
 from chipshift.workers import Crashed, Limits, Progress, run_guarded
 
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "node_modules", ".tox", "build"})
@@ -53,10 +53,12 @@ def migrate_file(
     limits: MigrateLimits = DEFAULT_LIMITS,
     library: bool = False,
     module_path: str = "",
+    default_backend: bool = False,
 ) -> FileOutcome:
     """Migrate one file in this process, as a result value: never raises for a bad file.
 
-    ``library`` and ``module_path`` (the file's path in the tree): see :func:`chipshift.migrate.migrate_source`.
+    ``library``, ``module_path`` (the file's path in the tree) and ``default_backend``: see
+    :func:`chipshift.migrate.migrate_source`.
     """
     try:
         data = read_input(path, limit_bytes=limits.max_file_bytes, what="source file")
@@ -68,7 +70,9 @@ def migrate_file(
         if path.suffix == ".ipynb":
             return FileMigrated(path, migrate_notebook(source, target, mark=mark), bom=bom)
         check_nesting(source, limits.max_nesting)
-        migration = migrate_source(source, target, mark=mark, library=library, module_path=module_path)
+        migration = migrate_source(
+            source, target, mark=mark, library=library, module_path=module_path, default_backend=default_backend
+        )
         return FileMigrated(path, migration, bom=bom)
     except NotebookError as error:
         return FileFailed(path, str(error))
@@ -149,7 +153,8 @@ def migrate_paths(
     modes = {path: library_mode([path]) if library is None else library for path in paths}
     workers = min(jobs or os.cpu_count() or 1, len(files))
     guard = Limits(seconds_per_item=limits.seconds_per_file, memory_bytes=limits.memory_bytes)
-    work = [_FileWork(file, *_place(file, paths, modes)) for file in files]
+    dispatch = dispatch_folders(_found_under(files, paths))
+    work = [_FileWork(file, *_place(file, paths, modes), file.parent in dispatch) for file in files]
     migrate_one = partial(_migrate_work, target=target, mark=mark, limits=limits)
     results = run_guarded(migrate_one, work, workers=workers, limits=guard, progress=progress)
     outcomes = tuple(_outcome(result) for result in results)
@@ -163,6 +168,8 @@ class _FileWork:
     path: Path
     library: bool
     module_path: str
+    beside_backends: bool
+    """The file lies beside per-backend folders (:func:`chipshift.multibackend.dispatch_folders`)."""
 
 
 def _place(file: Path, roots: list[Path], modes: dict[Path, bool]) -> tuple[bool, str]:
@@ -173,8 +180,19 @@ def _place(file: Path, roots: list[Path], modes: dict[Path, bool]) -> tuple[bool
     return next((modes[root] for root in roots if root == file), False), file.name
 
 
+def _found_under(files: list[Path], roots: list[Path]) -> Iterator[tuple[Path, Path]]:
+    """Each file with the folder given on the command line it was found under."""
+    for file in files:
+        root = next((root for root in roots if root.is_dir() and file.is_relative_to(root)), None)
+        if root is not None:
+            yield file, root
+
+
 def _migrate_work(work: _FileWork, **options: Any) -> FileOutcome:
-    return migrate_file(work.path, library=work.library, module_path=work.module_path, **options)
+    default_backend = work.library and work.beside_backends
+    return migrate_file(
+        work.path, library=work.library, module_path=work.module_path, default_backend=default_backend, **options
+    )
 
 
 def library_mode(paths: Iterable[Path], limits: MigrateLimits = DEFAULT_LIMITS) -> bool:

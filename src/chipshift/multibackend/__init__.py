@@ -6,7 +6,7 @@ Shared by the scan and migrate engines, so that what one reports and the other r
 imports no engine.
 """
 
-from chipshift.multibackend.library import is_multi_backend_package
+from chipshift.multibackend.library import dispatch_folders, is_multi_backend_package
 from chipshift.multibackend.names import (
     CUDA,
     INDEXED_CUDA_TEMPLATE,
@@ -26,6 +26,7 @@ __all__ = [
     "Region",
     "backend_of_path_part",
     "backends_in",
+    "dispatch_folders",
     "holds",
     "in_characters",
     "is_multi_backend_package",

@@ -16,8 +16,7 @@ from pathlib import Path
 from chipshift.catalog import Catalog
 from chipshift.errors import InputFileError
 from chipshift.files import read_input
-from chipshift.multibackend import backend_of_path_part, is_multi_backend_package
-from chipshift.multibackend.names import names_one_backend
+from chipshift.multibackend import backend_of_path_part, dispatch_folders, is_multi_backend_package
 from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, default_analyzers, own_package
 from chipshift.scan.backends import ShippedBackend, detect_backends
 from chipshift.scan.cache import OutcomeCache, content_key, default_cache_dir
@@ -153,24 +152,13 @@ def _library_key(source: SourceFile) -> str:
 
 
 def _as_library(sources: list[SourceFile]) -> list[SourceFile]:
-    dispatch = _dispatch_folders(sources)
+    dispatch = dispatch_folders((source.path, source.root) for source in sources)
     return [
         replace(source, library=True, default_backend=source.path.parent in dispatch)
         if source.kind is FileKind.PYTHON
         else source
         for source in sources
     ]
-
-
-def _dispatch_folders(sources: list[SourceFile]) -> set[Path]:
-    """Folders holding at least two subfolders named for one backend each (``op_builder/`` with ``cpu/``, ``npu/``,
-    ``xpu/``): the modules beside those subfolders are the default backend's."""
-    named: dict[Path, set[str]] = {}
-    for source in sources:
-        folder = source.path.parent
-        if folder != source.root and names_one_backend(folder.name, cpu=True):
-            named.setdefault(folder.parent, set()).add(folder.name)
-    return {folder for folder, children in named.items() if len(children) >= 2}
 
 
 def _read(source: SourceFile) -> bytes | SkippedFile:

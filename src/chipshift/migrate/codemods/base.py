@@ -101,13 +101,17 @@ class MigrationState:
     """Library mode: no unconditional vendor import, no device resolved at import time."""
     module_path: str = ""
     """The file's path relative to the migrated tree (a backend-specific module is kept whole in library mode)."""
+    default_backend: bool = False
+    """Library mode: the module is the default backend's, beside per-backend folders (kept whole)."""
     guarded_imports: set[str] = field(default_factory=set)
     """Library mode: modules new code needs where the module does not import them; imported in ``try``."""
 
     def find_kept(self, code: str) -> None:
         """Set :attr:`kept` to the kept regions of ``code`` (valid Python), in characters."""
         tree = ast.parse(code)
-        regions = kept_regions(tree, library=self.library, module_path=self.module_path)
+        regions = kept_regions(
+            tree, library=self.library, module_path=self.module_path, default_backend=self.default_backend
+        )
         self.kept = in_characters(regions, code.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
 
     def is_kept(self, start: tuple[int, int], end: tuple[int, int]) -> bool:
