@@ -55,3 +55,25 @@ def test_beside_one_backend_folder_the_module_is_ported_and_reported(tmp_path: P
     assert isinstance(builder, FileMigrated) and builder.result.migrated != BUILDER
     findings = scan_paths([package], [target], use_cache=False, jobs=1).findings
     assert {f.line for f in findings if Path(f.path).parent.name == "op_builder"} >= {5, 6}
+
+
+def test_folders_of_other_files_do_not_decide_it(tmp_path: Path) -> None:
+    """Backend folders holding only C++ sources do not make a dispatch folder, for scan or migrate (migrate sees
+    Python files only)."""
+    package = library(tmp_path, [])
+    for name in ("npu", "xpu"):
+        (package / "op_builder" / name).mkdir()
+        (package / "op_builder" / name / "kernel.cpp").write_text("int f() { return 0; }\n")
+    result = migrate_paths([package], load_target("ascend"), jobs=1)
+    builder = next(f for f in result.files if f.path.name == "builder.py")
+    assert isinstance(builder, FileMigrated) and builder.result.migrated != BUILDER
+    findings = scan_paths([package], ["ascend"], use_cache=False, jobs=1).findings
+    assert {f.line for f in findings if Path(f.path).name == "builder.py"} >= {5, 6}
+
+
+def test_the_order_of_the_folders_given_does_not_matter(tmp_path: Path) -> None:
+    package = library(tmp_path, ["npu", "xpu"])
+    for roots in ([package / "op_builder" / "npu", package], [package, package / "op_builder" / "npu"]):
+        result = migrate_paths(roots, load_target("ascend"), jobs=1, library=True)
+        builder = next(f for f in result.files if f.path.name == "builder.py" and f.path.parent.name == "op_builder")
+        assert isinstance(builder, FileMigrated) and builder.result.migrated == BUILDER, roots

@@ -60,6 +60,28 @@ def test_an_ignored_folder_named_to_scan_is_scanned_whole(repo: Path) -> None:
     assert scanned(repo / "build" / "lib") == ({"copy.py"}, 0)
 
 
+def test_an_ignored_folder_is_found_as_it_lies_named_as_dot_or_through_a_link(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link = tmp_path / "link"
+    link.symlink_to(repo / "build")
+    assert scanned(link) == ({"lib/copy.py"}, 0)
+    monkeypatch.chdir(repo / "build")
+    assert scanned(Path(".")) == ({"lib/copy.py"}, 0)
+
+
+def test_a_repository_inside_an_ignored_folder_keeps_its_own_rules(repo: Path) -> None:
+    """A clone under another repository's ignored folder (or under a home folder kept in git) is the top of a
+    repository of its own: its .gitignore applies, the outer repository's does not."""
+    inner = repo / "build" / "clone"
+    (inner / "gen").mkdir(parents=True)
+    git(inner, "init", "-q")
+    (inner / ".gitignore").write_text("gen/\n")
+    (inner / "gen" / "g.py").write_text(CUDA)
+    (inner / "s.py").write_text(CUDA)
+    assert scanned(inner) == ({"s.py"}, 1)
+
+
 def test_no_gitignore_scans_everything(repo: Path) -> None:
     assert scanned(repo, use_gitignore=False) == ({"train.py", "kept.gen.py", "build/lib/copy.py", "kernel.gen.py"}, 0)
 

@@ -153,7 +153,7 @@ def migrate_paths(
     modes = {path: library_mode([path]) if library is None else library for path in paths}
     workers = min(jobs or os.cpu_count() or 1, len(files))
     guard = Limits(seconds_per_item=limits.seconds_per_file, memory_bytes=limits.memory_bytes)
-    dispatch = dispatch_folders(_found_under(files, paths))
+    dispatch = _dispatch_folders(files, paths)
     work = [_FileWork(file, *_place(file, paths, modes), file.parent in dispatch) for file in files]
     migrate_one = partial(_migrate_work, target=target, mark=mark, limits=limits)
     results = run_guarded(migrate_one, work, workers=workers, limits=guard, progress=progress)
@@ -180,12 +180,14 @@ def _place(file: Path, roots: list[Path], modes: dict[Path, bool]) -> tuple[bool
     return next((modes[root] for root in roots if root == file), False), file.name
 
 
-def _found_under(files: list[Path], roots: list[Path]) -> Iterator[tuple[Path, Path]]:
-    """Each file with the folder given on the command line it was found under."""
-    for file in files:
-        root = next((root for root in roots if root.is_dir() and file.is_relative_to(root)), None)
-        if root is not None:
-            yield file, root
+def _dispatch_folders(files: list[Path], roots: list[Path]) -> set[Path]:
+    """Folders beside which modules are the default backend's, decided under each folder given on the command line
+    apart, as scan decides them under each root (:func:`chipshift.multibackend.dispatch_folders`)."""
+    found: set[Path] = set()
+    for root in roots:
+        if root.is_dir():
+            found |= dispatch_folders((file, root) for file in files if file.is_relative_to(root))
+    return found
 
 
 def _migrate_work(work: _FileWork, **options: Any) -> FileOutcome:

@@ -32,7 +32,8 @@ def is_multi_backend_package(files: Iterable[tuple[str, str]]) -> bool:
 
 def dispatch_folders(files: Iterable[tuple[Path, Path]]) -> set[Path]:
     """Folders holding at least two subfolders named for one backend each (DeepSpeed's ``op_builder/`` with
-    ``cpu/``, ``npu/``, ``xpu/``), from ``(file, root it was found under)`` pairs: in a library, the modules beside
+    ``cpu/``, ``npu/``, ``xpu/``), from ``(file, root it was found under)`` pairs of Python modules and notebooks
+    (scan and migrate pass the same kinds, so they decide alike): in a library, the modules beside
     those subfolders are the default (CUDA) backend's implementation, kept as written by scan and migrate alike."""
     named: dict[Path, set[str]] = {}
     for path, root in files:

@@ -201,7 +201,8 @@ def gitignored(root: Path, paths: Sequence[Path]) -> frozenset[Path]:
     ``root`` leave out, as ``git check-ignore`` says (tracked files never are). Empty when git is missing, ``root`` is
     in no repository (or one git refuses to read), or git fails: then everything is scanned, as without git. Empty
     too when ``root`` itself is ignored (a package unpacked into an ignored ``.cache/`` or ``vendor/`` folder): a
-    folder named on the command line is scanned whole, whatever the repository around it leaves out.
+    folder named on the command line is scanned whole, whatever the repository around it leaves out (the folder's own
+    ``.gitignore`` included: git says every file under an ignored folder is ignored, whatever rule is nearer).
 
     Only git runs, with its file-system monitor hook turned off; nothing of the repository is executed.
     """
@@ -213,11 +214,21 @@ def gitignored(root: Path, paths: Sequence[Path]) -> frozenset[Path]:
     paths = [path for path in paths if askable(os.path.dirname(os.path.relpath(path, directory)))]
     if not paths:
         return frozenset()
-    if _check_ignore(git, directory.parent, [directory.name]):
-        return frozenset()  # the folder itself is ignored: scan it whole
+    if _ignored_itself(git, directory):
+        return frozenset()
     relative = [os.path.relpath(path, directory) for path in paths]
     ignored = _check_ignore(git, directory, relative)
     return frozenset(path for path, name in zip(paths, relative, strict=True) if name in ignored)
+
+
+def _ignored_itself(git: str, directory: Path) -> bool:
+    """Whether the repository around ``directory`` ignores the folder itself (scanned whole, then). Asked of its
+    real location (``.``, ``..`` and symbolic links resolved), and never when it is the top of a repository of its
+    own (a clone inside another repository's ignored folder keeps its own rules)."""
+    here = directory.resolve()
+    if (here / ".git").exists() or here.parent == here:
+        return False
+    return bool(_check_ignore(git, here.parent, [here.name]))
 
 
 def _check_ignore(git: str, directory: Path, relative: Sequence[str]) -> set[str]:

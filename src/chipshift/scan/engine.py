@@ -152,7 +152,7 @@ def _library_key(source: SourceFile) -> str:
 
 
 def _as_library(sources: list[SourceFile]) -> list[SourceFile]:
-    dispatch = dispatch_folders((source.path, source.root) for source in sources)
+    dispatch = dispatch_folders((s.path, s.root) for s in sources if s.kind in (FileKind.PYTHON, FileKind.NOTEBOOK))
     return [
         replace(source, library=True, default_backend=source.path.parent in dispatch)
         if source.kind is FileKind.PYTHON

@@ -218,11 +218,11 @@ class PythonAnalyzer:
         as written (:mod:`chipshift.multibackend.regions`); ``default_backend``: the module is the default backend's
         implementation in a library's dispatch folder."""
         ctx = self._context(tree, module, is_package)
+        spans = (*ctx.positions.guarded_spans, *ctx.typing_only)  # not ctx itself: no reference cycle
         ctx.kept = functools.cache(
             lambda: (
                 *kept_regions(tree, library=library, module_path=relative_path, default_backend=default_backend),
-                *ctx.positions.guarded_spans,
-                *ctx.typing_only,
+                *spans,
             )
         )
         ctx.own_package = own_package
