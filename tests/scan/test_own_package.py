@@ -1,5 +1,6 @@
 """A package's own API is not a dependency on itself (issue 14, item 5): bitsandbytes calling
-``bitsandbytes.functional`` is not lock-in, a user of bitsandbytes is."""
+``bitsandbytes.functional`` is not lock-in, nor are its repository's examples; a project of its own using bitsandbytes
+is. The same for a namespace package (Megatron-LM's ``megatron/``, which has no ``__init__.py``)."""
 
 from __future__ import annotations
 
@@ -31,17 +32,48 @@ def test_a_package_calling_itself_is_not_reported(repo: Path, root: str) -> None
     assert [f for f in result.findings if f.path.endswith("nn.py")] == []
 
 
-def test_a_user_of_the_package_is_reported(repo: Path) -> None:
-    result = scan_paths([repo], ["portable"], use_cache=False, jobs=1)
-    assert {(Path(f.path).name, f.line) for f in result.findings} == {("train.py", 1), ("train.py", 2)}
+def test_the_repository_s_own_examples_are_not_users(repo: Path) -> None:
+    """Scanning the package's repository, its examples import its own API: no finding (the port of the package is
+    the work, and its own findings count it)."""
+    assert scan_paths([repo], ["portable"], use_cache=False, jobs=1).findings == []
+
+
+def test_a_user_of_the_package_is_reported(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    user = tmp_path_factory.mktemp("user")
+    (user / "train.py").write_text(USER)
+    for root in (user, repo / "examples"):  # a project of its own, or the examples folder scanned alone
+        result = scan_paths([root], ["portable"], use_cache=False, jobs=1)
+        assert {(Path(f.path).name, f.line) for f in result.findings} == {("train.py", 1), ("train.py", 2)}
 
 
 def test_the_cache_tells_the_package_from_a_user(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     cache = tmp_path_factory.mktemp("cache")
-    (repo / "examples" / "copy.py").write_text(OWN)  # the same text, outside the package: a user
-    first = scan_paths([repo], ["portable"], cache_dir=cache, jobs=1)
-    again = scan_paths([repo], ["portable"], cache_dir=cache, jobs=1)
+    user = tmp_path_factory.mktemp("user")
+    (user / "copy.py").write_text(OWN)  # the same text in a project of its own: a user
+    first = scan_paths([repo, user], ["portable"], cache_dir=cache, jobs=1)
+    again = scan_paths([repo, user], ["portable"], cache_dir=cache, jobs=1)
     assert again.cache_hits > 0
     assert [f for f in again.findings if f.path.endswith("nn.py")] == []
     assert [f.line for f in again.findings if f.path.endswith("copy.py")] == [2, 3, 7]
     assert again.findings == first.findings
+
+
+MEGATRON = {  # Megatron-LM's layout: megatron/ is a namespace package (no __init__.py), scripts at the top
+    "megatron/core/__init__.py": "from megatron.core import parallel_state\n",
+    "megatron/core/parallel_state.py": "import torch\n",
+    "megatron/training/__init__.py": "",
+    "megatron/training/training.py": "from megatron.core import parallel_state\nimport megatron.core\n",
+    "pretrain_gpt.py": "from megatron.training import pretrain\nfrom megatron.core import mpu\n",
+    "tests/unit_tests/test_utils.py": "import megatron.core.utils as util\n",
+}
+
+
+def test_a_namespace_package_is_its_repository_s_own(tmp_path: Path) -> None:
+    for relative, text in MEGATRON.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    assert scan_paths([tmp_path], ["portable"], use_cache=False, jobs=1).findings == []
+    user = tmp_path / "elsewhere"
+    user.mkdir()
+    (user / "train.py").write_text("from megatron.core import mpu\n")
+    assert {f.rule_id for f in scan_paths([user], ["portable"], use_cache=False, jobs=1).findings} == {"CS318"}

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import ast
 import functools
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from chipshift.scan.cpp_analyzer import CppRules, analyze_cpp, grammar_for, is_hip_source
 from chipshift.scan.dependency_analyzer import analyze_dependencies
@@ -179,9 +181,12 @@ def _looks_like_python2(error: SyntaxError) -> bool:
     )
 
 
-def own_package(source: SourceFile) -> str:
-    """The top-level package ``source`` belongs to inside its scan root: the highest folder, up to the root itself,
-    of an unbroken chain of ``__init__.py`` folders; empty for a file in no package."""
+def own_packages(source: SourceFile) -> frozenset[str]:
+    """The top-level names of the code ``source`` belongs to: its own API, no dependency on itself. The package it
+    lies in (the highest folder, up to the scan root, of an unbroken chain of ``__init__.py`` folders), and every
+    module and package at the top of its scan root or of the root's ``src/``, namespace packages included: scanning
+    Megatron-LM's repository, ``megatron`` (a folder without ``__init__.py``) is its own in its tests, examples and
+    scripts as in ``megatron/core``."""
     top = ""
     directory = source.path.parent
     boundary = source.root if source.root.is_dir() else source.root.parent
@@ -190,7 +195,38 @@ def own_package(source: SourceFile) -> str:
         if directory == boundary:
             break
         directory = directory.parent
-    return top
+    return source.root_modules | ({top} if top else set())
+
+
+def root_modules(root: Path) -> frozenset[str]:
+    """Names importable from the top of ``root`` or of ``root/src``: ``*.py`` modules and folders holding Python
+    (an ``__init__.py``, a module, or a package one level down)."""
+    names: set[str] = set()
+    for folder in (root, root / "src"):
+        for entry in _entries(folder):
+            stem = entry.name.removesuffix(".py")
+            if not stem.isidentifier() or entry.name.startswith("."):
+                continue
+            if entry.is_file() and entry.name.endswith(".py"):
+                names.add(stem)
+            elif entry.is_dir() and _holds_python(Path(entry.path)):
+                names.add(entry.name)
+    return frozenset(names)
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except OSError:
+        return []
+
+
+def _holds_python(folder: Path) -> bool:
+    entries = _entries(folder)
+    if any(entry.name.endswith(".py") and entry.is_file() for entry in entries):
+        return True
+    return any(entry.is_dir() and (Path(entry.path) / "__init__.py").is_file() for entry in entries)
 
 
 def _python(
@@ -208,7 +244,7 @@ def _python(
         library=source.library,
         default_backend=source.default_backend,
         relative_path=relative,
-        own_package=own_package(source),
+        own_packages=own_packages(source),
     )
     findings = list(run.findings(source.path.as_posix()))
     if source.path.name == "setup.py":

@@ -116,6 +116,9 @@ class SourceFile:
     default_backend: bool = False
     """In such a package, a module beside the per-backend folders of a dispatch folder (DeepSpeed's ``op_builder/``
     next to ``cpu/``, ``npu/``, ``xpu/`` ...): the default (CUDA) backend's implementation, not lock-in."""
+    root_modules: frozenset[str] = frozenset()
+    """Names importable from the top of the scan root (:func:`chipshift.scan.analyze.root_modules`), set by the
+    engine once per root: the project's own API."""
 
     @property
     def relative(self) -> str:

@@ -17,7 +17,7 @@ from chipshift.catalog import Catalog
 from chipshift.errors import InputFileError
 from chipshift.files import read_input
 from chipshift.multibackend import backend_of_path_part, dispatch_folders, is_multi_backend_package
-from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, default_analyzers, own_package
+from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, default_analyzers, own_packages, root_modules
 from chipshift.scan.backends import ShippedBackend, detect_backends
 from chipshift.scan.cache import OutcomeCache, content_key, default_cache_dir
 from chipshift.scan.config import ScanConfig, load_config
@@ -69,6 +69,8 @@ def scan_paths(
             ignored = gitignored(root, [source.path for source in found])
             result.gitignored += len(ignored)
             found = [source for source in found if source.path not in ignored]
+        own = root_modules(root if root.is_dir() else root.parent)
+        found = [replace(s, root_modules=own) if s.kind in _PYTHON_KINDS else s for s in found]
         python = [(s, _text(s)) for s in found if s.kind is FileKind.PYTHON]
         found = _as_library(found) if _is_library(python) else found
         result.backends += _backends(root, python, found)
@@ -91,6 +93,9 @@ def scan_paths(
     result.vendored.sort(key=lambda f: (f.path, f.cell or 0, f.line, f.column, f.rule_id))
     result.duration_s = time.perf_counter() - started
     return result
+
+
+_PYTHON_KINDS = (FileKind.PYTHON, FileKind.NOTEBOOK)
 
 
 def _copies(sources: list[SourceFile], outcomes: list[tuple[FileOutcome, bool]]) -> set[int]:
@@ -146,7 +151,7 @@ def _library_key(source: SourceFile) -> str:
     place = f"backend:{other}" if other or backend_of_path_part(source.path.stem) else ""
     if source.kind is not FileKind.PYTHON:
         return place if source.kind in (FileKind.CUDA, FileKind.CPP) else ""
-    own = own_package(source)
+    own = ",".join(sorted(own_packages(source)))
     default = "default-backend:" if source.default_backend else ""
     return place + default + (f"library:{source.relative}" if source.library else "") + (f"own:{own}" if own else "")
 

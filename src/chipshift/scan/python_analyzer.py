@@ -148,8 +148,9 @@ class _Context:
     """Bodies of ``if TYPE_CHECKING:`` and annotations: for type checkers, not a device or an API chosen."""
     constant_targets: set[int] = field(default_factory=set)
     """Names assigned a constant (``torch.backends.cudnn.benchmark = True``)."""
-    own_package: str = ""
-    """The top-level package the file belongs to (``bitsandbytes``): its own API is no dependency on itself."""
+    own_packages: frozenset[str] = frozenset()
+    """The top-level names of the code the file belongs to (``bitsandbytes``, Megatron-LM's ``megatron``): its own
+    API is no dependency on itself."""
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -210,7 +211,7 @@ class PythonAnalyzer:
         is_package: bool = False,
         library: bool = False,
         relative_path: str = "",
-        own_package: str = "",
+        own_packages: frozenset[str] = frozenset(),
         default_backend: bool = False,
     ) -> _Run:
         """All hits in ``tree``; ``lines`` are the source lines for snippets. Code that already handles several
@@ -225,7 +226,7 @@ class PythonAnalyzer:
                 *spans,
             )
         )
-        ctx.own_package = own_package
+        ctx.own_packages = own_packages
         run = _Run(self, lines, ctx)
         run.visit(tree)
         return run
@@ -351,7 +352,7 @@ class _Run(ast.NodeVisitor):
 
     def _own(self, qualified: str) -> bool:
         """Whether ``qualified`` names the file's own package (bitsandbytes calling ``bitsandbytes.functional``)."""
-        return bool(self.ctx.own_package) and qualified.split(".")[0] == self.ctx.own_package
+        return qualified.split(".")[0] in self.ctx.own_packages
 
     def _imports(self, node: ast.stmt, modules: list[str]) -> None:
         seen: dict[str, tuple[int, str, Rule]] = {}
