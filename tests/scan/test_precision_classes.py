@@ -81,3 +81,15 @@ def test_the_same_code_without_the_choice_is_reported(
     assert change[0] in text
     (tmp_path / source).write_text(text.replace(change[0], change[1]), encoding="utf-8")
     assert (source, line, rule) in found(tmp_path)
+
+
+def test_ascend_c_is_the_ascend_backend_s_code_not_cuda(tmp_path: Path) -> None:
+    """vllm-ascend's Ascend C kernels (``__global__ __aicore__``, ``<<<blockDim, nullptr, stream>>>``, ``blockIdx``)
+    and a helper of an operator's ``op_kernel/`` folder are not CUDA lock-in (16 findings before); the helper's
+    warp-size constant and PTX outside such a folder are, not its compiler barrier (an empty ``asm``)."""
+    assert found(PRECISION / "vllm_ascend") == set()
+    helper = 'constexpr int kWarpSize = 32;\nvoid sync() { asm volatile("bar.sync 0;"); }\nvoid fence() { __asm__ __volatile__(""); }\n'
+    (tmp_path / "op_kernel").mkdir()
+    (tmp_path / "op_kernel" / "sync.h").write_text(helper)
+    (tmp_path / "sync.h").write_text(helper)
+    assert found(tmp_path) == {("sync.h", 1, "CS413"), ("sync.h", 2, "CS419")}

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from chipshift.scan.cpp_analyzer import CppRules, analyze_cpp, grammar_for, is_hip_source
+from chipshift.scan.cpp_analyzer import CppRules, analyze_cpp, grammar_for, is_ascend_c_source, is_hip_source
 from chipshift.scan.dependency_analyzer import analyze_dependencies
 from chipshift.scan.discover import FileKind, SourceFile
 from chipshift.scan.finding import Finding
@@ -144,6 +144,8 @@ def _dispatch(
     if kind is FileKind.NOTEBOOK:
         return _notebook(source, data, analyzers, reexports), {}
     if kind in (FileKind.CUDA, FileKind.CPP):  # tree-sitter reads bytes: a stray non-UTF-8 byte is harmless
+        if is_ascend_c_source(source.relative, data):
+            return [], {}  # the Ascend backend's own code: no CUDA lock-in
         grammar = grammar_for(source.path.suffix.lower(), data)
         return analyze_cpp(data, path, analyzers.cpp, grammar, hip=is_hip_source(source.relative, data)), {}
     text = _utf8(data)

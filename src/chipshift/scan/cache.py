@@ -39,7 +39,7 @@ from chipshift.scan.finding import Finding
 from chipshift.scan.model import FileOutcome, SkippedFile
 from chipshift.scan.rules import RuleBook
 
-ENGINE_VERSION = 8
+ENGINE_VERSION = 9
 """Bumped when analyzers change what they report for the same rules, or the cache format changes."""
 
 KEY_FILE = "outcomes.key"

@@ -83,6 +83,8 @@ _HIP_FILE_MARKER = re.compile(
     rb"hipLaunchKernelGGL|(?<![\w])(?:ck|ck_tile)::|namespace[ \t]+(?:ck|ck_tile)\b|[<\"](?:ck|ck_tile)/"
 )
 """A launch or a use of AMD's Composable Kernel that makes a whole file HIP (``ck_tile::index_t``, not ``Block::``)."""
+_BARRIER_ASM = re.compile(r'[A-Za-z_ ]+\(\s*""\s*[:)]')
+"""An ``asm`` statement whose template is empty (``__asm__ __volatile__("")``, ``asm volatile("" ::: "memory")``)."""
 _GCN_ASM = re.compile(r"(?:^|[\s\";{(])(?:v|s|ds|buffer|global|flat|scratch)_[a-z][a-z0-9_]*")
 """An AMD GCN/CDNA instruction (``v_add_f32``, ``s_waitcnt``, ``ds_bpermute_b32``); PTX spells them with dots."""
 
@@ -97,6 +99,23 @@ def is_hip_source(relative_path: str, data: bytes) -> bool:
     if _HIP_FILE_MARKER.search(data):
         return True
     return b"hip/hip_runtime" in data and b"__HIP_PLATFORM" not in data and b"USE_ROCM" not in data
+
+
+_ASCEND_C_MARKER = re.compile(rb"__aicore__|(?<![\w])AscendC::|[<\"]kernel_operator\.h[>\"]")
+"""Ascend C: the AI Core qualifier, its namespace, or its kernel header."""
+ASCEND_OPERATOR_FOLDERS = frozenset({"op_kernel", "op_host"})
+"""The folders of an Ascend C operator project (``msopgen``'s layout): device kernels and host tiling code."""
+
+
+def is_ascend_c_source(relative_path: str, data: bytes) -> bool:
+    """Whether a C/C++ file is Ascend C, the Ascend backend's own code (vllm-ascend's ``csrc/``): it uses
+    ``__aicore__``, ``AscendC::`` or ``kernel_operator.h``, or lies in an operator project's ``op_kernel/`` or
+    ``op_host/`` folder or in a folder that names Ascend (``npu/``, ``ascend/``). Its ``__global__``, ``<<<...>>>``
+    launches and ``blockIdx`` are Ascend's, not CUDA's."""
+    folders = relative_path.replace("\\", "/").split("/")[:-1]
+    if any(part in ASCEND_OPERATOR_FOLDERS or backend_of_path_part(part) == "npu" for part in folders):
+        return True
+    return bool(_ASCEND_C_MARKER.search(data))
 
 
 def analyze_cpp(data: bytes, path: str, rules: CppRules, grammar: str, *, hip: bool = False) -> list[Finding]:
@@ -236,6 +255,8 @@ def _node_hits(node: Any, parent: Any, first: bool, rules: CppRules, in_hip: boo
             yield rule, node, _text(function or node)
     elif kind == "gnu_asm_expression":
         text = _text(node)
+        if _BARRIER_ASM.match(text):
+            return  # asm volatile("" ::: "memory"): a compiler barrier, no instruction of any machine
         rule = rules.best("cpp_asm", "gcn" if in_hip or _GCN_ASM.search(text) else "ptx")
         if rule:
             yield rule, node, re.sub(r"\s+", " ", text)[:80]

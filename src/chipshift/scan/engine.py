@@ -21,6 +21,7 @@ from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, default_analyzers,
 from chipshift.scan.backends import ShippedBackend, detect_backends
 from chipshift.scan.cache import OutcomeCache, content_key, default_cache_dir
 from chipshift.scan.config import ScanConfig, load_config
+from chipshift.scan.cpp_analyzer import ASCEND_OPERATOR_FOLDERS
 from chipshift.scan.discover import FileKind, SourceFile, discover, gitignored, is_vendored
 from chipshift.scan.finding import Finding
 from chipshift.scan.model import FileOutcome, ScanResult, SkippedFile
@@ -150,7 +151,8 @@ def _library_key(source: SourceFile) -> str:
     other = next((part for part in source.relative.split("/")[:-1] if backend_of_path_part(part)), "")
     place = f"backend:{other}" if other or backend_of_path_part(source.path.stem) else ""
     if source.kind is not FileKind.PYTHON:
-        return place if source.kind in (FileKind.CUDA, FileKind.CPP) else ""
+        operator = ASCEND_OPERATOR_FOLDERS & set(source.relative.split("/")[:-1])
+        return place + ("ascend-c:" if operator else "") if source.kind in (FileKind.CUDA, FileKind.CPP) else ""
     own = ",".join(sorted(own_packages(source)))
     default = "default-backend:" if source.default_backend else ""
     return place + default + (f"library:{source.relative}" if source.library else "") + (f"own:{own}" if own else "")
