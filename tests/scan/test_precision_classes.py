@@ -88,7 +88,11 @@ def test_ascend_c_is_the_ascend_backend_s_code_not_cuda(tmp_path: Path) -> None:
     and a helper of an operator's ``op_kernel/`` folder are not CUDA lock-in (16 findings before); the helper's
     warp-size constant and PTX outside such a folder are, not its compiler barrier (an empty ``asm``)."""
     assert found(PRECISION / "vllm_ascend") == set()
-    helper = 'constexpr int kWarpSize = 32;\nvoid sync() { asm volatile("bar.sync 0;"); }\nvoid fence() { __asm__ __volatile__(""); }\n'
+    helper = (
+        "constexpr int kWarpSize = 32;\n"
+        'void sync() { asm volatile("bar.sync 0;"); }\n'
+        'void fence() { __asm__ __volatile__(""); }\n'
+    )
     (tmp_path / "op_kernel").mkdir()
     (tmp_path / "op_kernel" / "sync.h").write_text(helper)
     (tmp_path / "sync.h").write_text(helper)
