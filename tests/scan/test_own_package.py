@@ -77,3 +77,18 @@ def test_a_namespace_package_is_its_repository_s_own(tmp_path: Path) -> None:
     user.mkdir()
     (user / "train.py").write_text("from megatron.core import mpu\n")
     assert {f.rule_id for f in scan_paths([user], ["portable"], use_cache=False, jobs=1).findings} == {"CS318"}
+
+
+def test_the_cache_follows_the_project_s_own_names(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A file's cache entry depends on the own names it mentions only: adding a package at the top of the project
+    re-analyses the files that name it, and serves the others from the cache."""
+    cache = tmp_path_factory.mktemp("cache")
+    (tmp_path / "train.py").write_text("from megatron.core import mpu\n")
+    (tmp_path / "other.py").write_text("import torch\ntorch.cuda.synchronize()\n")
+    first = scan_paths([tmp_path], ["portable"], cache_dir=cache, jobs=1)
+    assert {(Path(f.path).name, f.rule_id) for f in first.findings} >= {("train.py", "CS318"), ("other.py", "CS105")}
+    (tmp_path / "megatron" / "core").mkdir(parents=True)
+    (tmp_path / "megatron" / "core" / "__init__.py").write_text("")
+    again = scan_paths([tmp_path], ["portable"], cache_dir=cache, jobs=1)
+    assert not [f for f in again.findings if Path(f.path).name == "train.py"]
+    assert again.cache_hits == 1  # other.py

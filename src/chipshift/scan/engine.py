@@ -144,16 +144,17 @@ def _text(source: SourceFile) -> str:
     return "" if isinstance(data, SkippedFile) else data.decode("utf-8", errors="replace")
 
 
-def _library_key(source: SourceFile) -> str:
+def _library_key(source: SourceFile, data: bytes, referenced: frozenset[str] = frozenset()) -> str:
     """Part of the cache key of a file whose place decides what is reported: a path that names another backend (its
-    code is that backend's, or HIP), in a multi-backend package the path, in any package the package's name (its own
-    API is not reported)."""
+    code is that backend's, or HIP), in a multi-backend package the path, and the names of the project's own code
+    (its own API is not reported) that the file's bytes or the re-exports it is analysed with (``referenced``) name:
+    only those can change its findings, so adding a top-level script does not invalidate every other file's entry."""
     other = next((part for part in source.relative.split("/")[:-1] if backend_of_path_part(part)), "")
     place = f"backend:{other}" if other or backend_of_path_part(source.path.stem) else ""
     if source.kind is not FileKind.PYTHON:
         operator = ASCEND_OPERATOR_FOLDERS & set(source.relative.split("/")[:-1])
         return place + ("ascend-c:" if operator else "") if source.kind in (FileKind.CUDA, FileKind.CPP) else ""
-    own = ",".join(sorted(own_packages(source)))
+    own = ",".join(sorted(name for name in own_packages(source) if name in referenced or name.encode() in data))
     default = "default-backend:" if source.default_backend else ""
     return place + default + (f"library:{source.relative}" if source.library else "") + (f"own:{own}" if own else "")
 
@@ -195,7 +196,7 @@ def _first_pass(
         if isinstance(data, SkippedFile):
             outcomes[index] = (FileOutcome(skipped=data), False)
             continue
-        key = content_key(data, source.kind, _library_key(source))
+        key = content_key(data, source.kind, _library_key(source, data))
         hit = cache.get(key, source.path.as_posix(), data)
         if hit is not None:
             outcomes[index] = (hit, True)
@@ -240,6 +241,7 @@ def _second_pass(
     if not table:
         return
     digest = hashlib.sha256(repr(sorted(table.items())).encode()).hexdigest()[:16]
+    referenced = frozenset(qualified.split(".")[0] for qualified in table.values())
     tokens = reexport_prefilter(tuple(reexport_tokens(table)))
     pending: list[tuple[int, str, bytes]] = []
     for index, source in enumerate(sources):
@@ -248,7 +250,7 @@ def _second_pass(
         data = _read(source)
         if isinstance(data, SkippedFile) or not tokens.may_match(data):
             continue
-        key = content_key(data, source.kind, digest + _library_key(source))
+        key = content_key(data, source.kind, digest + _library_key(source, data, referenced))
         hit = cache.get(key, source.path.as_posix(), data)
         if hit is not None:
             outcomes[index] = (hit, True)
