@@ -70,7 +70,7 @@ def scan_paths(
             ignored = gitignored(root, [source.path for source in found])
             result.gitignored += len(ignored)
             found = [source for source in found if source.path not in ignored]
-        own = root_modules(root if root.is_dir() else root.parent)
+        own = root_modules(root if root.is_dir() else root.parent) & analyzers.python.package_names
         found = [replace(s, root_modules=own) if s.kind in _PYTHON_KINDS else s for s in found]
         python = [(s, _text(s)) for s in found if s.kind is FileKind.PYTHON]
         found = _as_library(found) if _is_library(python) else found
@@ -144,17 +144,22 @@ def _text(source: SourceFile) -> str:
     return "" if isinstance(data, SkippedFile) else data.decode("utf-8", errors="replace")
 
 
-def _library_key(source: SourceFile, data: bytes, referenced: frozenset[str] = frozenset()) -> str:
+def _library_key(
+    source: SourceFile, data: bytes, package_names: frozenset[str], referenced: frozenset[str] = frozenset()
+) -> str:
     """Part of the cache key of a file whose place decides what is reported: a path that names another backend (its
     code is that backend's, or HIP), in a multi-backend package the path, and the names of the project's own code
-    (its own API is not reported) that the file's bytes or the re-exports it is analysed with (``referenced``) name:
-    only those can change its findings, so adding a top-level script does not invalidate every other file's entry."""
+    (its own API is not reported) that a rule starts with (``package_names``) and that the file's bytes or the
+    re-exports it is analysed with (``referenced``) name: only those can change its findings, so adding a top-level
+    script does not invalidate every other file's entry."""
     other = next((part for part in source.relative.split("/")[:-1] if backend_of_path_part(part)), "")
     place = f"backend:{other}" if other or backend_of_path_part(source.path.stem) else ""
     if source.kind is not FileKind.PYTHON:
         operator = ASCEND_OPERATOR_FOLDERS & set(source.relative.split("/")[:-1])
         return place + ("ascend-c:" if operator else "") if source.kind in (FileKind.CUDA, FileKind.CPP) else ""
-    own = ",".join(sorted(name for name in own_packages(source) if name in referenced or name.encode() in data))
+    own = ",".join(
+        sorted(name for name in own_packages(source) & package_names if name in referenced or name.encode() in data)
+    )
     default = "default-backend:" if source.default_backend else ""
     return place + default + (f"library:{source.relative}" if source.library else "") + (f"own:{own}" if own else "")
 
@@ -196,7 +201,7 @@ def _first_pass(
         if isinstance(data, SkippedFile):
             outcomes[index] = (FileOutcome(skipped=data), False)
             continue
-        key = content_key(data, source.kind, _library_key(source, data))
+        key = content_key(data, source.kind, _library_key(source, data, analyzers.python.package_names))
         hit = cache.get(key, source.path.as_posix(), data)
         if hit is not None:
             outcomes[index] = (hit, True)
@@ -250,7 +255,9 @@ def _second_pass(
         data = _read(source)
         if isinstance(data, SkippedFile) or not tokens.may_match(data):
             continue
-        key = content_key(data, source.kind, digest + _library_key(source, data, referenced))
+        key = content_key(
+            data, source.kind, digest + _library_key(source, data, analyzers.python.package_names, referenced)
+        )
         hit = cache.get(key, source.path.as_posix(), data)
         if hit is not None:
             outcomes[index] = (hit, True)

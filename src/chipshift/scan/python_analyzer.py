@@ -89,6 +89,9 @@ class PythonRules:
     fstrings: tuple[tuple[re.Pattern[str], Rule], ...]
     device_indexes: tuple[Rule, ...] = ()
     relevant_cache: dict[str, bool] = field(default_factory=dict, compare=False)
+    package_names: frozenset[str] = frozenset()
+    """The top-level names the name rules start with (``torch``, ``megatron``, ``apex`` ...): only these, of a
+    project's own names, can change what is reported (``tests/scan/test_own_package.py``)."""
 
     @classmethod
     def build(cls, rules: list[Rule]) -> PythonRules:
@@ -97,15 +100,19 @@ class PythonRules:
         # compare-, call- and device-context rules are tried before rules for any context
         strings.sort(key=lambda pair: pair[1].match.context == "any")
         fstrings = [(re.compile(r.match.fstring), r) for r in rules if r.match.kind == "fstring" and r.match.fstring]
+        calls, references, imports = (
+            PatternIndex.build(rules, kind) for kind in ("call", "reference", "import_module")
+        )
         return cls(
-            calls=PatternIndex.build(rules, "call"),
-            references=PatternIndex.build(rules, "reference"),
-            imports=PatternIndex.build(rules, "import_module"),
+            calls=calls,
+            references=references,
+            imports=imports,
             methods=PatternIndex.build(rules, "method_call"),
             attributes=PatternIndex.build(rules, "attribute_name"),
             strings=tuple(strings),
             fstrings=tuple(fstrings),
             device_indexes=tuple(r for r in rules if r.match.kind == "device_index"),
+            package_names=frozenset(p.split(".")[0] for i in (calls, references, imports) for p, _ in i.entries),
         )
 
     def is_relevant(self, qualified: str) -> bool:
