@@ -92,3 +92,49 @@ def test_the_cache_follows_the_project_s_own_names(tmp_path: Path, tmp_path_fact
     again = scan_paths([tmp_path], ["portable"], cache_dir=cache, jobs=1)
     assert not [f for f in again.findings if Path(f.path).name == "train.py"]
     assert again.cache_hits == 1  # other.py
+
+
+def test_a_namespace_folder_does_not_hide_the_installed_package_of_its_name(tmp_path: Path) -> None:
+    """A ``torch/`` or ``triton/`` folder of loose scripts (no ``__init__.py``) is not torch or Triton: an installed
+    package wins over a namespace folder. A clone of apex beside the code (it has its own setup.py) is not the
+    project's own code either."""
+    (tmp_path / "train.py").write_text("import torch\nimport triton\ntorch.cuda.synchronize()\n")
+    (tmp_path / "torch").mkdir()
+    (tmp_path / "torch" / "export_onnx.py").write_text("x = 1\n")
+    (tmp_path / "triton").mkdir()
+    (tmp_path / "triton" / "kernels.py").write_text("x = 1\n")
+    (tmp_path / "apex" / "apex").mkdir(parents=True)
+    (tmp_path / "apex" / "setup.py").write_text("")
+    (tmp_path / "apex" / "apex" / "__init__.py").write_text("")
+    (tmp_path / "use_apex.py").write_text("from apex import amp\n")
+    rules = {(Path(f.path).name, f.rule_id) for f in scan_paths([tmp_path], ["portable"], use_cache=False).findings}
+    assert ("train.py", "CS105") in rules and any(path == "use_apex.py" for path, _ in rules)
+    assert any(path == "train.py" and rule != "CS105" for path, rule in rules)  # the Triton import
+
+
+def test_unreadable_or_looping_entries_at_the_top_are_passed_over(tmp_path: Path) -> None:
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "loop").symlink_to(tmp_path / "src" / "loop")
+    (tmp_path / "train.py").write_text("import torch\ntorch.cuda.synchronize()\n")
+    result = scan_paths([tmp_path], ["portable"], use_cache=False, jobs=1)
+    assert [(Path(f.path).name, f.rule_id) for f in result.findings] == [("train.py", "CS105")]
+
+
+def test_a_relative_import_s_module_path_is_in_the_cache_key(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The same bytes resolve ``from .. import amp`` to ``apex.amp`` under ``apex/`` and to ``foo.amp`` elsewhere:
+    neither may be served the other's cached outcome."""
+    cache = tmp_path_factory.mktemp("cache")
+    text = (
+        "import torch\n\n\ndef setup(model, opt):\n    from .. import amp\n    return amp.initialize(model, opt)\n\n\n"
+    )
+    text += "torch.cuda.synchronize()\n"
+    found = {}
+    for name in ("apex", "foo"):
+        root = tmp_path_factory.mktemp(name)
+        (root / name / "contrib").mkdir(parents=True)
+        (root / name / "contrib" / "use.py").write_text(text)
+        result = scan_paths([root], ["portable"], cache_dir=cache, jobs=1)
+        found[name] = {f.rule_id for f in result.findings}
+        assert found[name] == {f.rule_id for f in scan_paths([root], ["portable"], use_cache=False).findings}
+    assert "CS307" in found["apex"] and "CS307" not in found["foo"]

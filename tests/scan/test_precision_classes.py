@@ -97,3 +97,34 @@ def test_ascend_c_is_the_ascend_backend_s_code_not_cuda(tmp_path: Path) -> None:
     (tmp_path / "op_kernel" / "sync.h").write_text(helper)
     (tmp_path / "sync.h").write_text(helper)
     assert found(tmp_path) == {("sync.h", 1, "CS413"), ("sync.h", 2, "CS419")}
+
+
+CUDA_KERNEL = "__global__ void add(float* x) { x[threadIdx.x] += 1; }\nvoid run(float* x) { add<<<1, 32>>>(x); }\n"
+
+
+@pytest.mark.parametrize(
+    ("relative", "text"),
+    [
+        ("kernels/add.cu", "// ported from AscendC::DataCopy, __aicore__\n" + CUDA_KERNEL),  # .cu is CUDA
+        ("op_kernel/add.cu", CUDA_KERNEL),
+        ("kernels/f.cpp", 'const char* note = "see AscendC::DataCopy";\nvoid f() { cudaDeviceSynchronize(); }\n'),
+        ("npu/both.cpp", '#include "kernel_operator.h"\n#include <cuda_runtime.h>\nvoid f() { cudaFree(0); }\n'),
+    ],
+)
+def test_ascend_c_markers_do_not_hide_cuda(relative: str, text: str, tmp_path: Path) -> None:
+    (tmp_path / relative).parent.mkdir(parents=True)
+    (tmp_path / relative).write_text(text)
+    assert found(tmp_path)
+
+
+def test_ascend_c_and_hip_files_alike_are_not_served_each_other_s_cache(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    cache = tmp_path_factory.mktemp("cache")
+    text = '#include "hip/hip_runtime.h"\n__global__ void add(float* x) { x[threadIdx.x] += 1; }\n'
+    for relative in ("hip/add.cpp", "hip/npu/add.cpp"):
+        root = tmp_path_factory.mktemp("root")
+        (root / relative).parent.mkdir(parents=True)
+        (root / relative).write_text(text)
+        cached = scan_paths([root], ["portable"], cache_dir=cache, jobs=1).findings
+        assert cached == scan_paths([root], ["portable"], use_cache=False, jobs=1).findings, relative

@@ -184,15 +184,15 @@ def _looks_like_python2(error: SyntaxError) -> bool:
 
 
 def own_packages(source: SourceFile) -> frozenset[str]:
-    """The top-level names of the code ``source`` belongs to: its own API, no dependency on itself. The package it
-    lies in (the highest folder, up to the scan root, of an unbroken chain of ``__init__.py`` folders), and every
-    module and package at the top of its scan root or of the root's ``src/``, namespace packages included: scanning
-    Megatron-LM's repository, ``megatron`` (a folder without ``__init__.py``) is its own in its tests, examples and
-    scripts as in ``megatron/core``."""
+    """The code ``source`` belongs to, as dotted prefixes: its own API, no dependency on itself. The package it lies
+    in (the highest folder, up to the scan root, of an unbroken chain of ``__init__.py`` folders), and the root's own
+    modules and packages (:func:`root_modules`, set by the engine on :attr:`SourceFile.root_modules`): scanning
+    Megatron-LM's repository, ``megatron.core`` (under ``megatron/``, which has no ``__init__.py``) is its own in its
+    tests, examples and scripts as in ``megatron/core`` itself."""
     top = ""
     directory = source.path.parent
     boundary = source.root if source.root.is_dir() else source.root.parent
-    while directory.is_relative_to(boundary) and (directory / "__init__.py").is_file():
+    while directory.is_relative_to(boundary) and os.path.isfile(directory / "__init__.py"):
         top = directory.name
         if directory == boundary:
             break
@@ -200,20 +200,46 @@ def own_packages(source: SourceFile) -> frozenset[str]:
     return source.root_modules | ({top} if top else set())
 
 
+PROJECT_MARKERS = ("setup.py", "setup.cfg", "pyproject.toml", ".git")
+"""What makes a folder a project of its own (a clone beside the scanned code), whose names are not the root's."""
+
+
 def root_modules(root: Path) -> frozenset[str]:
-    """Names importable from the top of ``root`` or of ``root/src``: ``*.py`` modules and folders holding Python
-    (an ``__init__.py``, a module, or a package one level down)."""
+    """The project's own code at the top of a scanned folder ``root`` or of its ``src/``, as dotted prefixes: a
+    ``*.py`` module (``pretrain_gpt``), a package with ``__init__.py`` (``bitsandbytes``), and in a folder without one
+    (a namespace package, Megatron-LM's ``megatron/``) each package and module it holds (``megatron.core``): a
+    namespace folder never hides an installed package of its name (a ``torch/`` of loose scripts is not ``torch``),
+    only what it holds. A folder that is a project of its own (:data:`PROJECT_MARKERS`) is not the root's code.
+    Unreadable entries and symbolic-link loops are passed over. Empty for a file."""
+    if not os.path.isdir(root):
+        return frozenset()
     names: set[str] = set()
     for folder in (root, root / "src"):
         for entry in _entries(folder):
+            path = Path(entry.path)
             stem = entry.name.removesuffix(".py")
-            if not stem.isidentifier() or entry.name.startswith("."):
+            if entry.name.startswith(".") or not stem.isidentifier():
                 continue
-            if entry.is_file() and entry.name.endswith(".py"):
+            if entry.name.endswith(".py") and os.path.isfile(path):
                 names.add(stem)
-            elif entry.is_dir() and _holds_python(Path(entry.path)):
-                names.add(entry.name)
+            elif os.path.isdir(path) and not any(os.path.exists(path / marker) for marker in PROJECT_MARKERS):
+                names |= _package_prefixes(path, entry.name)
     return frozenset(names)
+
+
+def _package_prefixes(folder: Path, name: str) -> set[str]:
+    """``name`` for a package; for a namespace folder, ``name.<member>`` for each package or module inside."""
+    if os.path.isfile(folder / "__init__.py"):
+        return {name}
+    found: set[str] = set()
+    for entry in _entries(folder):
+        stem = entry.name.removesuffix(".py")
+        if not stem.isidentifier():
+            continue
+        inner = Path(entry.path)
+        if (entry.name.endswith(".py") and os.path.isfile(inner)) or os.path.isfile(inner / "__init__.py"):
+            found.add(f"{name}.{stem}")
+    return found
 
 
 def _entries(folder: Path) -> list[os.DirEntry[str]]:
@@ -222,13 +248,6 @@ def _entries(folder: Path) -> list[os.DirEntry[str]]:
             return list(entries)
     except OSError:
         return []
-
-
-def _holds_python(folder: Path) -> bool:
-    entries = _entries(folder)
-    if any(entry.name.endswith(".py") and entry.is_file() for entry in entries):
-        return True
-    return any(entry.is_dir() and (Path(entry.path) / "__init__.py").is_file() for entry in entries)
 
 
 def _python(
@@ -269,7 +288,9 @@ def _notebook(
         raise _Skip(f"syntax error in cell {cell} at line {line}: {error.msg}") from None
     except (ValueError, RecursionError, MemoryError) as error:  # a NUL in a cell, nesting, size
         raise _Skip(f"cannot parse the code cells: {type(error).__name__}: {error}") from None
-    run = PythonAnalyzer(analyzers.python, reexports).analyze(tree, notebook.text.splitlines())
+    run = PythonAnalyzer(analyzers.python, reexports).analyze(
+        tree, notebook.text.splitlines(), own_packages=own_packages(source)
+    )
     findings = list(run.findings(path, notebook.line_map))
     for cell, line, command in notebook.shell_lines:
         findings += analyze_lines([(line, command)], "notebook-shell", path, analyzers.line_rules, cell)

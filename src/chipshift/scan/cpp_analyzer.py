@@ -101,21 +101,44 @@ def is_hip_source(relative_path: str, data: bytes) -> bool:
     return b"hip/hip_runtime" in data and b"__HIP_PLATFORM" not in data and b"USE_ROCM" not in data
 
 
-_ASCEND_C_MARKER = re.compile(rb"__aicore__|(?<![\w])AscendC::|[<\"]kernel_operator\.h[>\"]")
-"""Ascend C: the AI Core qualifier, its namespace, or its kernel header."""
+_ASCEND_C_INCLUDE = re.compile(
+    rb"^[ \t]*#[ \t]*include[ \t]*[<\"](?:kernel_operator|lib/matmul_intf)\.h[>\"]", re.MULTILINE
+)
+"""An include of Ascend C's kernel headers."""
+_ASCEND_C_MARKER = re.compile(rb"\b__aicore__\b|(?<![\w])AscendC::")
+"""The AI Core qualifier or the Ascend C namespace, in code (comments and strings removed first)."""
+_COMMENT_OR_STRING = re.compile(rb'//[^\n]*|/\*.*?(?:\*/|\Z)|"(?:\\.|[^"\\\n])*"', re.DOTALL)
+"""Comments and string literals (an unterminated comment runs to the end: linear on hostile input)."""
+_CUDA_CALL = re.compile(rb"\bcuda[A-Z]\w*\s*\(")
+_CUDA_INCLUDE = re.compile(rb"^[ \t]*#[ \t]*include[ \t]*[<\"](?:cuda|cub|cublas|cudnn|nccl)\w*(?:/\w+)*\.c?u?h", re.M)
+"""A CUDA runtime call in code, or a CUDA header included: a file with one is CUDA, whatever else it holds."""
 ASCEND_OPERATOR_FOLDERS = frozenset({"op_kernel", "op_host"})
 """The folders of an Ascend C operator project (``msopgen``'s layout): device kernels and host tiling code."""
 
 
-def is_ascend_c_source(relative_path: str, data: bytes) -> bool:
-    """Whether a C/C++ file is Ascend C, the Ascend backend's own code (vllm-ascend's ``csrc/``): it uses
-    ``__aicore__``, ``AscendC::`` or ``kernel_operator.h``, or lies in an operator project's ``op_kernel/`` or
-    ``op_host/`` folder or in a folder that names Ascend (``npu/``, ``ascend/``). Its ``__global__``, ``<<<...>>>``
-    launches and ``blockIdx`` are Ascend's, not CUDA's."""
+def in_ascend_c_folder(relative_path: str) -> bool:
+    """Whether a C/C++ file lies in an Ascend C operator project's ``op_kernel/`` or ``op_host/`` folder or in a
+    folder naming Ascend (``npu/``, ``ascend/``)."""
     folders = relative_path.replace("\\", "/").split("/")[:-1]
-    if any(part in ASCEND_OPERATOR_FOLDERS or backend_of_path_part(part) == "npu" for part in folders):
+    return any(part in ASCEND_OPERATOR_FOLDERS or backend_of_path_part(part) == "npu" for part in folders)
+
+
+def is_ascend_c_source(relative_path: str, data: bytes) -> bool:
+    """Whether a C/C++ file (never ``.cu``/``.cuh``) is Ascend C, the Ascend backend's own code (vllm-ascend's
+    ``csrc/``): it includes ``kernel_operator.h``, or uses ``__aicore__`` or ``AscendC::`` in code, or lies in an
+    Ascend C folder (:func:`in_ascend_c_folder`), and calls no CUDA runtime API and includes no CUDA header. Its
+    ``__global__``, ``<<<...>>>`` launches and ``blockIdx`` are Ascend's, not CUDA's."""
+    if relative_path.lower().endswith((".cu", ".cuh")):
+        return False
+    folder = in_ascend_c_folder(relative_path)
+    if not folder and not any(marker in data for marker in (b"__aicore__", b"AscendC::", b"kernel_operator.h")):
+        return False
+    code = _COMMENT_OR_STRING.sub(b"", data)
+    if _CUDA_CALL.search(code) or _CUDA_INCLUDE.search(data):
+        return False
+    if folder or _ASCEND_C_INCLUDE.search(data):
         return True
-    return bool(_ASCEND_C_MARKER.search(data))
+    return bool(_ASCEND_C_MARKER.search(code))
 
 
 def analyze_cpp(data: bytes, path: str, rules: CppRules, grammar: str, *, hip: bool = False) -> list[Finding]:

@@ -21,7 +21,7 @@ from chipshift.scan.analyze import MAX_FILE_BYTES, Analyzers, default_analyzers,
 from chipshift.scan.backends import ShippedBackend, detect_backends
 from chipshift.scan.cache import OutcomeCache, content_key, default_cache_dir
 from chipshift.scan.config import ScanConfig, load_config
-from chipshift.scan.cpp_analyzer import ASCEND_OPERATOR_FOLDERS
+from chipshift.scan.cpp_analyzer import in_ascend_c_folder
 from chipshift.scan.discover import FileKind, SourceFile, discover, gitignored, is_vendored
 from chipshift.scan.finding import Finding
 from chipshift.scan.model import FileOutcome, ScanResult, SkippedFile
@@ -70,7 +70,7 @@ def scan_paths(
             ignored = gitignored(root, [source.path for source in found])
             result.gitignored += len(ignored)
             found = [source for source in found if source.path not in ignored]
-        own = root_modules(root if root.is_dir() else root.parent) & analyzers.python.package_names
+        own = frozenset(name for name in root_modules(root) if _top(name) in analyzers.python.package_names)
         found = [replace(s, root_modules=own) if s.kind in _PYTHON_KINDS else s for s in found]
         python = [(s, _text(s)) for s in found if s.kind is FileKind.PYTHON]
         found = _as_library(found) if _is_library(python) else found
@@ -148,20 +148,34 @@ def _library_key(
     source: SourceFile, data: bytes, package_names: frozenset[str], referenced: frozenset[str] = frozenset()
 ) -> str:
     """Part of the cache key of a file whose place decides what is reported: a path that names another backend (its
-    code is that backend's, or HIP), in a multi-backend package the path, and the names of the project's own code
-    (its own API is not reported) that a rule starts with (``package_names``) and that the file's bytes or the
-    re-exports it is analysed with (``referenced``) name: only those can change its findings, so adding a top-level
-    script does not invalidate every other file's entry."""
+    code is that backend's, or HIP, or Ascend C), in a multi-backend package the path, the project's own code (its
+    own API is not reported) and, for a module with a relative import, its module path. Only own names a rule starts
+    with (``package_names``) count, and only those the file's bytes, its module path or the re-exports it is analysed
+    with (``referenced``) name: only those can change its findings, so adding a top-level script does not invalidate
+    every other file's entry."""
     other = next((part for part in source.relative.split("/")[:-1] if backend_of_path_part(part)), "")
     place = f"backend:{other}" if other or backend_of_path_part(source.path.stem) else ""
-    if source.kind is not FileKind.PYTHON:
-        operator = ASCEND_OPERATOR_FOLDERS & set(source.relative.split("/")[:-1])
-        return place + ("ascend-c:" if operator else "") if source.kind in (FileKind.CUDA, FileKind.CPP) else ""
+    if source.kind in (FileKind.CUDA, FileKind.CPP):
+        return place + ("ascend-c:" if in_ascend_c_folder(source.relative) else "")
+    if source.kind not in _PYTHON_KINDS:
+        return ""
+    module = module_name(source.relative)
+    named = referenced | {_top(module)}
     own = ",".join(
-        sorted(name for name in own_packages(source) & package_names if name in referenced or name.encode() in data)
+        sorted(
+            prefix
+            for prefix in own_packages(source)
+            if (top := _top(prefix)) in package_names and (top in named or top.encode() in data)
+        )
     )
+    relative = f"module:{module}:" if _top(module) in package_names and b"from ." in data else ""
     default = "default-backend:" if source.default_backend else ""
-    return place + default + (f"library:{source.relative}" if source.library else "") + (f"own:{own}" if own else "")
+    library = f"library:{source.relative}" if source.library else ""
+    return place + default + library + relative + (f"own:{own}" if own else "")
+
+
+def _top(dotted: str) -> str:
+    return dotted.split(".", 1)[0]
 
 
 def _as_library(sources: list[SourceFile]) -> list[SourceFile]:

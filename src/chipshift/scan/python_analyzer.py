@@ -156,7 +156,7 @@ class _Context:
     constant_targets: set[int] = field(default_factory=set)
     """Names assigned a constant (``torch.backends.cudnn.benchmark = True``)."""
     own_packages: frozenset[str] = frozenset()
-    """The top-level names of the code the file belongs to (``bitsandbytes``, Megatron-LM's ``megatron``): its own
+    """The code the file belongs to, as dotted prefixes (``bitsandbytes``, Megatron-LM's ``megatron.core``): its own
     API is no dependency on itself."""
 
 
@@ -358,8 +358,13 @@ class _Run(ast.NodeVisitor):
         self._imports(node, [module] + [f"{module}.{alias.name}" for alias in node.names if alias.name != "*"])
 
     def _own(self, qualified: str) -> bool:
-        """Whether ``qualified`` names the file's own package (bitsandbytes calling ``bitsandbytes.functional``)."""
-        return qualified.split(".")[0] in self.ctx.own_packages
+        """Whether ``qualified`` names the file's own code (bitsandbytes calling ``bitsandbytes.functional``,
+        Megatron-LM's scripts importing ``megatron.core``): it is, or lies under, one of the own prefixes."""
+        own = self.ctx.own_packages
+        if not own:
+            return False
+        parts = qualified.split(".")
+        return any(".".join(parts[:end]) in own for end in range(1, len(parts) + 1))
 
     def _imports(self, node: ast.stmt, modules: list[str]) -> None:
         seen: dict[str, tuple[int, str, Rule]] = {}
