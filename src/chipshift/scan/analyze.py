@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from chipshift.scan.backends import PROJECT_MARKERS
 from chipshift.scan.cpp_analyzer import CppRules, analyze_cpp, grammar_for, is_ascend_c_source, is_hip_source
 from chipshift.scan.dependency_analyzer import analyze_dependencies
 from chipshift.scan.discover import FileKind, SourceFile
@@ -200,8 +201,9 @@ def own_packages(source: SourceFile) -> frozenset[str]:
     return source.root_modules | ({top} if top else set())
 
 
-PROJECT_MARKERS = ("setup.py", "setup.cfg", "pyproject.toml", ".git")
-"""What makes a folder a project of its own (a clone beside the scanned code), whose names are not the root's."""
+CLONE_MARKERS = (*PROJECT_MARKERS, ".git")
+"""What makes a folder a project of its own (a clone beside the scanned code), whose names are not the root's: the
+project markers shipped-backend detection uses, and a repository of its own."""
 
 
 def root_modules(root: Path) -> frozenset[str]:
@@ -209,7 +211,7 @@ def root_modules(root: Path) -> frozenset[str]:
     ``*.py`` module (``pretrain_gpt``), a package with ``__init__.py`` (``bitsandbytes``), and in a folder without one
     (a namespace package, Megatron-LM's ``megatron/``) each package and module it holds (``megatron.core``): a
     namespace folder never hides an installed package of its name (a ``torch/`` of loose scripts is not ``torch``),
-    only what it holds. A folder that is a project of its own (:data:`PROJECT_MARKERS`) is not the root's code.
+    only what it holds. A folder that is a project of its own (:data:`CLONE_MARKERS`) is not the root's code.
     Unreadable entries and symbolic-link loops are passed over. Empty for a file."""
     if not os.path.isdir(root):
         return frozenset()
@@ -222,7 +224,7 @@ def root_modules(root: Path) -> frozenset[str]:
                 continue
             if entry.name.endswith(".py") and os.path.isfile(path):
                 names.add(stem)
-            elif os.path.isdir(path) and not any(os.path.exists(path / marker) for marker in PROJECT_MARKERS):
+            elif os.path.isdir(path) and not any(os.path.exists(path / marker) for marker in CLONE_MARKERS):
                 names |= _package_prefixes(path, entry.name)
     return frozenset(names)
 

@@ -179,7 +179,7 @@ def _top(dotted: str) -> str:
 
 
 def _as_library(sources: list[SourceFile]) -> list[SourceFile]:
-    dispatch = dispatch_folders((s.path, s.root) for s in sources if s.kind in (FileKind.PYTHON, FileKind.NOTEBOOK))
+    dispatch = dispatch_folders((s.path, s.root) for s in sources if s.kind in _PYTHON_KINDS)
     return [
         replace(source, library=True, default_backend=source.path.parent in dispatch)
         if source.kind is FileKind.PYTHON
@@ -260,7 +260,7 @@ def _second_pass(
     if not table:
         return
     digest = hashlib.sha256(repr(sorted(table.items())).encode()).hexdigest()[:16]
-    referenced = frozenset(qualified.split(".")[0] for qualified in table.values())
+    referenced = frozenset(_top(qualified) for qualified in table.values())
     tokens = reexport_prefilter(tuple(reexport_tokens(table)))
     pending: list[tuple[int, str, bytes]] = []
     for index, source in enumerate(sources):
