@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from chipshift.workers import Crashed, Limits, run_guarded
+from chipshift.workers import Crashed, Limits, _serve, run_guarded
 
 
 def _behave(item: str) -> str:
@@ -125,3 +126,19 @@ def _alive(pid: int) -> bool:
             return stream.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_a_worker_whose_starter_is_gone_before_it_runs_exits() -> None:
+    """The parent's pid comes from the parent, not from the worker's own ``os.getppid()``: a parent killed while the
+    worker was still starting up (it happened under load) left a worker that took init for its parent and lived on."""
+    context = multiprocessing.get_context("fork")
+    ours, theirs = context.Pipe()
+    gone = 2**22 + 1  # not this process: the worker must see that its starter is not its parent
+    worker = context.Process(target=_serve, args=(theirs, _behave, Limits(), gone), daemon=True)
+    worker.start()
+    worker.join(600)  # a guard against a hang, not a race: the worker checks once a second
+    alive = worker.is_alive()
+    if alive:
+        worker.kill()
+    assert not alive and worker.exitcode == 0
+    ours.close()

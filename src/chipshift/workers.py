@@ -116,7 +116,8 @@ class _Pool(Generic[Item, Result]):
 
     def _start(self) -> _Worker:
         parent, child = self.context.Pipe()
-        process = self.context.Process(target=_serve, args=(child, self.function, self.limits), daemon=True)
+        args = (child, self.function, self.limits, os.getpid())
+        process = self.context.Process(target=_serve, args=args, daemon=True)
         process.start()
         child.close()
         return _Worker(process, parent)
@@ -184,14 +185,17 @@ def _kill(process: BaseProcess) -> None:
     process.join(timeout=5)
 
 
-def _serve(connection: Connection, function: Callable[[Any], Any], limits: Limits) -> None:
-    """A worker's loop: take an item, run it on a big-stack thread, send back ``("ok", result)`` or the error."""
+def _serve(connection: Connection, function: Callable[[Any], Any], limits: Limits, parent: int) -> None:
+    """A worker's loop: take an item, run it on a big-stack thread, send back ``("ok", result)`` or the error.
+
+    ``parent`` is the pid of the process that started it, as that process saw it: a worker that asked
+    ``os.getppid()`` itself, after a parent killed in the moment it started, would take the new parent (init) for
+    its own and outlive it for ever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; Ctrl-C must not kill workers mid-item
     faulthandler.disable()  # a crash is reported by the parent, in one line, not as a C-level traceback
     if limits.memory_bytes is not None:
         _limit_address_space(limits.memory_bytes)
     threading.stack_size(limits.stack_bytes)
-    parent = os.getppid()
     while True:
         try:
             while not connection.poll(PARENT_CHECK_S):
